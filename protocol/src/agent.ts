@@ -1,0 +1,82 @@
+// The assistant's personality, as the clinic configures it, and whether the voice platform has it.
+import { z } from 'zod';
+import { IsoDateTimeSchema, TimeOfDaySchema } from './common.js';
+import { E164Schema } from './phone.js';
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const OpeningIntervalSchema = z
+  .strictObject({ open: TimeOfDaySchema, close: TimeOfDaySchema })
+  .refine((i) => i.open < i.close, { message: 'closing time must be after opening time' });
+
+/** Opening hours per weekday; an empty list means closed that day. */
+export const ClinicHoursSchema = z.strictObject(
+  Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(OpeningIntervalSchema).max(4)])) as Record<
+    Weekday,
+    z.ZodArray<typeof OpeningIntervalSchema>
+  >,
+);
+export type ClinicHours = z.infer<typeof ClinicHoursSchema>;
+
+export const VoiceProviderSchema = z.enum(['vapi', '11labs', 'azure', 'openai', 'cartesia', 'playht']);
+export const VoiceSchema = z.strictObject({
+  provider: VoiceProviderSchema,
+  voiceId: z.string().min(1).max(100),
+});
+export type Voice = z.infer<typeof VoiceSchema>;
+
+/** Voices offered in the editor; any provider voice id is accepted by the API. */
+export const VOICE_CHOICES: ReadonlyArray<Voice & { label: string }> = [
+  { provider: 'vapi', voiceId: 'Elliot', label: 'Elliot (calm, male)' },
+  { provider: 'vapi', voiceId: 'Kylie', label: 'Kylie (warm, female)' },
+  { provider: 'vapi', voiceId: 'Savannah', label: 'Savannah (friendly, female)' },
+  { provider: 'vapi', voiceId: 'Rohan', label: 'Rohan (bright, male)' },
+  { provider: 'vapi', voiceId: 'Lily', label: 'Lily (soft, female)' },
+  { provider: 'vapi', voiceId: 'Harry', label: 'Harry (clear, male)' },
+];
+
+export const AgentPersonalitySchema = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  /** The first thing the assistant says when it picks up. */
+  greeting: z.string().trim().min(1).max(500),
+  systemPrompt: z.string().trim().min(1).max(20_000),
+  voice: VoiceSchema,
+  /** IANA time zone the clinic hours are in, e.g. `Europe/London`. */
+  timeZone: z.string().min(1).max(64).refine(isKnownTimeZone, 'unknown time zone'),
+  hours: ClinicHoursSchema,
+  /** Where "transfer to the front desk" sends the caller; E.164. */
+  transferNumber: E164Schema.nullable(),
+  /** Length of a standard appointment the assistant books. */
+  appointmentMinutes: z.number().int().min(5).max(240),
+});
+export type AgentPersonality = z.infer<typeof AgentPersonalitySchema>;
+
+export const AgentSyncStatusSchema = z.enum(['synced', 'pending', 'failed', 'sandbox']);
+export const AgentSyncSchema = z.object({
+  status: AgentSyncStatusSchema,
+  /** Readable reason when the sync failed. */
+  message: z.string().nullable(),
+  syncedAt: IsoDateTimeSchema.nullable(),
+});
+export type AgentSync = z.infer<typeof AgentSyncSchema>;
+
+export const AgentResponseSchema = z.object({
+  personality: AgentPersonalitySchema,
+  sync: AgentSyncSchema,
+  providerAssistantId: z.string().nullable(),
+  updatedAt: IsoDateTimeSchema,
+});
+export type AgentResponse = z.infer<typeof AgentResponseSchema>;
+
+export const AgentUpdateRequestSchema = z.strictObject({ personality: AgentPersonalitySchema });
+export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequestSchema>;
+
+function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+// Calls as the console sees them: list items, detail, transcript and timeline.
+import { z } from 'zod';
+import { IdSchema, IsoDateSchema, IsoDateTimeSchema, pageSchema } from './common.js';
+
+/** Vapi's call statuses, in the only order a call may move through them. */
+export const CALL_STATUSES = ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended'] as const;
+export const CallStatusSchema = z.enum(CALL_STATUSES);
+export type CallStatus = z.infer<typeof CallStatusSchema>;
+
+/** True when `next` is later in a call's life than `current` (a late `ringing` never undoes `ended`). */
+export function isCallStatusAdvance(current: CallStatus, next: CallStatus): boolean {
+  return CALL_STATUSES.indexOf(next) > CALL_STATUSES.indexOf(current);
+}
+
+export const CallDirectionSchema = z.enum(['inbound', 'outbound', 'web']);
+export type CallDirection = z.infer<typeof CallDirectionSchema>;
+
+/** What came of a call, derived once the call ends; null while it is still going. */
+export const CallOutcomeSchema = z.enum(['booked', 'answered', 'transferred', 'missed', 'abandoned', 'spam', 'failed']);
+export type CallOutcome = z.infer<typeof CallOutcomeSchema>;
+
+export const SpeakerSchema = z.enum(['assistant', 'caller']);
+export type Speaker = z.infer<typeof SpeakerSchema>;
+
+export const CallSummarySchema = z.object({
+  id: IdSchema,
+  direction: CallDirectionSchema,
+  status: CallStatusSchema,
+  /** E.164, or null for web tests and withheld numbers. */
+  callerNumber: z.string().nullable(),
+  /** A recognised returning patient, when the number matched one. */
+  patientName: z.string().nullable(),
+  startedAt: IsoDateTimeSchema.nullable(),
+  endedAt: IsoDateTimeSchema.nullable(),
+  durationSeconds: z.number().nonnegative().nullable(),
+  endedReason: z.string().nullable(),
+  outcome: CallOutcomeSchema.nullable(),
+  summary: z.string().nullable(),
+  isTest: z.boolean(),
+  needsAttention: z.boolean(),
+  createdAt: IsoDateTimeSchema,
+});
+export type CallSummary = z.infer<typeof CallSummarySchema>;
+
+export const TranscriptSegmentSchema = z.object({
+  id: IdSchema,
+  speaker: SpeakerSchema,
+  text: z.string(),
+  /** Seconds from the start of the call, when the provider says. */
+  offsetSeconds: z.number().nonnegative().nullable(),
+  at: IsoDateTimeSchema,
+});
+export type TranscriptSegment = z.infer<typeof TranscriptSegmentSchema>;
+
+export const CallTimelineEntrySchema = z.object({ status: CallStatusSchema, at: IsoDateTimeSchema });
+export type CallTimelineEntry = z.infer<typeof CallTimelineEntrySchema>;
+
+export const CallDetailSchema = CallSummarySchema.extend({
+  timeline: z.array(CallTimelineEntrySchema),
+  transcript: z.array(TranscriptSegmentSchema),
+  recordingUrl: z.url().nullable(),
+  costUsd: z.number().nonnegative().nullable(),
+  /** The provider's structured analysis (success evaluation, structured data), as sent. */
+  analysis: z.record(z.string(), z.unknown()).nullable(),
+  bookings: z.array(z.lazy(() => BookingRefSchema)),
+});
+export type CallDetail = z.infer<typeof CallDetailSchema>;
+
+/** Bookings made on a call, as listed on the call itself. */
+export const BookingRefSchema = z.object({
+  id: IdSchema,
+  patientName: z.string(),
+  startsAt: IsoDateTimeSchema,
+  status: z.enum(['pending', 'confirmed', 'cancelled']),
+});
+
+export const CallListQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** Searches the caller's number, the patient's name and the summary. */
+  q: z.string().trim().min(1).max(100).optional(),
+  status: CallStatusSchema.optional(),
+  direction: CallDirectionSchema.optional(),
+  outcome: CallOutcomeSchema.optional(),
+  /** Inclusive calendar days in the clinic's time zone. */
+  from: IsoDateSchema.optional(),
+  to: IsoDateSchema.optional(),
+});
+export type CallListQuery = z.infer<typeof CallListQuerySchema>;
+export type CallListQueryInput = z.input<typeof CallListQuerySchema>;
+
+export const CallListResponseSchema = pageSchema(CallSummarySchema);
+export type CallListResponse = z.infer<typeof CallListResponseSchema>;

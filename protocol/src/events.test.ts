@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { LIVE_EVENT_KINDS, LiveEventSchema } from './events.js';
+import { ipcInvokeChannels, ipcPushChannels, splitChannel } from './ipc.js';
+
+describe('live event contract', () => {
+  it('lists every kind ARCHITECTURE.md names', () => {
+    expect(LIVE_EVENT_KINDS).toEqual(
+      expect.arrayContaining([
+        'call.started',
+        'call.status',
+        'call.transcript',
+        'call.ended',
+        'booking.created',
+        'booking.updated',
+        'agent.updated',
+        'attention.needed',
+        'stats.changed',
+      ]),
+    );
+  });
+
+  it('refuses an event whose data does not match its kind', () => {
+    const base = {
+      id: '6f1c7a52-3a4e-4e0a-9a43-1c3a7d0a4c11',
+      clinicId: '0b6a2f0e-8a0e-4c43-9d3f-0f5f7b8f2b11',
+      seq: 1,
+      at: '2026-11-24T10:00:00.000Z',
+    };
+    const transcript = {
+      ...base,
+      kind: 'call.transcript',
+      data: {
+        callId: '6f1c7a52-3a4e-4e0a-9a43-1c3a7d0a4c12',
+        speaker: 'caller',
+        transcriptType: 'partial',
+        text: 'hello',
+        segmentId: null,
+      },
+    };
+    expect(LiveEventSchema.safeParse(transcript).success).toBe(true);
+    expect(LiveEventSchema.safeParse({ ...transcript, kind: 'booking.created' }).success).toBe(false);
+    expect(LiveEventSchema.safeParse({ ...transcript, seq: 0 }).success).toBe(false);
+  });
+});
+
+describe('IPC channel tables', () => {
+  it('names every channel namespace.method so the preload can expose named methods', () => {
+    for (const channel of [...Object.keys(ipcInvokeChannels), ...Object.keys(ipcPushChannels)]) {
+      const [ns, method] = splitChannel(channel);
+      expect(ns, channel).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(method, channel).toMatch(/^[a-z][A-Za-z]+$/);
+    }
+  });
+
+  it('uses on* names for push channels only', () => {
+    for (const channel of Object.keys(ipcPushChannels)) expect(splitChannel(channel)[1]).toMatch(/^on[A-Z]/);
+    for (const channel of Object.keys(ipcInvokeChannels)) expect(splitChannel(channel)[1]).not.toMatch(/^on[A-Z]/);
+  });
+});

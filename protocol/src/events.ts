@@ -1,0 +1,66 @@
+// Live events: the per-clinic ordered log every console consumes (ARCHITECTURE.md, "Live events").
+import { z } from 'zod';
+import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { CallStatusSchema, CallSummarySchema, SpeakerSchema } from './calls.js';
+import { BookingSchema } from './bookings.js';
+import { AgentSyncSchema } from './agent.js';
+import { DashboardStatsSchema } from './stats.js';
+
+export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff']);
+export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
+
+const eventBase = {
+  id: IdSchema,
+  clinicId: IdSchema,
+  /** Strictly increasing per clinic, assigned in the transaction that changed the data. */
+  seq: z.number().int().positive(),
+  at: IsoDateTimeSchema,
+};
+
+const CallTranscriptDataSchema = z.object({
+  callId: IdSchema,
+  speaker: SpeakerSchema,
+  /** A partial is superseded by the next partial or final of the same call and speaker. */
+  transcriptType: z.enum(['partial', 'final']),
+  text: z.string(),
+  /** Set on finals: the stored segment. */
+  segmentId: IdSchema.nullable(),
+});
+
+export const LiveEventSchema = z.discriminatedUnion('kind', [
+  z.object({ ...eventBase, kind: z.literal('call.started'), data: z.object({ call: CallSummarySchema }) }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('call.status'),
+    data: z.object({ callId: IdSchema, status: CallStatusSchema, call: CallSummarySchema }),
+  }),
+  z.object({ ...eventBase, kind: z.literal('call.transcript'), data: CallTranscriptDataSchema }),
+  z.object({ ...eventBase, kind: z.literal('call.ended'), data: z.object({ call: CallSummarySchema }) }),
+  z.object({ ...eventBase, kind: z.literal('booking.created'), data: z.object({ booking: BookingSchema }) }),
+  z.object({ ...eventBase, kind: z.literal('booking.updated'), data: z.object({ booking: BookingSchema }) }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('agent.updated'),
+    data: z.object({ name: z.string(), sync: AgentSyncSchema }),
+  }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('attention.needed'),
+    data: z.object({
+      callId: IdSchema.nullable(),
+      reason: AttentionReasonSchema,
+      /** Short, human text for the queue and the notification (no transcript). */
+      message: z.string(),
+      patientName: z.string().nullable(),
+      callerNumber: z.string().nullable(),
+    }),
+  }),
+  z.object({ ...eventBase, kind: z.literal('stats.changed'), data: z.object({ stats: DashboardStatsSchema }) }),
+]);
+export type LiveEvent = z.infer<typeof LiveEventSchema>;
+export type LiveEventKind = LiveEvent['kind'];
+export type LiveEventOf<K extends LiveEventKind> = Extract<LiveEvent, { kind: K }>;
+/** What a writer hands to the event log; the log assigns id, seq and at. */
+export type NewLiveEvent = { [K in LiveEventKind]: { kind: K; data: LiveEventOf<K>['data'] } }[LiveEventKind];
+
+export const LIVE_EVENT_KINDS = LiveEventSchema.options.map((o) => o.shape.kind.value) as LiveEventKind[];
