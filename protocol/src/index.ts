@@ -12,3 +12,4 @@ export * from './webtest.js';
 export * from './events.js';
 export * from './live-socket.js';
 export * from './ipc.js';
+export * from './routes.js';
