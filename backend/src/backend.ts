@@ -1,0 +1,154 @@
+// Composition root: builds one backend instance from a Config. Used by server.ts (the process) and
+// by the integration tests (real HTTP on an ephemeral port), so both run exactly the same wiring.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Config } from './config/config.js';
+import type { Logger } from './logging/logger.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { createHttpApp } from './http/app.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { clientIp, rateLimiter } from './http/rate-limits.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
+import { healthRoutes, type HealthCheck } from './health/health-routes.js';
+import { AccessTokens } from './auth/tokens.js';
+import { resolveJwtSecret } from './auth/jwt-secret.js';
+import { LocalIdentityProvider } from './auth/local-identity.js';
+import type { IdentityProvider } from './auth/identity-provider.js';
+import { requireAuth } from './auth/middleware.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
+import { ensureDemoClinic } from './clinics/demo-clinic.js';
+
+export interface Backend {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  identity: IdentityProvider;
+  bus: LiveEventBus;
+  metrics: Metrics;
+  server: http.Server;
+  /** Where this instance listens, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** PUBLIC_URL, or the listening address when none is configured. */
+  publicUrl(): string;
+  /** Graceful: stop accepting, let in-flight requests finish (up to the shutdown timeout), close the database. */
+  close(): Promise<void>;
+}
+
+export interface BackendOverrides {
+  /** An already-open database owned by the caller (tests share one per file); not closed by close(). */
+  database?: DatabaseHandle;
+}
+
+export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
+  const startedAt = Date.now();
+  const database = overrides.database ?? (await openDatabase(config.database));
+  const closers: Array<() => Promise<void>> = overrides.database ? [] : [() => database.close()];
+  // Known once listening (PORT=0 picks a free port); services that hand our address to vendors
+  // (webhook URLs) read it lazily through this.
+  let url = '';
+  const publicUrl = () => config.http.publicUrl ?? url;
+  try {
+    const migrations = await migrate(database.db);
+    logger.info({ applied: migrations.applied, driver: database.kind }, 'database ready');
+
+    if (config.sandbox.seedDemo) {
+      const demo = await ensureDemoClinic(database.db, config.dataDir, config.sandbox.demoPassword);
+      logger.info(
+        { clinicId: demo.clinicId, created: demo.created },
+        `Demo sign-in (sandbox only): frontdesk@demo.voxanne.test or admin@demo.voxanne.test, password ${demo.password}`,
+      );
+    }
+
+    const metrics = createMetrics();
+    const bus: LiveEventBus = new InProcessEventBus();
+    closers.unshift(() => bus.close());
+
+    const tokens = new AccessTokens({
+      secret: resolveJwtSecret(config.auth.jwtSecret, config.dataDir),
+      audience: config.auth.audience,
+      issuer: config.auth.issuer,
+      accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    });
+    const identity: IdentityProvider = new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
+    const authenticated = requireAuth(identity);
+
+    const authLimiter = rateLimiter({
+      windowMs: 60_000,
+      limit: config.http.authRateLimitPerMinute,
+      prefix: 'auth-ip',
+      key: clientIp,
+      message: 'Too many sign-in attempts from this address. Wait a minute and try again.',
+    });
+    const clinicLimiter = rateLimiter({
+      windowMs: 60_000,
+      limit: config.http.apiRateLimitPerMinute,
+      prefix: 'api-clinic',
+      key: (req) => req.principal?.clinicId ?? clientIp(req),
+      message: 'This clinic is sending too many requests. Wait a moment and try again.',
+    });
+
+    const checks: HealthCheck[] = [
+      { name: 'database', critical: true, run: async () => ({ driver: database.kind, ...(await database.ping(500).then(() => ({}))) }) },
+      { name: 'liveBus', critical: false, run: () => bus.check() },
+      { name: 'telephony', critical: false, run: async () => ({ mode: config.telephony.mode }) },
+    ];
+
+    const metricsRouter = express.Router();
+    metricsRouter.get('/metrics', async (_req, res) => {
+      res.setHeader('Content-Type', metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    });
+
+    // Every authenticated API route is rate limited per clinic after its token is verified.
+    const protectedApi = express.Router();
+    protectedApi.use(authenticated, clinicLimiter);
+
+    const app = createHttpApp({
+      config,
+      logger,
+      metrics,
+      operational: [healthRoutes({ version: config.version, startedAt, checks }), metricsRouter],
+      webhooks: [],
+      api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
+    });
+
+    const upgrades = new UpgradeRouter();
+    const server = http.createServer(app);
+    server.on('upgrade', upgrades.handle);
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await stopHttp(server, config.http.shutdownTimeoutMs);
+        for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
+      })());
+
+    return { config, logger, database, identity, bus, metrics, server, url, publicUrl, close };
+  } catch (error) {
+    for (const closer of closers) await closer().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Stops accepting connections and waits for in-flight requests, then cuts whatever is left. */
+async function stopHttp(server: http.Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,52 @@
+// The demo clinic that sandbox mode starts with, so `npm install && npm start` has someone to sign in
+// as. Never created in production (config.sandbox.seedDemo is false there). The generated password
+// is kept in DATA_DIR (0600) so every start can say it again.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/database.js';
+import { hashPassword } from '../auth/passwords.js';
+import { createClinic, createStaff, findStaffByEmail } from './clinic-queries.js';
+
+export const DEMO_CLINIC_NAME = 'Riverside Family Clinic';
+export const DEMO_TIME_ZONE = 'Europe/London';
+export const DEMO_LOGINS = [
+  { email: 'frontdesk@demo.voxanne.test', name: 'Front Desk', role: 'front_desk' },
+  { email: 'admin@demo.voxanne.test', name: 'Clinic Admin', role: 'admin' },
+] as const;
+
+export interface DemoClinic {
+  clinicId: string;
+  password: string;
+  /** False when the clinic already existed. */
+  created: boolean;
+}
+
+export async function ensureDemoClinic(db: Db, dataDir: string, configuredPassword: string | undefined): Promise<DemoClinic> {
+  const password = configuredPassword ?? readOrCreatePassword(dataDir);
+  const existing = await findStaffByEmail(db, DEMO_LOGINS[0].email);
+  if (existing) return { clinicId: existing.clinicId, password, created: false };
+
+  const passwordHash = await hashPassword(password);
+  const clinicId = await db.transaction().execute(async (tx) => {
+    const clinic = await createClinic(tx, { name: DEMO_CLINIC_NAME, timeZone: DEMO_TIME_ZONE });
+    for (const login of DEMO_LOGINS) {
+      await createStaff(tx, { clinicId: clinic.id, email: login.email, name: login.name, role: login.role, passwordHash });
+    }
+    return clinic.id;
+  });
+  return { clinicId, password, created: true };
+}
+
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'demo-password');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const password = `demo-${randomBytes(6).toString('base64url')}`;
+  fs.writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}

@@ -1,0 +1,194 @@
+// Every setting of the backend, read once from environment variables and validated here.
+// Nothing else in the backend reads process.env: the Config object is passed down.
+import path from 'node:path';
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const url = z.url({ protocol: /^https?$/ });
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: url.optional(),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_AUDIENCE: z.string().min(1).default('voxanne-desk'),
+  JWT_ISSUER: z.string().min(1).default('voxanne-backend'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+
+  SUPABASE_URL: url.optional(),
+  SUPABASE_ANON_KEY: optionalNonEmpty,
+  SUPABASE_JWT_SECRET: optionalNonEmpty,
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+
+  VAPI_API_KEY: optionalNonEmpty,
+  VAPI_BASE_URL: url.default('https://api.vapi.ai'),
+  VAPI_WEBHOOK_AUTH: z.enum(['hmac', 'secret']).default('hmac'),
+  VAPI_WEBHOOK_SECRET: optionalNonEmpty,
+
+  TWILIO_ACCOUNT_SID: optionalNonEmpty,
+  TWILIO_AUTH_TOKEN: optionalNonEmpty,
+  TWILIO_SMS_FROM: optionalNonEmpty,
+
+  CORS_ORIGIN: csv.default([]),
+  WS_ALLOWED_ORIGINS: csv.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+
+  SEED_DEMO: bool.optional(),
+  DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  SANDBOX_TIME_SCALE: z.coerce.number().min(0.1).max(1000).default(1),
+  SANDBOX_INBOUND_CALLS_PER_MINUTE: z.coerce.number().min(0).max(600).default(0),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: {
+    port: number;
+    host: string;
+    /**
+     * Where the outside world (vendors' webhooks, links) reaches this service. Unset outside
+     * production: the backend then uses the address it actually listens on (see Backend.publicUrl).
+     */
+    publicUrl: string | undefined;
+    trustProxy: number;
+    corsOrigins: string[];
+    wsAllowedOrigins: string[];
+    bodyLimitBytes: number;
+    authRateLimitPerMinute: number;
+    apiRateLimitPerMinute: number;
+    shutdownTimeoutMs: number;
+  };
+  dataDir: string;
+  database: { kind: 'postgres'; url: string; poolMax: number } | { kind: 'pglite'; dir: string };
+  auth: {
+    /** Unset: generated once and persisted in DATA_DIR (single-instance deployments only). */
+    jwtSecret: string | undefined;
+    audience: string;
+    issuer: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    supabase: { url: string; anonKey: string; jwtSecret: string | undefined } | undefined;
+  };
+  redisUrl: string | undefined;
+  telephony: {
+    /** `sandbox` whenever no Vapi key is configured: the built-in simulator stands in for Vapi and Twilio. */
+    mode: 'vapi' | 'sandbox';
+    vapi: { apiKey: string | undefined; baseUrl: string; webhookAuth: 'hmac' | 'secret'; webhookSecret: string | undefined };
+    twilio: { accountSid: string | undefined; authToken: string | undefined; smsFrom: string | undefined };
+  };
+  sandbox: { timeScale: number; inboundCallsPerMinute: number; seedDemo: boolean; demoPassword: string | undefined };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  version: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Configuration error: ${variable} ${problem}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>, version = '0.0.0'): Config {
+  // Empty strings mean "unset" (a blank line in a .env file must not count as a value).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, describeIssue(issue));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const mode = e.VAPI_API_KEY ? 'vapi' : 'sandbox';
+
+  if (production && !e.PUBLIC_URL) throw new ConfigError('PUBLIC_URL', 'is required in production (vendors post webhooks to it)');
+  if (production && !e.JWT_SECRET && !e.SUPABASE_URL) {
+    throw new ConfigError('JWT_SECRET', 'is required in production (every instance must sign with the same key)');
+  }
+  if (mode === 'vapi' && !e.VAPI_WEBHOOK_SECRET) {
+    throw new ConfigError('VAPI_WEBHOOK_SECRET', 'is required when VAPI_API_KEY is set (webhooks must be verified)');
+  }
+  if (e.SUPABASE_URL && !e.SUPABASE_ANON_KEY) throw new ConfigError('SUPABASE_ANON_KEY', 'is required when SUPABASE_URL is set');
+  if ((e.TWILIO_ACCOUNT_SID === undefined) !== (e.TWILIO_AUTH_TOKEN === undefined)) {
+    throw new ConfigError(e.TWILIO_ACCOUNT_SID ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID', 'must be set together with its partner');
+  }
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = e.PUBLIC_URL?.replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicUrl,
+      trustProxy: e.TRUST_PROXY,
+      corsOrigins: e.CORS_ORIGIN,
+      wsAllowedOrigins: e.WS_ALLOWED_ORIGINS,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      audience: e.JWT_AUDIENCE,
+      issuer: e.JWT_ISSUER,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      supabase: e.SUPABASE_URL
+        ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY!, jwtSecret: e.SUPABASE_JWT_SECRET }
+        : undefined,
+    },
+    redisUrl: e.REDIS_URL,
+    telephony: {
+      mode,
+      vapi: {
+        apiKey: e.VAPI_API_KEY,
+        baseUrl: e.VAPI_BASE_URL.replace(/\/+$/, ''),
+        webhookAuth: e.VAPI_WEBHOOK_AUTH,
+        webhookSecret: e.VAPI_WEBHOOK_SECRET,
+      },
+      twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, smsFrom: e.TWILIO_SMS_FROM },
+    },
+    sandbox: {
+      timeScale: e.SANDBOX_TIME_SCALE,
+      inboundCallsPerMinute: e.SANDBOX_INBOUND_CALLS_PER_MINUTE,
+      // The demo clinic exists only where nothing real is configured.
+      seedDemo: (e.SEED_DEMO ?? mode === 'sandbox') && !production,
+      demoPassword: e.DEMO_PASSWORD,
+    },
+    logLevel: e.LOG_LEVEL,
+    version,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_format' && issue.format === 'url') return 'must be a valid URL';
+  return `is invalid: ${issue.message}`;
+}

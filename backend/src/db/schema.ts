@@ -1,0 +1,212 @@
+// Table types for the typed query layer (Kysely). They mirror backend/migrations/*.sql; the SQL is the
+// source of truth and the migration integration test checks that every table named here exists.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ClinicsTable {
+  id: Generated<string>;
+  name: string;
+  time_zone: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface StaffTable {
+  id: Generated<string>;
+  clinic_id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'front_desk';
+  /** scrypt hash; null for users whose password lives in Supabase Auth. */
+  password_hash: string | null;
+  auth_provider: Generated<'local' | 'supabase'>;
+  /** The Supabase Auth user id, for Supabase-managed users. */
+  external_id: string | null;
+  disabled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AuthSessionsTable {
+  id: Generated<string>;
+  staff_id: string;
+  clinic_id: string;
+  /** sha256 of the current refresh token; the token itself is never stored. */
+  refresh_token_hash: string;
+  /** sha256 of the token it replaced: presenting that one again means the token was stolen. */
+  previous_token_hash: string | null;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+  created_at: CreatedAt;
+  last_used_at: UpdatedAt;
+}
+
+export interface AgentsTable {
+  clinic_id: string;
+  personality: Json<unknown>;
+  provider_assistant_id: string | null;
+  sync_status: Generated<'synced' | 'pending' | 'failed' | 'sandbox'>;
+  sync_message: string | null;
+  synced_at: Timestamp | null;
+  updated_at: UpdatedAt;
+}
+
+export interface PhoneNumbersTable {
+  id: Generated<string>;
+  clinic_id: string;
+  number: string;
+  provider: Generated<'twilio'>;
+  provider_number_id: string | null;
+  twilio_account_sid: string | null;
+  status: Generated<'active' | 'failed'>;
+  status_message: string | null;
+  assistant_attached: Generated<boolean>;
+  connected_at: CreatedAt;
+}
+
+export interface PatientsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  phone: string;
+  name: string;
+  sms_opt_out: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type CallStatusColumn = 'scheduled' | 'queued' | 'ringing' | 'in-progress' | 'forwarding' | 'ended';
+export type CallOutcomeColumn = 'booked' | 'answered' | 'transferred' | 'missed' | 'abandoned' | 'spam' | 'failed';
+
+export interface CallsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  provider_call_id: string | null;
+  direction: 'inbound' | 'outbound' | 'web';
+  status: CallStatusColumn;
+  caller_number: string | null;
+  patient_id: string | null;
+  is_test: Generated<boolean>;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  duration_seconds: number | null;
+  ended_reason: string | null;
+  outcome: CallOutcomeColumn | null;
+  summary: string | null;
+  analysis: Json<Record<string, unknown>> | null;
+  recording_url: string | null;
+  cost_usd: number | null;
+  needs_attention: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CallStatusChangesTable {
+  call_id: string;
+  clinic_id: string;
+  status: CallStatusColumn;
+  at: Timestamp;
+}
+
+export interface TranscriptSegmentsTable {
+  id: Generated<string>;
+  call_id: string;
+  clinic_id: string;
+  speaker: 'assistant' | 'caller';
+  text: string;
+  offset_seconds: number | null;
+  at: Timestamp;
+  /** Provider-derived identity of the utterance, so a replayed webhook stores nothing twice. */
+  dedupe_key: string;
+}
+
+export interface BookingsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  call_id: string | null;
+  patient_id: string | null;
+  patient_name: string;
+  patient_phone: string | null;
+  service: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: Generated<'pending' | 'confirmed' | 'cancelled'>;
+  notes: string | null;
+  /** e.g. the tool call id that made it, so a replayed tool call books once. */
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface KnowledgeDocumentsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  filename: string;
+  mime_type: 'text/plain' | 'text/markdown' | 'application/pdf';
+  size_bytes: number;
+  sha256: string;
+  content_text: string | null;
+  status: Generated<'processing' | 'ready' | 'failed'>;
+  status_message: string | null;
+  provider_file_id: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ClinicEventCountersTable {
+  clinic_id: string;
+  last_seq: Generated<number>;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  seq: number;
+  at: CreatedAt;
+  kind: string;
+  data: Json<unknown>;
+}
+
+export interface WebhookReceiptsTable {
+  id: Generated<string>;
+  source: 'vapi' | 'twilio';
+  dedupe_key: string;
+  clinic_id: string | null;
+  message_type: string;
+  received_at: CreatedAt;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: CreatedAt;
+}
+
+export interface Database {
+  clinics: ClinicsTable;
+  staff: StaffTable;
+  auth_sessions: AuthSessionsTable;
+  agents: AgentsTable;
+  phone_numbers: PhoneNumbersTable;
+  patients: PatientsTable;
+  calls: CallsTable;
+  call_status_changes: CallStatusChangesTable;
+  transcript_segments: TranscriptSegmentsTable;
+  bookings: BookingsTable;
+  knowledge_documents: KnowledgeDocumentsTable;
+  clinic_event_counters: ClinicEventCountersTable;
+  events: EventsTable;
+  webhook_receipts: WebhookReceiptsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export type Clinic = Selectable<ClinicsTable>;
+export type StaffRow = Selectable<StaffTable>;
+export type CallRow = Selectable<CallsTable>;
+export type NewCall = Insertable<CallsTable>;
+export type CallUpdate = Updateable<CallsTable>;
+export type BookingRow = Selectable<BookingsTable>;
+export type EventRow = Selectable<EventsTable>;

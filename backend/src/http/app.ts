@@ -1,0 +1,118 @@
+// The Express application: cross-cutting middleware, the capability routers, errors in one shape.
+// Capabilities own their routes (auth/, calls/, telephony/ ...); this file only wires them.
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { CSRF_HEADER } from '@voxanne/protocol';
+import type { Config } from '../config/config.js';
+import { runWithRequestId, type Logger } from '../logging/logger.js';
+import { AppError } from './errors.js';
+import { httpMetrics, type Metrics } from './metrics.js';
+
+export interface HttpAppParts {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** Mounted at `/` before anything that needs a JSON body (health, metrics). */
+  operational: Router[];
+  /** Mounted at `/webhooks`; they see `req.rawBody` for signature checks. */
+  webhooks: Router[];
+  /** Mounted at `/api`. */
+  api: Router[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function createHttpApp(parts: HttpAppParts): express.Express {
+  const { config, logger } = parts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('query parser', 'simple');
+
+  // Request id first, so every later log line of the request carries it.
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    (req as { id?: string }).id = id;
+    res.setHeader('X-Request-Id', id);
+    runWithRequestId(id, next);
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      // Paths only: query strings can hold a searched phone number or name.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(httpMetrics(parts.metrics));
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: config.http.corsOrigins.length ? config.http.corsOrigins : false,
+      allowedHeaders: ['Authorization', 'Content-Type', CSRF_HEADER, 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy'],
+      maxAge: 600,
+    }),
+  );
+
+  for (const router of parts.operational) app.use(router);
+
+  const limit = config.http.bodyLimitBytes;
+  const keepRawBody = (req: express.Request, _res: unknown, buf: Buffer) => {
+    req.rawBody = buf;
+  };
+  const webhooks = express.Router();
+  webhooks.use(express.json({ limit, verify: keepRawBody }));
+  webhooks.use(express.urlencoded({ limit, extended: false, verify: keepRawBody }));
+  for (const router of parts.webhooks) webhooks.use(router);
+  app.use('/webhooks', webhooks);
+
+  const api = express.Router();
+  api.use(express.json({ limit }));
+  for (const router of parts.api) api.use(router);
+  app.use('/api', api);
+
+  app.use((req) => {
+    throw new AppError('not_found', `No route for ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const error = toAppError(err);
+    if (error.code === 'internal') logger.error({ err }, 'unhandled error');
+    if (error.code === 'rate_limited' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+    res.status(error.status).json(error.toBody());
+  };
+}
+
+/** Maps anything thrown to an AppError; unknown failures become a 500 that reveals nothing. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; code?: string };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new AppError('invalid_json', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'The request body is too large.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'The request body encoding is not supported.');
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new AppError('bad_request', 'The request could not be understood.');
+  }
+  return new AppError('internal', 'Something went wrong on our side. It has been logged.');
+}

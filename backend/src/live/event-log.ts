@@ -1,0 +1,96 @@
+// The per-clinic live event log (ARCHITECTURE.md, "Live events").
+//
+// Writers change data and record events in ONE transaction: `recordEvents` reserves the clinic's next
+// seqs by bumping its counter row (the row lock orders concurrent writers, so seq order is commit
+// order within a clinic) and inserts the events beside the data. Only after the commit are the events
+// handed to the bus, so a console never sees an event whose data could still roll back.
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { LiveEvent, NewLiveEvent } from '@voxanne/protocol';
+import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import type { LiveEventBus } from './event-bus.js';
+
+export type Tx = Transaction<Database>;
+
+/** Appends events for one clinic inside the caller's transaction and returns them with id, seq, at. */
+export async function recordEvents(tx: Tx, clinicId: string, events: NewLiveEvent[]): Promise<LiveEvent[]> {
+  if (events.length === 0) return [];
+  const { last_seq: lastSeq } = await tx
+    .insertInto('clinic_event_counters')
+    .values({ clinic_id: clinicId, last_seq: events.length })
+    .onConflict((oc) =>
+      oc.column('clinic_id').doUpdateSet({ last_seq: sql<number>`clinic_event_counters.last_seq + ${events.length}` }),
+    )
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+
+  const at = new Date();
+  const firstSeq = lastSeq - events.length + 1;
+  const stored = events.map(
+    (event, i) =>
+      ({ id: randomUUID(), clinicId, seq: firstSeq + i, at: at.toISOString(), kind: event.kind, data: event.data }) as LiveEvent,
+  );
+  await tx
+    .insertInto('events')
+    .values(stored.map((e) => ({ id: e.id, clinic_id: clinicId, seq: e.seq, at, kind: e.kind, data: JSON.stringify(e.data) })))
+    .execute();
+  return stored;
+}
+
+export interface EventRecorder {
+  /** Queue an event of `clinicId`; it is appended to the log when the work commits. */
+  emit(clinicId: string, event: NewLiveEvent): void;
+}
+
+/**
+ * Runs `work` in a transaction, appends the events it emitted (per clinic, in emit order) before
+ * committing, and publishes them once committed.
+ */
+export async function transactionWithEvents<T>(
+  db: Db,
+  bus: LiveEventBus,
+  work: (tx: Tx, events: EventRecorder) => Promise<T>,
+): Promise<T> {
+  const committed: LiveEvent[][] = [];
+  const result = await db.transaction().execute(async (tx) => {
+    const pending = new Map<string, NewLiveEvent[]>();
+    const value = await work(tx, {
+      emit(clinicId, event) {
+        const list = pending.get(clinicId) ?? [];
+        list.push(event);
+        pending.set(clinicId, list);
+      },
+    });
+    committed.length = 0;
+    for (const [clinicId, events] of pending) committed.push(await recordEvents(tx, clinicId, events));
+    return value;
+  });
+  for (const events of committed) bus.publish(events);
+  return result;
+}
+
+/** Events of a clinic after `afterSeq`, in seq order (resume). */
+export async function eventsAfter(db: Db, clinicId: string, afterSeq: number, limit: number): Promise<LiveEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'clinic_id', 'seq', 'at', 'kind', 'data'])
+    .where('clinic_id', '=', clinicId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map(
+    (r) => ({ id: r.id, clinicId: r.clinic_id, seq: r.seq, at: r.at.toISOString(), kind: r.kind, data: r.data }) as LiveEvent,
+  );
+}
+
+/** The newest seq of a clinic (0 before its first event). */
+export async function lastSeq(db: Db, clinicId: string): Promise<number> {
+  const row = await db
+    .selectFrom('clinic_event_counters')
+    .select('last_seq')
+    .where('clinic_id', '=', clinicId)
+    .executeTakeFirst();
+  return row?.last_seq ?? 0;
+}

@@ -1,0 +1,43 @@
+// A real backend on an ephemeral loopback port for integration tests: real HTTP, real WebSockets,
+// real database (the caller's shared TestDatabase), sandbox telephony, silent logs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { startBackend, type Backend } from '../../src/backend.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const DEMO_PASSWORD = 'demo-password-for-tests';
+
+export interface TestBackend extends Backend {
+  dataDir: string;
+}
+
+export async function startTestBackend(
+  database: DatabaseHandle,
+  env: Record<string, string | undefined> = {},
+): Promise<TestBackend> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-backend-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SEED_DEMO: 'false',
+    DEMO_PASSWORD,
+    ...env,
+  });
+  const backend = await startBackend(config, createLogger(config.logLevel), { database });
+  return {
+    ...backend,
+    dataDir,
+    async close() {
+      await backend.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

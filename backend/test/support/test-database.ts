@@ -1,0 +1,94 @@
+// Databases for integration suites. Every suite runs on embedded PGlite; suites that also run on the
+// PostgreSQL server (TEST_DATABASE_URL) get a database of their own, dropped afterwards, so test files
+// running in parallel never see each other's rows.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openDatabase, openPglite, PGLITE_EXTENSIONS, type DatabaseHandle, type Db } from '../../src/db/database.js';
+import { migrate, migrationsDir } from '../../src/db/migrate.js';
+
+export type TestDatabaseKind = 'pglite' | 'postgres';
+
+/**
+ * The kinds a suite should run on: PGlite always, plus the PostgreSQL server when TEST_DATABASE_URL
+ * is set (CI sets it, so there the server suites run and fail loudly if it is unreachable).
+ */
+export function databaseKinds(): TestDatabaseKind[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  /** Empties every table (keeps the schema); call between tests. */
+  reset(): Promise<void>;
+}
+
+export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
+  const handle = kind === 'pglite' ? await openPglite(await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS })) : await openServerDatabase();
+  return { ...handle, reset: () => resetDatabase(handle.db) };
+}
+
+export async function resetDatabase(db: Db): Promise<void> {
+  const tables = await sql<{ tablename: string }>`
+    select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`.execute(db);
+  if (tables.rows.length === 0) return;
+  const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
+  await sql.raw(`truncate ${list} restart identity cascade`).execute(db);
+}
+
+/**
+ * A migrated PGlite data directory, dumped once per migration set and shared by every test file:
+ * loading a dump takes well under a second where a fresh initdb takes several.
+ */
+async function pgliteTemplate(): Promise<Blob> {
+  const dir = migrationsDir();
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(dir).sort()) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+  const file = path.join(os.tmpdir(), `voxanne-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (!fs.existsSync(file)) {
+    const fresh = await PGlite.create('memory://', { extensions: PGLITE_EXTENSIONS });
+    const handle = await openPglite(fresh);
+    await migrate(handle.db);
+    const dump = await fresh.dumpDataDir('none');
+    await handle.close();
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(partial, file); // atomic: a parallel worker never reads half a file
+  }
+  return new Blob([fs.readFileSync(file)]);
+}
+
+async function openServerDatabase(): Promise<DatabaseHandle> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `voxanne_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+  await admin.connect().catch((error: Error) => {
+    throw new Error(`TEST_DATABASE_URL is set but the PostgreSQL server is unreachable: ${error.message}`);
+  });
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+  await migrate(handle.db);
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
