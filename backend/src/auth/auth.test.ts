@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, TEST_JWT_SECRET, type TestBackend } from '../../test/support/test-backend.js';
 import { createClinicWithStaff, signIn, type TestStaff } from '../../test/support/fixtures.js';
+import { json } from '../../test/support/http.js';
 
 describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
   let database: TestDatabase;
@@ -37,7 +38,7 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
     expect(session).toMatchObject({ expiresIn: 900, user: { email: staff.email, clinicId: staff.clinicId, role: 'front_desk' } });
     const res = await me(session.accessToken);
     expect(res.status).toBe(200);
-    expect((await res.json()).user.id).toBe(staff.staffId);
+    expect((await json(res)).user.id).toBe(staff.staffId);
   });
 
   it('refuses a wrong password and an unknown email with the same answer', async () => {
@@ -45,7 +46,7 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
     const unknown = await post('/api/auth/login', { email: 'nobody@clinic.test', password: 'nope' });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect(await wrong.json()).toEqual(await unknown.json());
+    expect(await json(wrong)).toEqual(await json(unknown));
   });
 
   it('refuses a forged token signed with another key', async () => {
@@ -70,7 +71,7 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
       .sign(key);
     const res = await me(expired);
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('token_expired');
+    expect((await json(res)).error.code).toBe('token_expired');
   });
 
   it('refuses a token for another audience', async () => {
@@ -96,7 +97,7 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
     const { session } = await signIn(backend.url, staff);
     const first = await post('/api/auth/refresh', { refreshToken: session.refreshToken });
     expect(first.status).toBe(200);
-    const rotated = await first.json();
+    const rotated = await json(first);
     expect(rotated.refreshToken).not.toBe(session.refreshToken);
     expect(rotated.csrfToken).toBe(session.csrfToken); // same session, same CSRF binding
 
@@ -116,10 +117,10 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
   it('answers malformed JSON, unknown fields and oversized bodies with 4xx', async () => {
     const bad = await fetch(`${backend.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('invalid_json');
+    expect((await json(bad)).error.code).toBe('invalid_json');
     const extra = await post('/api/auth/login', { email: staff.email, password: staff.password, admin: true });
     expect(extra.status).toBe(400);
-    expect((await extra.json()).error).toMatchObject({ code: 'validation_failed', details: [{ message: expect.stringContaining('admin') }] });
+    expect((await json(extra)).error).toMatchObject({ code: 'validation_failed', details: [{ message: expect.stringContaining('admin') }] });
     const huge = await post('/api/auth/login', { email: staff.email, password: 'x'.repeat(1_100_000) });
     expect(huge.status).toBe(413);
   });
