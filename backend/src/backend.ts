@@ -20,6 +20,11 @@ import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { ensureDemoClinic } from './clinics/demo-clinic.js';
+import { callRoutes } from './calls/call-routes.js';
+import { bookingRoutes } from './bookings/booking-routes.js';
+import { dashboardRoutes } from './dashboard/stats-routes.js';
+import { agentRoutes } from './agent/agent-routes.js';
+import { voicePlatformNotConnected, type AssistantSync } from './agent/assistant-sync.js';
 
 export interface Backend {
   config: Config;
@@ -40,6 +45,8 @@ export interface Backend {
 export interface BackendOverrides {
   /** An already-open database owned by the caller (tests share one per file); not closed by close(). */
   database?: DatabaseHandle;
+  /** Stands in for the voice platform when saving the agent (tests). */
+  assistantSync?: AssistantSync;
 }
 
 export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
@@ -105,6 +112,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     // Every authenticated API route is rate limited per clinic after its token is verified.
     const protectedApi = express.Router();
     protectedApi.use(authenticated, clinicLimiter);
+    // Until telephony wires the voice platform here, saving the agent honestly reports "not connected".
+    const assistantSync = overrides.assistantSync ?? voicePlatformNotConnected;
+    protectedApi.use(
+      dashboardRoutes({ db: database.db }),
+      callRoutes({ db: database.db }),
+      bookingRoutes({ db: database.db, bus }),
+      agentRoutes({ db: database.db, bus, assistantSync }),
+    );
 
     const app = createHttpApp({
       config,

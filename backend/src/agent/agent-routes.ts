@@ -1,0 +1,20 @@
+// GET /api/agent (the clinic's assistant personality and sync state) and PUT /api/agent (save + sync).
+import { Router } from 'express';
+import { AgentUpdateRequestSchema, type AgentResponse } from '@voxanne/protocol';
+import { principalOf } from '../auth/middleware.js';
+import { parseBody } from '../http/validate.js';
+import { getAgent, updateAgent, type AgentServiceDeps } from './agent-service.js';
+
+export function agentRoutes(deps: AgentServiceDeps): Router {
+  const router = Router();
+  router.get('/agent', async (req, res) => {
+    const body: AgentResponse = await getAgent(deps.db, principalOf(req).clinicId);
+    res.json(body);
+  });
+  router.put('/agent', async (req, res) => {
+    const { personality } = parseBody(AgentUpdateRequestSchema, req);
+    const body: AgentResponse = await updateAgent(deps, principalOf(req).clinicId, personality);
+    res.json(body);
+  });
+  return router;
+}
