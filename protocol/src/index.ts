@@ -13,3 +13,4 @@ export * from './events.js';
 export * from './live-socket.js';
 export * from './ipc.js';
 export * from './routes.js';
+export * from './host-bridge.js';

@@ -19,7 +19,7 @@ import {
   PhoneTestCallResponseSchema,
 } from './telephony.js';
 import { KNOWLEDGE_MAX_BYTES, KnowledgeDocumentSchema, KnowledgeListResponseSchema } from './knowledge.js';
-import { WebTestDiagnosticsSchema } from './webtest.js';
+import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './webtest.js';
 import { LiveEventSchema } from './events.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -223,3 +223,40 @@ export function splitChannel(channel: string): [string, string] {
   const dot = channel.indexOf('.');
   return [channel.slice(0, dot), channel.slice(dot + 1)];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Web-test audio port (R-B6). Audio does not ride the invoke channels: the renderer creates a
+// MessageChannel, keeps one end for its AudioWorklet and hands the other to main with
+// `window.postMessage({ type: WEB_TEST_PORT_OFFER, relayId }, window.location.origin, [port])`.
+// In Electron the preload picks it up (same window, same origin) and forwards it to main with
+// `ipcRenderer.postMessage(WEB_TEST_PORT_CHANNEL, offer, [port])`; in the browser host the host
+// bridge carries it over a loopback socket. Either way main relays it to the backend's
+// `/ws/web-test`, adding the access token itself (the token never reaches the renderer).
+
+export const WEB_TEST_PORT_OFFER = 'voxanne:web-test-port';
+export const WEB_TEST_PORT_CHANNEL = 'webTest.port';
+export const WebTestPortOfferSchema = z.strictObject({ type: z.literal(WEB_TEST_PORT_OFFER), relayId: IdSchema });
+export type WebTestPortOffer = z.infer<typeof WebTestPortOfferSchema>;
+
+/** renderer → main over the port: binary 640-byte PCM16 frames (ArrayBuffer or Uint8Array), or one of these. */
+export const WebTestPortClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('start') }),
+  z.strictObject({ type: z.literal('mute'), muted: z.boolean() }),
+  z.strictObject({ type: z.literal('end') }),
+]);
+export type WebTestPortClientMessage = z.infer<typeof WebTestPortClientMessageSchema>;
+
+/** Main's own word on the relay, next to what the backend says. */
+export const WebTestRelayStatusSchema = z.object({
+  type: z.literal('relay-status'),
+  status: z.enum(['connecting', 'open', 'closed']),
+  /** User-facing, when closed for a reason other than the session ending normally. */
+  reason: z.string().nullable(),
+  /** Microphone frames dropped because the connection could not keep up. */
+  droppedFrames: z.number().int().nonnegative(),
+});
+export type WebTestRelayStatus = z.infer<typeof WebTestRelayStatusSchema>;
+
+/** main → renderer over the port: binary PCM16 frames of the assistant's voice, or one of these. */
+export const WebTestPortServerMessageSchema = z.union([WebTestServerMessageSchema, WebTestRelayStatusSchema]);
+export type WebTestPortServerMessage = z.infer<typeof WebTestPortServerMessageSchema>;

@@ -1,0 +1,183 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_DESKTOP_SETTINGS, WEB_TEST_PORT_OFFER, type UploadProgress } from '@voxanne/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
+import { callSummary } from '../test/live-events.js';
+import { UserMessage } from './user-messages.js';
+import type { RelayPort } from './web-test-relay.js';
+
+let h: CoreHarness;
+beforeEach(async () => {
+  h = await createCoreHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+describe('IPC door (R-S8): every request validated, every answer a value', () => {
+  it('refuses a channel that is not in the table', async () => {
+    expect(await h.core.invoke('shell.exec', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await h.core.invoke('__proto__', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await h.core.invoke(42, {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+  });
+
+  it('refuses a malformed request with field details and changes nothing', async () => {
+    await h.signIn();
+    const before = structuredClone(h.settings.saved);
+    const result = await h.invoke('settings.update', { ...before, autoLockMinutes: -5, extra: true });
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(!result.ok && result.error.details?.map((d) => d.path)).toEqual(expect.arrayContaining(['autoLockMinutes']));
+    expect(h.settings.saved).toEqual(before);
+    expect(h.pushes.some((p) => p.channel === 'settings.onChanged')).toBe(false);
+  });
+
+  it('checks the phone number in main before anything reaches the backend', async () => {
+    await h.signIn();
+    const result = await h.invoke('testCalls.phone', { phoneNumber: '07946 0958' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_phone_number', message: expect.stringContaining('country code') } });
+    expect(h.backend.requests.some((r) => r.path === '/api/test-calls/phone')).toBe(false);
+  });
+
+  it('limits test calls to three a minute (R-S5)', async () => {
+    await h.signIn();
+    const call = () => h.invoke('testCalls.phone', { phoneNumber: '+442079460958' });
+    expect((await call()).ok && (await call()).ok && (await call()).ok).toBe(true);
+    expect(await call()).toMatchObject({ ok: false, error: { code: 'rate_limited', message: 'Too many test calls. Try again in 60 s.' } });
+    await h.clock.tick(60_000);
+    expect((await call()).ok).toBe(true);
+  });
+
+  it('answers data requests with "sign in first" when signed out', async () => {
+    expect(await h.invoke('calls.list', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+  });
+
+  it('opens only https links on the allow-list', async () => {
+    expect(await h.invoke('app.openExternal', { url: 'https://docs.vapi.ai/quickstart' })).toEqual({ ok: true, data: null });
+    expect(await h.invoke('app.openExternal', { url: 'http://docs.vapi.ai/' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await h.invoke('app.openExternal', { url: 'https://evil.example/' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await h.invoke('app.openExternal', { url: 'file:///etc/passwd' })).toMatchObject({ ok: false });
+    expect(h.shell.opened).toEqual(['https://docs.vapi.ai/quickstart']);
+  });
+
+  it('reports where the token is kept and what host it runs in', async () => {
+    expect(await h.invoke('app.getInfo')).toEqual({
+      ok: true,
+      data: {
+        version: '0.0.0-test',
+        host: 'browser',
+        platform: 'linux',
+        backendUrl: h.backend.url,
+        tokenStorage: { persistent: true, warning: null },
+        startAtLoginSupported: true,
+      },
+    });
+  });
+
+  it('saves settings, applies start-at-login and tells the renderer', async () => {
+    const next = { ...DEFAULT_DESKTOP_SETTINGS, startAtLogin: true, theme: 'dark' as const };
+    expect(await h.invoke('settings.update', next)).toEqual({ ok: true, data: next });
+    expect(h.settings.saved).toEqual(next);
+    expect(h.shell.startAtLogin).toEqual([true]);
+    expect(h.pushes.at(-1)).toEqual({ channel: 'settings.onChanged', payload: next });
+  });
+
+  it('uploads a knowledge document as multipart with progress, ending at the total', async () => {
+    await h.signIn();
+    const data = new Uint8Array(200_000).fill(65);
+    const uploadId = randomUUID();
+    const result = await h.invoke('knowledge.upload', { uploadId, filename: 'opening-hours.txt', data });
+    expect(result).toMatchObject({ ok: true, data: { filename: 'opening-hours.txt' } });
+    const progress = h.pushes.filter((p) => p.channel === 'knowledge.onUploadProgress').map((p) => p.payload as UploadProgress);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)?.sentBytes).toBe(progress.at(-1)?.totalBytes);
+    expect(progress.every((p) => p.uploadId === uploadId)).toBe(true);
+    const request = h.backend.requests.find((r) => r.path === '/api/knowledge-base');
+    expect(request?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(request?.body).toContain('filename="opening-hours.txt"');
+  });
+
+  it('refuses a document type the assistant cannot read', async () => {
+    await h.signIn();
+    const result = await h.invoke('knowledge.upload', { uploadId: randomUUID(), filename: 'virus.exe', data: new Uint8Array(4) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'unsupported_media_type' } });
+  });
+
+  it('opens the call and focuses the window when a notification is clicked', async () => {
+    await h.signIn();
+    const call = callSummary({ startedAt: new Date(h.clock.now()).toISOString() });
+    h.backend.emit({ kind: 'call.started', data: { call } }, new Date(h.clock.now()));
+    await vi.waitFor(() => expect(h.notifications.shown).toHaveLength(1));
+    h.notifications.shown[0]?.click();
+    expect(h.shell.focused).toBe(1);
+    expect(h.pushes.at(-1)).toEqual({ channel: 'app.onNavigate', payload: { page: 'call', callId: call.id } });
+  });
+});
+
+/** A Node MessagePort as the relay sees one (Electron's MessagePortMain has the same shape). */
+function relayPortOf(port: MessagePort): RelayPort {
+  return {
+    post: (message) => port.postMessage(message),
+    onMessage: (listener) => port.on('message', listener),
+    onClose: (listener) => port.on('close', listener),
+    close: () => port.close(),
+  };
+}
+
+describe('Web-test relay (R-B6 plumbing)', () => {
+  it('carries control messages and 640-byte frames both ways without handing the renderer a token', async () => {
+    await h.signIn();
+    const { port1: renderer, port2: main } = new MessageChannel();
+    const received: unknown[] = [];
+    renderer.on('message', (m) => received.push(m));
+    expect(h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() })).toBe(true);
+    const frame = new Uint8Array(640).fill(7);
+    renderer.postMessage(frame);
+    renderer.postMessage({ type: 'start' });
+    await vi.waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
+    await vi.waitFor(() => expect(received.some((m) => m instanceof Uint8Array && m.byteLength === 640 && m[0] === 7)).toBe(true));
+    expect(received[0]).toEqual({ type: 'relay-status', status: 'connecting', reason: null, droppedFrames: 0 });
+    expect(received).toContainEqual({ type: 'relay-status', status: 'open', reason: null, droppedFrames: 0 });
+    expect(JSON.stringify(received)).not.toContain('at-');
+    renderer.close();
+    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(0));
+  });
+
+  it('drops frames of the wrong size and messages off the contract', async () => {
+    await h.signIn();
+    const { port1: renderer, port2: main } = new MessageChannel();
+    const received: unknown[] = [];
+    renderer.on('message', (m) => received.push(m));
+    h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
+    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    renderer.postMessage(new Uint8Array(100));
+    renderer.postMessage({ type: 'auth', accessToken: 'stolen' });
+    renderer.postMessage({ type: 'start' });
+    await vi.waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
+    await settle(30);
+    expect(received.filter((m) => m instanceof Uint8Array)).toEqual([]);
+    renderer.close();
+  });
+
+  it('refuses a port when signed out or when the offer is malformed', async () => {
+    const { port2: main } = new MessageChannel();
+    expect(h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() })).toBe(false);
+    await h.signIn();
+    const { port2: other } = new MessageChannel();
+    expect(h.core.attachWebTestPort(relayPortOf(other), { type: 'something-else' })).toBe(false);
+  });
+
+  it('ends the relay and closes the port with a reason when the backend socket drops', async () => {
+    await h.signIn();
+    const { port1: renderer, port2: main } = new MessageChannel();
+    const received: unknown[] = [];
+    renderer.on('message', (m) => received.push(m));
+    h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
+    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    for (const s of h.backend.webTestSockets) s.terminate();
+    await vi.waitFor(() =>
+      expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.lostContact, droppedFrames: 0 }),
+    );
+    expect(h.core.webTest.activeCount).toBe(0);
+  });
+});

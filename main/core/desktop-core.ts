@@ -1,0 +1,309 @@
+// createDesktopCore: the whole main process minus the OS, composed once. The Electron shell and the
+// browser host both call this with their own ports, so both run exactly this code path.
+//
+// It wires Session → LiveConnection → notifier and batches, implements the IPC handler table, and
+// emits schema-checked pushes for whichever transport the host uses.
+import {
+  KNOWLEDGE_EXTENSIONS,
+  WebTestPortOfferSchema,
+  normalizePhoneNumber,
+  type AppInfo,
+  type DesktopSettings,
+  type IpcHandlers,
+  type IpcInvokeChannel,
+  type IpcPushChannel,
+  type IpcPushPayload,
+  type IpcResult,
+  type KnowledgeDocument,
+  type Navigate,
+} from '@voxanne/protocol';
+import { ApiClient } from './api-client.js';
+import { checkPush, dispatchInvoke } from './ipc-dispatch.js';
+import { LiveConnection } from './live-connection.js';
+import { Listeners } from './listeners.js';
+import { createLogger, type Logger } from './logger.js';
+import { DesktopNotifier } from './notifier.js';
+import {
+  systemClock,
+  type Clock,
+  type FetchLike,
+  type NotificationPort,
+  type PowerHints,
+  type SecretVault,
+  type SettingsStore,
+  type ShellPort,
+  type SocketFactory,
+} from './ports.js';
+import { SlidingWindowLimit } from './rate-limit.js';
+import { Session } from './session.js';
+import { UserMessage, userFacing } from './user-messages.js';
+import { WebTestRelay, type RelayPort } from './web-test-relay.js';
+import { createWsSocketFactory } from './ws-socket.js';
+
+/** Client-side test-call limit (R-S5): three in any minute. */
+export const TEST_CALL_LIMIT = 3;
+export const TEST_CALL_WINDOW_MS = 60_000;
+
+/** What a locked console still answers: everything else waits for the password. */
+const ALLOWED_WHILE_LOCKED = new Set<IpcInvokeChannel>([
+  'app.getInfo',
+  'session.getState',
+  'session.logout',
+  'session.lock',
+  'session.unlock',
+  'session.reportActivity',
+  'connection.getState',
+  'connection.retryNow',
+  'settings.get',
+]);
+
+export interface DesktopCorePorts {
+  backendUrl: string;
+  host: AppInfo['host'];
+  version: string;
+  platform: string;
+  /** https hosts `app.openExternal` may open. */
+  externalLinkHosts: readonly string[];
+  vault: SecretVault;
+  notifications: NotificationPort;
+  shell: ShellPort;
+  power: PowerHints;
+  settings: SettingsStore;
+  clock?: Clock;
+  random?: () => number;
+  fetch?: FetchLike;
+  openSocket?: SocketFactory;
+  logger?: Logger;
+  /** IANA zone for quiet hours; the system's when absent. */
+  timeZone?: string;
+}
+
+export type PushListener = <C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>) => void;
+
+export interface DesktopCore {
+  readonly handlers: IpcHandlers;
+  /** Validates and answers one renderer request (the IPC door). */
+  invoke(channel: unknown, request: unknown): Promise<IpcResult<unknown>>;
+  /** Every push for the renderer, already checked against its schema. */
+  onPush(listener: PushListener): () => void;
+  /** A renderer handed over a web-test audio port; false when the offer is not valid. */
+  attachWebTestPort(port: RelayPort, offer: unknown): boolean;
+  /** Restores the saved session; resolves when the first session state is known. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+  readonly session: Session;
+  readonly live: LiveConnection;
+  readonly notifier: DesktopNotifier;
+  readonly webTest: WebTestRelay;
+  readonly logger: Logger;
+}
+
+export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
+  const clock = ports.clock ?? systemClock;
+  const logger = ports.logger ?? createLogger();
+  const openSocket = ports.openSocket ?? createWsSocketFactory();
+  let settings: DesktopSettings = ports.settings.load();
+
+  const api = new ApiClient({ baseUrl: ports.backendUrl, fetch: ports.fetch ?? globalThis.fetch, clock, logger: logger.child({ part: 'api' }) });
+  const session = new Session({ api, vault: ports.vault, clock, logger: logger.child({ part: 'session' }), autoLockMinutes: settings.autoLockMinutes });
+  const live = new LiveConnection({
+    backendUrl: ports.backendUrl,
+    openSocket,
+    clock,
+    random: ports.random ?? Math.random,
+    logger: logger.child({ part: 'live' }),
+    power: ports.power,
+    auth: {
+      accessToken: () => session.accessToken(),
+      refresh: () => session.refresh(),
+      revoked: (reason) => void session.expire(reason),
+    },
+  });
+  const webTest = new WebTestRelay({ backendUrl: ports.backendUrl, openSocket, accessToken: () => session.accessToken(), logger: logger.child({ part: 'web-test' }) });
+
+  const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
+  const push = <C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>) => {
+    const checked = checkPush(channel, payload, logger);
+    if (checked !== null) pushListeners.emit({ channel, payload: checked });
+  };
+
+  const openFromNotification = (navigate: Navigate) => {
+    ports.shell.focusWindow();
+    push('app.onNavigate', navigate);
+  };
+  const notifier = new DesktopNotifier({
+    port: ports.notifications,
+    clock,
+    logger: logger.child({ part: 'notifier' }),
+    settings,
+    timeZone: ports.timeZone,
+    onOpen: openFromNotification,
+  });
+
+  const unsubscribers = [
+    session.onState((state) => {
+      push('session.onState', state);
+      if (state.status === 'signed-out') {
+        live.stop();
+        notifier.reset();
+        webTest.closeAll(UserMessage.signedOut);
+      } else {
+        live.start();
+      }
+    }),
+    live.onState((state) => {
+      notifier.setConnection(state);
+      push('connection.onState', state);
+    }),
+    live.onEvent((event) => notifier.handleEvent(event)),
+    live.onBatch((batch) => push('live.onBatch', batch)),
+  ];
+
+  const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);
+  let ready: Promise<unknown> = Promise.resolve();
+
+  const handlers: IpcHandlers = {
+    'app.getInfo': async () => ({
+      version: ports.version,
+      host: ports.host,
+      platform: ports.platform,
+      backendUrl: ports.backendUrl,
+      tokenStorage: { persistent: ports.vault.persistent, warning: ports.vault.warning },
+      startAtLoginSupported: ports.shell.startAtLoginSupported,
+    }),
+    'app.openExternal': async ({ url }) => {
+      const target = new URL(url);
+      if (target.protocol !== 'https:' || !ports.externalLinkHosts.includes(target.hostname.toLowerCase())) {
+        throw userFacing('forbidden', 'The app does not open this link.');
+      }
+      await ports.shell.openExternal(target.toString());
+      return null;
+    },
+
+    'session.getState': async () => {
+      await ready;
+      return session.getState();
+    },
+    'session.login': (request) => session.login(request),
+    'session.logout': () => session.logout(),
+    'session.lock': async () => session.lock(),
+    'session.unlock': ({ password }) => session.unlock(password),
+    'session.reportActivity': async () => {
+      session.reportActivity();
+      return null;
+    },
+
+    'connection.getState': async () => live.getState(),
+    'connection.retryNow': async () => live.retryNow(),
+
+    'dashboard.getStats': () => session.call('dashboardStats'),
+    'calls.list': (query) => session.call('listCalls', { query }),
+    'calls.get': ({ id }) => session.call('getCall', { params: { id } }),
+    'bookings.list': (query) => session.call('listBookings', { query }),
+    'bookings.update': async ({ id, patch }) => (await session.call('updateBooking', { params: { id }, body: patch })).booking,
+
+    'agent.get': () => session.call('getAgent'),
+    'agent.update': (request) => session.call('updateAgent', { body: request }),
+    'testCalls.phone': async ({ phoneNumber }) => {
+      const normalized = normalizePhoneNumber(phoneNumber);
+      if (!normalized.ok) throw userFacing('invalid_phone_number', normalized.message);
+      const waitMs = testCallLimit.take();
+      if (waitMs > 0) throw userFacing('rate_limited', `Too many test calls. Try again in ${Math.ceil(waitMs / 1000)} s.`);
+      return session.call('phoneTestCall', { body: { phoneNumber: normalized.e164 } });
+    },
+
+    'phoneNumbers.list': () => session.call('listPhoneNumbers'),
+    'phoneNumbers.connect': async (request) => (await session.call('connectPhoneNumber', { body: request })).phoneNumber,
+    'phoneNumbers.disconnect': async ({ id }) => {
+      await session.call('disconnectPhoneNumber', { params: { id } });
+      return null;
+    },
+
+    'knowledge.list': () => session.call('listKnowledge'),
+    'knowledge.upload': async ({ uploadId, filename, data }): Promise<KnowledgeDocument> => {
+      const mimeType = knowledgeMimeType(filename);
+      const response = await session.call('uploadKnowledge', {
+        file: {
+          filename,
+          data,
+          mimeType,
+          onProgress: (sentBytes, totalBytes) => push('knowledge.onUploadProgress', { uploadId, sentBytes, totalBytes }),
+        },
+      });
+      return response.document;
+    },
+    'knowledge.delete': async ({ id }) => {
+      await session.call('deleteKnowledge', { params: { id } });
+      return null;
+    },
+
+    'webTest.diagnostics': () => session.call('webTestDiagnostics'),
+
+    'settings.get': async () => settings,
+    'settings.update': async (next) => {
+      ports.settings.save(next);
+      const startAtLoginChanged = next.startAtLogin !== settings.startAtLogin;
+      settings = next;
+      session.setAutoLockMinutes(next.autoLockMinutes);
+      notifier.applySettings(next);
+      if (startAtLoginChanged && ports.shell.startAtLoginSupported) ports.shell.setStartAtLogin(next.startAtLogin);
+      push('settings.onChanged', next);
+      return next;
+    },
+  };
+
+  // The lock is enforced here, not only drawn by the renderer.
+  const guarded = Object.fromEntries(
+    Object.entries(handlers).map(([channel, handler]) => [
+      channel,
+      async (request: unknown) => {
+        if (session.getState().status === 'locked' && !ALLOWED_WHILE_LOCKED.has(channel as IpcInvokeChannel)) {
+          throw userFacing('forbidden', UserMessage.locked);
+        }
+        return (handler as (r: unknown) => Promise<unknown>)(request);
+      },
+    ]),
+  ) as IpcHandlers;
+
+  return {
+    handlers: guarded,
+    invoke: (channel, request) => dispatchInvoke(guarded, channel, request, logger),
+    onPush: (listener) => pushListeners.subscribe(({ channel, payload }) => listener(channel, payload as never)),
+    attachWebTestPort: (port, offer) => {
+      const parsed = WebTestPortOfferSchema.safeParse(offer);
+      if (!parsed.success || session.getState().status !== 'signed-in') {
+        logger.warn('web-test port refused', { validOffer: parsed.success, session: session.getState().status });
+        port.close();
+        return false;
+      }
+      webTest.attach(port, parsed.data);
+      return true;
+    },
+    start: async () => {
+      ready = session.restore();
+      await ready;
+    },
+    dispose: async () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      webTest.closeAll(null);
+      live.dispose();
+      notifier.dispose();
+      session.dispose();
+      pushListeners.clear();
+    },
+    session,
+    live,
+    notifier,
+    webTest,
+    logger,
+  };
+}
+
+function knowledgeMimeType(filename: string): KnowledgeDocument['mimeType'] {
+  const lower = filename.toLowerCase();
+  const ext = KNOWLEDGE_EXTENSIONS.find((e) => lower.endsWith(e));
+  if (ext === '.pdf') return 'application/pdf';
+  if (ext === '.md' || ext === '.markdown') return 'text/markdown';
+  if (ext === '.txt') return 'text/plain';
+  throw userFacing('unsupported_media_type', 'Upload a text (.txt), Markdown (.md) or PDF (.pdf) document.');
+}

@@ -1,0 +1,234 @@
+// Notifier policy (R-D5): which live events become native notifications, when to stay quiet, how a
+// burst collapses into one summary, and what the tray shows.
+//
+// Notifies on: an inbound call starting, a booking made, a call that needs a human. Never shows a
+// transcript or a full phone number (the reception screen may be in view of patients).
+import { maskPhoneNumber, type ConnectionState, type DesktopSettings, type LiveEvent, type Navigate } from '@voxanne/protocol';
+import type { Logger } from './logger.js';
+import type { Clock, DesktopNotification, NotificationKind, NotificationPort, TimerHandle, TrayConnection, TrayState } from './ports.js';
+
+/** More than this many notifications within the window collapse into one summary. */
+export const STORM_LIMIT = 3;
+export const STORM_WINDOW_MS = 10_000;
+/** A call that started longer ago than this (replayed after a reconnect) is not announced. */
+export const STALE_CALL_MS = 60_000;
+
+const ATTENTION_TEXT = {
+  transfer_requested: 'A caller asked to be transferred',
+  tool_failed: "The assistant couldn't finish a task",
+  caller_asked_for_staff: 'A caller asked for a person',
+} as const;
+
+export interface NotifierOptions {
+  port: NotificationPort;
+  clock: Clock;
+  logger: Logger;
+  settings: DesktopSettings;
+  /** IANA zone for quiet hours and times in notifications; the system's when absent. */
+  timeZone?: string;
+  /** A notification was clicked: open what it is about. */
+  onOpen: (navigate: Navigate) => void;
+  newId?: () => string;
+}
+
+export class DesktopNotifier {
+  private settings: DesktopSettings;
+  private connection: ConnectionState['status'] = 'signed-out';
+  private connectionReason: string | null = null;
+  /** Calls (or call-less alerts) waiting for a human, by call id or event id. */
+  private readonly attention = new Set<string>();
+  private shownAt: number[] = [];
+  private held: DesktopNotification[] = [];
+  private summaryTimer: TimerHandle | null = null;
+  private readonly o: NotifierOptions;
+  private readonly newId: () => string;
+
+  constructor(options: NotifierOptions) {
+    this.o = options;
+    this.settings = options.settings;
+    this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.publishTray();
+  }
+
+  applySettings(settings: DesktopSettings): void {
+    this.settings = settings;
+    this.publishTray();
+  }
+
+  setConnection(state: ConnectionState): void {
+    this.connection = state.status;
+    this.connectionReason = state.reason;
+    this.publishTray();
+  }
+
+  /** Sign-out: forget the attention queue and anything held back. */
+  reset(): void {
+    this.attention.clear();
+    this.held = [];
+    this.shownAt = [];
+    this.o.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = null;
+    this.publishTray();
+  }
+
+  /** The user opened this call: it no longer counts as waiting. */
+  acknowledge(callId: string): void {
+    if (this.attention.delete(callId)) this.publishTray();
+  }
+
+  get attentionCount(): number {
+    return this.attention.size;
+  }
+
+  handleEvent(event: LiveEvent): void {
+    const notification = this.notificationFor(event);
+    this.trackAttention(event);
+    if (!notification) return;
+    if (this.isSilenced(notification.kind)) return;
+    this.deliver(notification);
+  }
+
+  dispose(): void {
+    this.o.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = null;
+  }
+
+  private notificationFor(event: LiveEvent): DesktopNotification | null {
+    switch (event.kind) {
+      case 'call.started': {
+        const call = event.data.call;
+        if (call.direction !== 'inbound' || call.isTest) return null;
+        if (this.o.clock.now() - Date.parse(event.at) > STALE_CALL_MS) return null;
+        const who = call.patientName ?? (call.callerNumber ? maskPhoneNumber(call.callerNumber) : 'Unknown caller');
+        return this.make('inbound-call', 'Incoming call', `${who} — the assistant is answering.`, { page: 'call', callId: call.id });
+      }
+      case 'booking.created': {
+        const b = event.data.booking;
+        const what = b.service ?? 'Appointment';
+        return this.make('booking', 'New booking', `${b.patientName}: ${what}, ${this.formatWhen(b.startsAt)}`, b.callId ? { page: 'call', callId: b.callId } : { page: 'dashboard' });
+      }
+      case 'attention.needed': {
+        const d = event.data;
+        const who = d.patientName ?? (d.callerNumber ? maskPhoneNumber(d.callerNumber) : null);
+        return this.make('attention', ATTENTION_TEXT[d.reason], who ? `${who}: ${d.message}` : d.message, d.callId ? { page: 'call', callId: d.callId } : { page: 'dashboard' });
+      }
+      default:
+        return null;
+    }
+  }
+
+  private trackAttention(event: LiveEvent): void {
+    let changed = false;
+    if (event.kind === 'attention.needed') {
+      const key = event.data.callId ?? event.id;
+      changed = !this.attention.has(key);
+      this.attention.add(key);
+    } else if ((event.kind === 'call.status' || event.kind === 'call.ended') && !event.data.call.needsAttention) {
+      changed = this.attention.delete(event.data.call.id);
+    }
+    if (changed) this.publishTray();
+  }
+
+  private isSilenced(kind: NotificationKind): boolean {
+    const n = this.settings.notifications;
+    if (n.paused) return true;
+    if (kind === 'inbound-call' && !n.inboundCall) return true;
+    if (kind === 'booking' && !n.booking) return true;
+    if (kind === 'attention' && !n.attention) return true;
+    return this.inQuietHours();
+  }
+
+  inQuietHours(): boolean {
+    const q = this.settings.quietHours;
+    if (!q.enabled || q.start === q.end) return false;
+    const now = this.localTimeOfDay();
+    return q.start < q.end ? now >= q.start && now < q.end : now >= q.start || now < q.end;
+  }
+
+  private localTimeOfDay(): string {
+    const parts = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: this.o.timeZone }).formatToParts(
+      new Date(this.o.clock.now()),
+    );
+    const hour = parts.find((p) => p.type === 'hour')?.value ?? '00';
+    const minute = parts.find((p) => p.type === 'minute')?.value ?? '00';
+    return `${hour}:${minute}`;
+  }
+
+  private formatWhen(iso: string): string {
+    return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: this.o.timeZone }).format(
+      new Date(iso),
+    );
+  }
+
+  // Storm control: up to STORM_LIMIT in any STORM_WINDOW_MS show one by one; the rest wait and go
+  // out as one summary when the window has passed.
+  private deliver(notification: DesktopNotification): void {
+    const now = this.o.clock.now();
+    this.shownAt = this.shownAt.filter((t) => now - t < STORM_WINDOW_MS);
+    if (this.shownAt.length < STORM_LIMIT && this.held.length === 0) {
+      this.show(notification, now);
+      return;
+    }
+    this.held.push(notification);
+    if (this.summaryTimer === null) {
+      const oldest = this.shownAt[0] ?? now;
+      this.summaryTimer = this.o.clock.setTimeout(() => this.flushHeld(), Math.max(0, oldest + STORM_WINDOW_MS - now));
+    }
+  }
+
+  private flushHeld(): void {
+    this.summaryTimer = null;
+    const held = this.held;
+    this.held = [];
+    if (held.length === 0) return;
+    const now = this.o.clock.now();
+    const first = held[0];
+    if (held.length === 1 && first) {
+      this.show(first, now);
+      return;
+    }
+    const count = (kind: NotificationKind) => held.filter((n) => n.kind === kind).length;
+    const parts = [
+      [count('attention'), 'need you', 'needs you'],
+      [count('inbound-call'), 'incoming calls', 'incoming call'],
+      [count('booking'), 'new bookings', 'new booking'],
+    ] as const;
+    const body = parts
+      .filter(([n]) => n > 0)
+      .map(([n, plural, singular]) => `${n} ${n === 1 ? singular : plural}`)
+      .join(', ');
+    const calls = new Set(held.map((n) => (n.navigate.page === 'call' ? n.navigate.callId : '')));
+    const [onlyCall] = calls;
+    const navigate: Navigate = calls.size === 1 && onlyCall ? { page: 'call', callId: onlyCall } : { page: 'dashboard' };
+    this.show(this.make('summary', `${held.length} updates from Voxanne`, body, navigate), now);
+  }
+
+  private show(notification: DesktopNotification, now: number): void {
+    this.shownAt.push(now);
+    this.o.logger.debug('notification', { kind: notification.kind });
+    this.o.port.show(notification, () => {
+      if (notification.navigate.page === 'call') this.acknowledge(notification.navigate.callId);
+      this.o.onOpen(notification.navigate);
+    });
+  }
+
+  private make(kind: NotificationKind, title: string, body: string, navigate: Navigate): DesktopNotification {
+    return { id: this.newId(), kind, title, body, navigate };
+  }
+
+  private publishTray(): void {
+    const connection: TrayConnection =
+      this.connection === 'live' ? 'live' : this.connection === 'offline' ? 'offline' : this.connection === 'signed-out' ? 'signed-out' : 'reconnecting';
+    const label = { live: 'Live', reconnecting: 'Reconnecting', offline: 'Offline', 'signed-out': 'Signed out' }[connection];
+    let statusText = connection === 'live' || connection === 'signed-out' || !this.connectionReason ? label : `${label}: ${this.connectionReason}`;
+    if (this.attention.size > 0) statusText += ` · ${this.attention.size} ${this.attention.size === 1 ? 'call needs' : 'calls need'} you`;
+    if (this.settings.notifications.paused) statusText += ' · notifications paused';
+    const state: TrayState = {
+      connection,
+      attentionCount: this.attention.size,
+      notificationsPaused: this.settings.notifications.paused,
+      statusText,
+    };
+    this.o.port.setTrayState(state);
+  }
+}
