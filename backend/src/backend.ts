@@ -19,6 +19,10 @@ import type { IdentityProvider } from './auth/identity-provider.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
+import { RedisEventBus } from './live/redis-event-bus.js';
+import { LiveHub, liveHubSettings } from './live/live-hub.js';
+import { EventRetention, retentionPolicy } from './live/event-retention.js';
+import { LIVE_SOCKET_PATH } from '@voxanne/protocol';
 import { ensureDemoClinic } from './clinics/demo-clinic.js';
 import { callRoutes } from './calls/call-routes.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
@@ -32,6 +36,8 @@ export interface Backend {
   database: DatabaseHandle;
   identity: IdentityProvider;
   bus: LiveEventBus;
+  /** `/ws/live-calls` of this instance. */
+  liveHub: LiveHub;
   metrics: Metrics;
   server: http.Server;
   /** Where this instance listens, e.g. http://127.0.0.1:41234 */
@@ -70,7 +76,9 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     }
 
     const metrics = createMetrics();
-    const bus: LiveEventBus = new InProcessEventBus();
+    const bus: LiveEventBus = config.redisUrl
+      ? new RedisEventBus(config.redisUrl, config.live.redisChannel, logger)
+      : new InProcessEventBus();
     closers.unshift(() => bus.close());
 
     const tokens = new AccessTokens({
@@ -131,6 +139,11 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     });
 
     const upgrades = new UpgradeRouter();
+    const liveHub = new LiveHub({ db: database.db, bus, identity, logger, metrics, settings: liveHubSettings(config) });
+    upgrades.register(LIVE_SOCKET_PATH, liveHub.handleUpgrade);
+    const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
+    retention.start();
+    closers.unshift(() => liveHub.close(), () => retention.stop());
     const server = http.createServer(app);
     server.on('upgrade', upgrades.handle);
     server.keepAliveTimeout = 65_000;
@@ -148,11 +161,13 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        // Upgraded sockets are not requests: server.close() would wait for them, so end them first.
+        await liveHub.close();
         await stopHttp(server, config.http.shutdownTimeoutMs);
         for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
       })());
 
-    return { config, logger, database, identity, bus, metrics, server, url, publicUrl, close };
+    return { config, logger, database, identity, bus, liveHub, metrics, server, url, publicUrl, close };
   } catch (error) {
     for (const closer of closers) await closer().catch(() => undefined);
     throw error;

@@ -34,6 +34,18 @@ const EnvSchema = z.object({
   SUPABASE_JWT_SECRET: optionalNonEmpty,
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LIVE_REDIS_CHANNEL: z.string().min(1).max(200).default('voxanne:live-events'),
+  LIVE_SOCKET_BUFFER_LIMIT_BYTES: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
+  // Two missed intervals end a socket, so 15 s keeps dead-peer detection within 30 s.
+  LIVE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(15_000).default(10_000),
+  LIVE_TOKEN_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  LIVE_SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  LIVE_RESUME_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  LIVE_CATCHUP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  LIVE_GAP_FILL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  LIVE_RETENTION_HOURS: z.coerce.number().min(24, 'must be at least 24 (consoles resume across a day)').default(24),
+  LIVE_RETENTION_MIN_EVENTS: z.coerce.number().int().min(50_000, 'must be at least 50000').default(50_000),
+  LIVE_RETENTION_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(60),
 
   VAPI_API_KEY: optionalNonEmpty,
   VAPI_BASE_URL: url.default('https://api.vapi.ai'),
@@ -91,6 +103,18 @@ export interface Config {
     supabase: { url: string; anonKey: string; jwtSecret: string | undefined } | undefined;
   };
   redisUrl: string | undefined;
+  live: {
+    /** Redis pub/sub channel of the live bus (deployments sharing one Redis use different ones). */
+    redisChannel: string;
+    socketBufferLimitBytes: number;
+    heartbeatIntervalMs: number;
+    tokenExpiryWarningSeconds: number;
+    sessionRecheckMs: number;
+    resumeWaitMs: number;
+    catchUpIntervalMs: number;
+    gapFillDelayMs: number;
+    retention: { minAgeHours: number; minEventsPerClinic: number; intervalMinutes: number };
+  };
   telephony: {
     /** `sandbox` whenever no Vapi key is configured: the built-in simulator stands in for Vapi and Twilio. */
     mode: 'vapi' | 'sandbox';
@@ -164,6 +188,21 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
         : undefined,
     },
     redisUrl: e.REDIS_URL,
+    live: {
+      redisChannel: e.LIVE_REDIS_CHANNEL,
+      socketBufferLimitBytes: e.LIVE_SOCKET_BUFFER_LIMIT_BYTES,
+      heartbeatIntervalMs: e.LIVE_HEARTBEAT_INTERVAL_MS,
+      tokenExpiryWarningSeconds: e.LIVE_TOKEN_EXPIRY_WARNING_SECONDS,
+      sessionRecheckMs: e.LIVE_SESSION_RECHECK_MS,
+      resumeWaitMs: e.LIVE_RESUME_WAIT_MS,
+      catchUpIntervalMs: e.LIVE_CATCHUP_INTERVAL_MS,
+      gapFillDelayMs: e.LIVE_GAP_FILL_DELAY_MS,
+      retention: {
+        minAgeHours: e.LIVE_RETENTION_HOURS,
+        minEventsPerClinic: e.LIVE_RETENTION_MIN_EVENTS,
+        intervalMinutes: e.LIVE_RETENTION_INTERVAL_MINUTES,
+      },
+    },
     telephony: {
       mode,
       vapi: {

@@ -9,6 +9,11 @@ export interface LiveEventBus {
   /** Events of one clinic, in seq order, already committed to the log. */
   publish(events: LiveEvent[]): void;
   subscribe(listener: LiveEventListener): () => void;
+  /**
+   * Called when the bus may have dropped events (its connection was lost and is back): subscribers
+   * re-read the log from where they are.
+   */
+  onMissedEvents(listener: () => void): () => void;
   /** For /health; rejects with the reason when fan-out is impaired. */
   check(): Promise<Record<string, unknown> | void>;
   close(): Promise<void>;
@@ -25,6 +30,11 @@ export class InProcessEventBus implements LiveEventBus {
   subscribe(listener: LiveEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onMissedEvents(): () => void {
+    // Nothing in process is ever dropped.
+    return () => undefined;
   }
 
   async check(): Promise<Record<string, unknown>> {

@@ -1,0 +1,325 @@
+// LiveHub: the `/ws/live-calls` endpoint of one backend instance (R-B3, R-S2). It authenticates
+// upgrades, keeps one ClinicStream per clinic that has consoles connected here, fans each event out
+// to that clinic's sockets (encoded once), and runs the connection-wide chores on shared timers:
+// heartbeats, session re-checks (sign-out elsewhere ends the socket), and catch-up from the log for
+// publishes the bus dropped.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { Counter } from 'prom-client';
+import { LiveCloseCode, LIVE_PROTOCOL, type LiveEvent, type LiveServerMessage } from '@voxanne/protocol';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { IdentityProvider } from '../auth/identity-provider.js';
+import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../http/metrics.js';
+import { rejectUpgrade } from '../http/upgrade-router.js';
+import type { LiveEventBus } from './event-bus.js';
+import { eventsAfter, lastSeq } from './event-log.js';
+import { ClinicStream } from './clinic-stream.js';
+import { ConsoleSocket, type ConsoleSocketSettings } from './console-socket.js';
+import { authenticateLiveUpgrade } from './live-upgrade-auth.js';
+
+export interface LiveHubSettings extends ConsoleSocketSettings {
+  /** Ping every this often; a socket that has not answered the previous ping is terminated. */
+  heartbeatIntervalMs: number;
+  /** Re-verify every connected session this often (how fast a sign-out elsewhere ends sockets). */
+  sessionRecheckMs: number;
+  /** Compare each clinic's stream with its log counter this often (recovers lost publishes). */
+  catchUpIntervalMs: number;
+  /** How long an out-of-order event waits for the missing ones before they are read from the log. */
+  gapFillDelayMs: number;
+  /** Browser origins allowed to connect; requests without Origin (the desktop app) are allowed. */
+  allowedOrigins: readonly string[];
+}
+
+export interface LiveHubDeps {
+  db: Db;
+  bus: LiveEventBus;
+  identity: IdentityProvider;
+  logger: Logger;
+  metrics: Metrics;
+  settings: LiveHubSettings;
+}
+
+interface ClinicEntry {
+  clinicId: string;
+  stream: ClinicStream;
+  sockets: Set<ConsoleSocket>;
+}
+
+const SOCKET_LABEL = { socket: 'live-calls' } as const;
+/** A closing socket that has not finished its close handshake by then is destroyed. */
+const CLOSE_TIMEOUT_MS = 5_000;
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
+export class LiveHub {
+  private readonly wss: WebSocketServer;
+  private readonly clinics = new Map<string, ClinicEntry>();
+  private readonly sockets = new Set<ConsoleSocket>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly closes: Counter<'reason'>;
+  private readonly slowConsumers: Counter;
+  private readonly replayed: Counter;
+  private closing = false;
+  private rechecking = false;
+
+  constructor(private readonly deps: LiveHubDeps) {
+    // closeTimeout is in ws 8.18+ but not yet in its type definitions.
+    const options: ServerOptions & { closeTimeout: number } = {
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+      // Authentication already required voxanne.v1 among the offered protocols; the auth.<token>
+      // protocol is never echoed back.
+      handleProtocols: () => LIVE_PROTOCOL,
+    };
+    this.wss = new WebSocketServer(options);
+    this.closes = new Counter({
+      name: 'live_socket_closes_total',
+      help: 'Live sockets closed, by close code meaning (abnormal = terminated or dropped)',
+      labelNames: ['reason'],
+      registers: [deps.metrics.registry],
+    });
+    this.slowConsumers = new Counter({
+      name: 'live_slow_consumer_closes_total',
+      help: 'Live sockets closed for resync because they fell past the buffer bound',
+      registers: [deps.metrics.registry],
+    });
+    this.replayed = new Counter({
+      name: 'live_events_replayed_total',
+      help: 'Events sent from the log on resume',
+      registers: [deps.metrics.registry],
+    });
+    deps.metrics.wsConnections.set(SOCKET_LABEL, 0);
+
+    this.unsubscribe.push(
+      deps.bus.subscribe((events) => this.onBusEvents(events)),
+      deps.bus.onMissedEvents(() => void this.catchUp()),
+    );
+    const every = (ms: number, chore: () => void) => {
+      const timer = setInterval(chore, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(deps.settings.heartbeatIntervalMs, () => this.heartbeat());
+    every(deps.settings.sessionRecheckMs, () => void this.recheckSessions());
+    every(deps.settings.catchUpIntervalMs, () => void this.catchUp());
+  }
+
+  /** The UpgradeRouter handler for LIVE_SOCKET_PATH. */
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // The client may vanish while its token is checked; that must not become an uncaught error.
+    socket.on('error', () => undefined);
+    if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    authenticateLiveUpgrade(req, { identity: this.deps.identity, allowedOrigins: this.deps.settings.allowedOrigins }).then(
+      (verdict) => {
+        if (!verdict.ok) {
+          this.deps.logger.info({ status: verdict.status, reason: verdict.reason }, 'live socket refused');
+          return rejectUpgrade(socket, verdict.status, verdict.reason);
+        }
+        if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, verdict.principal, verdict.accessToken));
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'live socket upgrade failed');
+        rejectUpgrade(socket, 500, 'Internal Server Error');
+      },
+    );
+  };
+
+  /** Counts for tests, the bench and diagnostics. */
+  diagnostics() {
+    let pendingOutOfOrder = 0;
+    for (const entry of this.clinics.values()) pendingOutOfOrder += entry.stream.pendingCount;
+    const sockets = [...this.sockets].map((s) => ({
+      clinicId: s.principal.clinicId,
+      staffId: s.principal.staffId,
+      mode: s.mode,
+      bufferedBytes: s.bufferedBytes,
+      peakBufferedBytes: s.peakBufferedBytes,
+    }));
+    return { clinics: this.clinics.size, sockets, pendingOutOfOrder };
+  }
+
+  /** Ends every socket with "server restarting" (clients resume elsewhere or after the restart). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const off of this.unsubscribe) off();
+    const open = [...this.sockets];
+    const ended = Promise.all(open.map((s) => s.endedPromise));
+    for (const socket of open) socket.close(LiveCloseCode.serverRestart, 'server restarting');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
+    for (const socket of this.sockets) socket.terminate();
+    for (const entry of this.clinics.values()) entry.stream.close();
+    this.clinics.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  // --- connections ---------------------------------------------------------------------------------
+
+  private accept(ws: WebSocket, principal: Principal, accessToken: string): void {
+    const entry = this.entryFor(principal.clinicId);
+    const { db, logger } = this.deps;
+    const clinicId = principal.clinicId;
+    const socket = new ConsoleSocket(ws, principal, accessToken, entry.stream, {
+      settings: this.deps.settings,
+      identity: this.deps.identity,
+      logger,
+      eventsAfter: (afterSeq, limit) => eventsAfter(db, clinicId, afterSeq, limit),
+      lastSeq: () => lastSeq(db, clinicId),
+      onReplayed: (count) => this.replayed.inc(count),
+      onResyncClose: () => this.slowConsumers.inc(),
+    });
+    entry.sockets.add(socket);
+    this.sockets.add(socket);
+    this.deps.metrics.wsConnections.inc(SOCKET_LABEL);
+
+    ws.on('error', (error) => logger.debug({ err: error, clinicId }, 'live socket error'));
+    ws.once('close', (code) => {
+      socket.ended();
+      this.sockets.delete(socket);
+      this.deps.metrics.wsConnections.dec(SOCKET_LABEL);
+      entry.sockets.delete(socket);
+      if (entry.sockets.size === 0 && this.clinics.get(clinicId) === entry) {
+        entry.stream.close();
+        this.clinics.delete(clinicId);
+      }
+      this.closes.inc({ reason: closeReason(code) });
+    });
+
+    entry.stream.ready.then(
+      () => socket.start(),
+      (error: unknown) => {
+        logger.error({ err: error, clinicId }, 'live stream could not start');
+        socket.close(1011, 'server error');
+      },
+    );
+  }
+
+  private entryFor(clinicId: string): ClinicEntry {
+    let entry = this.clinics.get(clinicId);
+    if (entry) return entry;
+    const { db, logger, settings } = this.deps;
+    const sockets = new Set<ConsoleSocket>();
+    const stream = new ClinicStream(
+      { eventsAfter: (afterSeq, limit) => eventsAfter(db, clinicId, afterSeq, limit), lastSeq: () => lastSeq(db, clinicId) },
+      (event) => fanOut(sockets, event),
+      { gapFillDelayMs: settings.gapFillDelayMs, onError: (error) => logger.warn({ err: error, clinicId }, 'live stream could not read the log') },
+    );
+    entry = { clinicId, stream, sockets };
+    this.clinics.set(clinicId, entry);
+    return entry;
+  }
+
+  private onBusEvents(events: LiveEvent[]): void {
+    const first = events[0];
+    if (!first) return;
+    this.clinics.get(first.clinicId)?.stream.receive(events);
+  }
+
+  // --- chores --------------------------------------------------------------------------------------
+
+  private heartbeat(): void {
+    for (const socket of this.sockets) {
+      if (!socket.alive) {
+        this.deps.logger.info({ clinicId: socket.principal.clinicId }, 'live socket missed its heartbeat; terminated');
+        socket.terminate();
+        continue;
+      }
+      socket.alive = false;
+      socket.ping();
+    }
+  }
+
+  /** One verification per distinct token per round, so many consoles of one login cost one check. */
+  private async recheckSessions(): Promise<void> {
+    if (this.rechecking || this.sockets.size === 0) return;
+    this.rechecking = true;
+    try {
+      const byToken = new Map<string, ConsoleSocket[]>();
+      for (const socket of this.sockets) {
+        if (socket.mode === 'closing') continue;
+        const list = byToken.get(socket.token) ?? [];
+        list.push(socket);
+        byToken.set(socket.token, list);
+      }
+      for (const [token, sockets] of byToken) {
+        const verdict = this.deps.identity.verifyAccessToken(token);
+        verdict.catch(() => undefined);
+        await Promise.all(sockets.map((s) => s.recheckSession(verdict)));
+      }
+    } finally {
+      this.rechecking = false;
+    }
+  }
+
+  /** Reads each connected clinic's newest seq; streams behind it fill the hole from the log. */
+  private async catchUp(): Promise<void> {
+    const clinicIds = [...this.clinics.keys()];
+    if (clinicIds.length === 0) return;
+    try {
+      const counters = await this.deps.db
+        .selectFrom('clinic_event_counters')
+        .select(['clinic_id', 'last_seq'])
+        .where('clinic_id', 'in', clinicIds)
+        .execute();
+      for (const counter of counters) this.clinics.get(counter.clinic_id)?.stream.noteLastSeq(counter.last_seq);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'live catch-up could not read the log counters');
+    }
+  }
+}
+
+function fanOut(sockets: Set<ConsoleSocket>, event: LiveEvent): void {
+  let frame: Buffer | undefined;
+  for (const socket of sockets) {
+    if (socket.mode !== 'live') continue;
+    frame ??= Buffer.from(JSON.stringify({ type: 'event', event } satisfies LiveServerMessage));
+    socket.deliverLive(event, frame);
+  }
+}
+
+function closeReason(code: number): string {
+  switch (code) {
+    case LiveCloseCode.authExpired:
+      return 'auth_expired';
+    case LiveCloseCode.authRevoked:
+      return 'auth_revoked';
+    case LiveCloseCode.resync:
+      return 'resync_close';
+    case LiveCloseCode.protocolError:
+      return 'protocol_error';
+    case LiveCloseCode.serverRestart:
+      return 'server_restart';
+    case 1000:
+    case 1001:
+      return 'normal';
+    default:
+      return 'abnormal';
+  }
+}
+
+/** The hub's settings from the backend configuration. */
+export function liveHubSettings(config: Config): LiveHubSettings {
+  const live = config.live;
+  return {
+    bufferLimitBytes: live.socketBufferLimitBytes,
+    resumeWaitMs: live.resumeWaitMs,
+    tokenExpiryWarningMs: live.tokenExpiryWarningSeconds * 1000,
+    heartbeatIntervalMs: live.heartbeatIntervalMs,
+    sessionRecheckMs: live.sessionRecheckMs,
+    catchUpIntervalMs: live.catchUpIntervalMs,
+    gapFillDelayMs: live.gapFillDelayMs,
+    allowedOrigins: config.http.wsAllowedOrigins,
+  };
+}
