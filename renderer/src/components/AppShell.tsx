@@ -1,0 +1,89 @@
+// The frame around every signed-in screen: skip link, header (clinic, connection, user menu),
+// navigation and the main landmark. Focus moves to the page heading on navigation so keyboard and
+// screen-reader users land on the new screen.
+import { useEffect, useRef, type ReactNode } from 'react';
+import { ConnectionIndicator } from './ConnectionIndicator';
+import { LiveAnnouncer } from './LiveAnnouncer';
+import { useNavigation, useSession, useStores } from '../stores/context';
+import { type PageName, type Route, routeToHash } from '../stores/navigation-store';
+
+const NAV_ITEMS: { page: PageName; label: string; route: Route }[] = [
+  { page: 'dashboard', label: 'Dashboard', route: { page: 'dashboard' } },
+  { page: 'calls', label: 'Call history', route: { page: 'calls' } },
+  { page: 'agent', label: 'Assistant', route: { page: 'agent' } },
+  { page: 'knowledge', label: 'Knowledge base', route: { page: 'knowledge' } },
+  { page: 'numbers', label: 'Phone number', route: { page: 'numbers' } },
+  { page: 'settings', label: 'Settings', route: { page: 'settings' } },
+];
+
+export function AppShell(props: { children: ReactNode }) {
+  const stores = useStores();
+  const route = useNavigation((s) => s.route);
+  const session = useSession((s) => s.session);
+  const pending = useSession((s) => s.pending);
+  const main = useRef<HTMLElement>(null);
+  const user = session && session.status !== 'signed-out' ? session.user : null;
+  const currentPage: PageName = route.page === 'call' ? 'calls' : route.page;
+
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    main.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [route]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={(event) => {
+        event.preventDefault();
+        main.current?.querySelector<HTMLElement>('h1')?.focus();
+      }}>
+        Skip to content
+      </a>
+      <header className="shell__header">
+        <div className="brand">
+          <span className="brand__mark" aria-hidden="true">V</span>
+          <span className="brand__name">Voxanne Desk</span>
+          {user && <span className="brand__clinic">{user.clinicName}</span>}
+        </div>
+        <ConnectionIndicator />
+        {user && (
+          <div className="user-menu">
+            <span className="user-menu__name">{user.name}</span>
+            <button type="button" className="button button--quiet" disabled={pending} onClick={() => void stores.session.getState().lock()}>
+              Lock
+            </button>
+            <button type="button" className="button button--quiet" disabled={pending} onClick={() => void stores.session.getState().logout()}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <nav className="shell__nav" aria-label="Main">
+        <ul>
+          {NAV_ITEMS.map((item) => (
+            <li key={item.page}>
+              <a
+                href={routeToHash(item.route)}
+                className="nav-link"
+                aria-current={currentPage === item.page ? 'page' : undefined}
+                onClick={(event) => {
+                  event.preventDefault();
+                  stores.navigation.getState().navigate(item.route);
+                }}
+              >
+                {item.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main} className="shell__main">
+        {props.children}
+      </main>
+      <LiveAnnouncer />
+    </div>
+  );
+}

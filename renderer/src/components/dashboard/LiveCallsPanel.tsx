@@ -1,0 +1,82 @@
+// Calls in progress (R-D6): caller, recognised patient, status, timer and streaming transcript.
+// The panel subscribes to the list of ids; each card to its own call, so a transcript line for one
+// call re-renders that card alone.
+import { useCalls, useStores } from '../../stores/context';
+import { callerLabel } from '../../format/people';
+import { formatPhoneNumber } from '../../format/phone';
+import { CALL_DIRECTION_LABEL } from '../../format/labels';
+import { Panel } from '../ui/Panel';
+import { CallStatusBadge } from '../ui/CallStatusBadge';
+import { Elapsed } from '../ui/Elapsed';
+import { CallLink } from '../ui/CallLink';
+import { EmptyState, Loading } from '../ui/Loading';
+import { ErrorNotice } from '../ui/ErrorNotice';
+import { LiveTranscript } from './LiveTranscript';
+
+function LiveCallCard(props: { callId: string }) {
+  const call = useCalls((s) => s.live[props.callId]?.call);
+  const lines = useCalls((s) => s.live[props.callId]?.lines);
+  const partials = useCalls((s) => s.live[props.callId]?.partials);
+  if (!call || !lines || !partials) return null;
+  const who = callerLabel(call);
+  return (
+    <li className={`live-call ${call.needsAttention ? 'live-call--attention' : ''}`}>
+      <article aria-label={`Call with ${who}`}>
+        <header className="live-call__header">
+          <div className="live-call__who">
+            <CallLink callId={call.id} className="live-call__name">
+              {who}
+            </CallLink>
+            <span className="live-call__meta">
+              {call.patientName && call.callerNumber ? `${formatPhoneNumber(call.callerNumber)} · ` : ''}
+              {CALL_DIRECTION_LABEL[call.direction]}
+              {call.isTest ? ' · test' : ''}
+            </span>
+          </div>
+          <div className="live-call__state">
+            <CallStatusBadge status={call.status} />
+            {call.startedAt && <Elapsed since={call.startedAt} label="Call time" />}
+          </div>
+        </header>
+        {call.needsAttention && (
+          <p className="live-call__flag">
+            <span aria-hidden="true">⚑ </span>Needs the front desk
+          </p>
+        )}
+        <LiveTranscript lines={lines} partials={partials} label={`Live transcript, call with ${who}`} />
+      </article>
+    </li>
+  );
+}
+
+export function LiveCallsPanel() {
+  const ids = useCalls((s) => s.liveIds);
+  const load = useCalls((s) => s.load);
+  const stores = useStores();
+  const count = ids.length;
+  return (
+    <Panel
+      title="Live calls"
+      className="panel--live"
+      busy={load.status === 'loading'}
+      actions={<span className="panel__count">{count === 1 ? '1 call' : `${count} calls`}</span>}
+    >
+      {load.status === 'error' && (
+        <ErrorNotice error={load.error} onRetry={() => void stores.calls.getState().loadDashboardCalls()} />
+      )}
+      {count > 0 ? (
+        <ul className="live-calls">
+          {ids.map((id) => (
+            <LiveCallCard key={id} callId={id} />
+          ))}
+        </ul>
+      ) : load.status === 'loading' || load.status === 'idle' ? (
+        <Loading label="Loading calls…" />
+      ) : (
+        load.status === 'ready' && (
+          <EmptyState title="No calls right now">New calls appear here as the assistant answers them.</EmptyState>
+        )
+      )}
+    </Panel>
+  );
+}

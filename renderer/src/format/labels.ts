@@ -1,0 +1,39 @@
+// Words for the protocol's enums, in one place so every screen says the same thing.
+import type { AttentionReason, BookingStatus, CallDirection, CallOutcome, CallStatus } from '@voxanne/protocol';
+
+export const CALL_STATUS_LABEL: Record<CallStatus, string> = {
+  scheduled: 'Scheduled',
+  queued: 'Queued',
+  ringing: 'Ringing',
+  'in-progress': 'In progress',
+  forwarding: 'Transferring',
+  ended: 'Ended',
+};
+
+export const CALL_OUTCOME_LABEL: Record<CallOutcome, string> = {
+  booked: 'Booked',
+  answered: 'Answered',
+  transferred: 'Transferred',
+  missed: 'Missed',
+  abandoned: 'Hung up',
+  spam: 'Spam',
+  failed: 'Failed',
+};
+
+export const CALL_DIRECTION_LABEL: Record<CallDirection, string> = {
+  inbound: 'Inbound',
+  outbound: 'Test call (phone)',
+  web: 'Web test',
+};
+
+export const BOOKING_STATUS_LABEL: Record<BookingStatus, string> = {
+  pending: 'Pending',
+  confirmed: 'Confirmed',
+  cancelled: 'Cancelled',
+};
+
+export const ATTENTION_REASON_LABEL: Record<AttentionReason, string> = {
+  transfer_requested: 'Transfer requested',
+  tool_failed: 'Assistant could not finish a task',
+  caller_asked_for_staff: 'Caller asked for staff',
+};

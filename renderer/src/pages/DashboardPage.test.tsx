@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { axeViolations, flush, renderConsole } from '../../test/render-console';
+import { FakeBridge } from '../../test/fake-bridge';
+import { at, event, makeBooking, makeCall, makeLiveCall, makeStats } from '../../test/factories';
+
+describe('Dashboard (R-D6)', () => {
+  it('shows loading placeholders while the first data is on its way', async () => {
+    const fake = new FakeBridge();
+    const stats = fake.hold('dashboard.getStats');
+    const calls = fake.hold('calls.list');
+    renderConsole({ fake });
+    expect(await screen.findByText('Loading calls…')).toBeInTheDocument();
+    expect(screen.getByText('Loading recent calls…')).toBeInTheDocument();
+    const callsToday = screen.getByText('Calls today').closest('li');
+    expect(callsToday).toHaveTextContent('—');
+    stats.release();
+    calls.release();
+    await flush();
+    expect(screen.queryByText('Loading calls…')).not.toBeInTheDocument();
+  });
+
+  it('says so when there are no calls and no bookings yet', async () => {
+    renderConsole({ world: { stats: makeStats({ callsToday: 0, answered: 0, missed: 0, bookingsToday: 0, averageDurationSeconds: null, bookingRate: null }) } });
+    expect(await screen.findByText('No calls right now')).toBeInTheDocument();
+    expect(screen.getByText('No calls yet')).toBeInTheDocument();
+    expect(await screen.findByText('No bookings today yet')).toBeInTheDocument();
+    expect(screen.getByText('Nothing needs you right now')).toBeInTheDocument();
+  });
+
+  it('loads stats, live calls with their transcript so far, recent calls and today\'s bookings', async () => {
+    const live = makeLiveCall({ patientName: 'Maria Lopez', startedAt: at('09:30') });
+    const ended = makeCall({ callerNumber: '+447700900111', outcome: 'booked', startedAt: at('08:10') });
+    const fake = new FakeBridge({
+      calls: [live, ended],
+      bookings: [makeBooking({ patientName: 'Tom Baker', startsAt: at('15:00'), endsAt: at('15:30') })],
+    });
+    fake.world.callDetails.set(live.id, {
+      ...(await fake.bridge.calls.get({ id: live.id }).then((r) => (r.ok ? r.data : null)))!,
+      transcript: [{ id: '00000000-0000-4000-8000-00000000aa01', speaker: 'assistant', text: 'Bright Smile Dental, Ava speaking.', offsetSeconds: 0, at: at('09:30') }],
+    });
+    renderConsole({ fake });
+    const card = await screen.findByRole('article', { name: 'Call with Maria Lopez' });
+    expect(within(card).getByText('In progress')).toBeInTheDocument();
+    expect(await within(card).findByText('Bright Smile Dental, Ava speaking.')).toBeInTheDocument();
+    const recent = screen.getByRole('region', { name: 'Recent calls' });
+    expect(within(recent).getByText('+44 7700 900111')).toBeInTheDocument();
+    expect(within(recent).getByText('Booked')).toBeInTheDocument();
+    expect(await screen.findByText('Tom Baker')).toBeInTheDocument();
+    expect(screen.getByText('Calls today').closest('li')).toHaveTextContent('12');
+  });
+
+  it('shows a friendly error with a retry when the calls cannot be loaded', async () => {
+    const fake = new FakeBridge({ calls: [makeCall({ patientName: 'Ann Lee' })] });
+    fake.fail('calls.list', { code: 'unavailable', message: "Can't reach the Voxanne server." });
+    renderConsole({ fake });
+    const alerts = await screen.findAllByRole('alert');
+    expect(alerts.some((a) => a.textContent?.includes("Can't reach the Voxanne server."))).toBe(true);
+    await userEvent.click(screen.getAllByRole('button', { name: 'Try again' })[0]!);
+    expect(await screen.findByText('Ann Lee')).toBeInTheDocument();
+  });
+
+  it('streams a new call live: announced, partial transcript replaced by the final, then booked and counted', async () => {
+    const { fake } = renderConsole();
+    expect(await screen.findByText('No calls right now')).toBeInTheDocument();
+
+    const call = makeLiveCall({ status: 'ringing', patientName: 'Priya Shah', startedAt: new Date().toISOString() });
+    act(() => fake.pushEvents([event('call.started', { call })]));
+    const card = await screen.findByRole('article', { name: 'Call with Priya Shah' });
+    expect(within(card).getByText('Ringing')).toBeInTheDocument();
+    expect(screen.getByText('New call from Priya Shah')).toBeInTheDocument();
+
+    act(() =>
+      fake.pushEvents([
+        event('call.status', { callId: call.id, status: 'in-progress', call: { ...call, status: 'in-progress' } }),
+        event('call.transcript', { callId: call.id, speaker: 'caller', transcriptType: 'partial', text: 'I would like to', segmentId: null }),
+      ]),
+    );
+    expect(within(card).getByText('In progress')).toBeInTheDocument();
+    expect(within(card).getByText('I would like to')).toBeInTheDocument();
+
+    act(() =>
+      fake.pushEvents([
+        event('call.transcript', {
+          callId: call.id,
+          speaker: 'caller',
+          transcriptType: 'final',
+          text: 'I would like to book a cleaning.',
+          segmentId: '00000000-0000-4000-8000-00000000bb01',
+        }),
+      ]),
+    );
+    expect(within(card).queryByText('I would like to')).not.toBeInTheDocument();
+    expect(within(card).getByText('I would like to book a cleaning.')).toBeInTheDocument();
+
+    const booking = makeBooking({ callId: call.id, patientName: 'Priya Shah', service: 'Cleaning', startsAt: at('16:00'), endsAt: at('16:30') });
+    act(() =>
+      fake.pushEvents([
+        event('booking.created', { booking }),
+        event('stats.changed', { stats: makeStats({ callsToday: 13, bookingsToday: 5, inProgress: 1 }) }),
+      ]),
+    );
+    const bookings = screen.getByRole('region', { name: "Today's bookings" });
+    expect(within(bookings).getByText('Cleaning')).toBeInTheDocument();
+    expect(screen.getByText('Calls today').closest('li')).toHaveTextContent('13');
+    expect(screen.getByText('Bookings').closest('li')).toHaveTextContent('5');
+
+    const ended = { ...call, status: 'ended' as const, endedAt: new Date().toISOString(), durationSeconds: 95, outcome: 'booked' as const };
+    act(() => fake.pushEvents([event('call.ended', { call: ended })]));
+    expect(screen.queryByRole('article', { name: 'Call with Priya Shah' })).not.toBeInTheDocument();
+    const recent = screen.getByRole('region', { name: 'Recent calls' });
+    expect(within(recent).getByText('Priya Shah')).toBeInTheDocument();
+    expect(within(recent).getByText('1 min 35 s')).toBeInTheDocument();
+  });
+
+  it('queues calls that need a human until marked handled', async () => {
+    const { fake } = renderConsole();
+    await screen.findByText('Nothing needs you right now');
+    act(() =>
+      fake.pushEvents([
+        event('attention.needed', {
+          callId: null,
+          reason: 'transfer_requested',
+          message: 'Caller wants to speak to the dentist about a bill.',
+          patientName: 'Omar Haddad',
+          callerNumber: '+447700900222',
+        }),
+      ]),
+    );
+    const queue = screen.getByRole('region', { name: 'Needs attention' });
+    expect(within(queue).getByText('Transfer requested')).toBeInTheDocument();
+    expect(within(queue).getByText('Caller wants to speak to the dentist about a bill.')).toBeInTheDocument();
+    await userEvent.click(within(queue).getByRole('button', { name: 'Mark handled: Omar Haddad' }));
+    expect(within(queue).getByText('Nothing needs you right now')).toBeInTheDocument();
+  });
+
+  it('reloads everything over the bridge when the live log asks for a resync', async () => {
+    const { fake } = renderConsole();
+    await screen.findByText('No calls right now');
+    const before = fake.requestsOn('calls.list').length;
+    fake.world.calls = [makeCall({ patientName: 'Lena Park' })];
+    fake.world.stats = makeStats({ callsToday: 40 });
+    act(() => fake.pushEvents([], true));
+    expect(await screen.findByText('Lena Park')).toBeInTheDocument();
+    expect(fake.requestsOn('calls.list').length).toBe(before + 1);
+    expect(screen.getByText('Calls today').closest('li')).toHaveTextContent('40');
+  });
+
+  it('confirms a pending booking and asks before cancelling one', async () => {
+    const pending = makeBooking({ patientName: 'Ruth Gold', status: 'pending', startsAt: at('11:00'), endsAt: at('11:30') });
+    const { fake } = renderConsole({ world: { bookings: [pending] } });
+    await screen.findByText('Ruth Gold');
+    await userEvent.click(screen.getByRole('button', { name: /^Confirm Ruth Gold/ }));
+    expect(await screen.findByText('Confirmed')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /^Cancel Ruth Gold/ }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel this appointment?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel appointment' }));
+    expect(await screen.findByText('Cancelled')).toBeInTheDocument();
+    expect(fake.world.bookings[0]?.status).toBe('cancelled');
+  });
+
+  it('re-renders only the card of the call an event is about', async () => {
+    const a = makeLiveCall({ patientName: 'Call A' });
+    const b = makeLiveCall({ patientName: 'Call B' });
+    const { fake, stores } = renderConsole({ world: { calls: [a, b] } });
+    await screen.findByRole('article', { name: 'Call with Call B' });
+    const before = stores.calls.getState().live[a.id];
+    act(() =>
+      fake.pushEvents([event('call.transcript', { callId: b.id, speaker: 'caller', transcriptType: 'partial', text: 'Hello?', segmentId: null })]),
+    );
+    expect(stores.calls.getState().live[a.id]).toBe(before);
+  });
+
+  it('has no accessibility violations with live data on screen', async () => {
+    renderConsole({
+      world: {
+        calls: [makeLiveCall({ patientName: 'Maria Lopez' }), makeCall({ needsAttention: true })],
+        bookings: [makeBooking({ status: 'pending' })],
+      },
+    });
+    await screen.findByRole('article', { name: 'Call with Maria Lopez' });
+    await screen.findByText('Jamie Fox');
+    expect(await axeViolations()).toEqual([]);
+  });
+});

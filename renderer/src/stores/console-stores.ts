@@ -1,0 +1,94 @@
+// One set of stores per console window, each owning one concern, and the wiring that feeds them
+// from the bridge: initial loads after sign-in, one store update per live batch, resync reloads.
+import type { LiveBatch, SessionState, VoxanneBridge } from '@voxanne/protocol';
+import { createSessionStore } from './session-store';
+import { createConnectionStore } from './connection-store';
+import { createCallsStore } from './calls-store';
+import { createBookingsStore } from './bookings-store';
+import { createStatsStore } from './stats-store';
+import { createAgentStore } from './agent-store';
+import { createSettingsStore } from './settings-store';
+import { type Route, createNavigationStore } from './navigation-store';
+
+export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route) {
+  const stats = createStatsStore(bridge);
+  const clinicDay = () => {
+    const current = stats.getState().stats;
+    return current ? { date: current.date, timeZone: current.timeZone } : null;
+  };
+  return {
+    session: createSessionStore(bridge),
+    connection: createConnectionStore(bridge),
+    calls: createCallsStore(bridge),
+    bookings: createBookingsStore(bridge, clinicDay),
+    stats,
+    agent: createAgentStore(bridge),
+    settings: createSettingsStore(bridge),
+    navigation: createNavigationStore(initialRoute),
+  };
+}
+export type ConsoleStores = ReturnType<typeof createConsoleStores>;
+
+/** Applies one coalesced batch: each store is updated at most once, so React renders once. */
+export function applyLiveBatch(stores: ConsoleStores, batch: LiveBatch): void {
+  // Stats first: booking events need the clinic's "today", which a stats.changed may have moved.
+  stores.stats.getState().applyEvents(batch.events);
+  const stats = stores.stats.getState().stats;
+  stores.calls.getState().applyEvents(batch.events);
+  stores.bookings.getState().applyEvents(batch.events, stats ? { date: stats.date, timeZone: stats.timeZone } : null);
+  stores.agent.getState().applyEvents(batch.events);
+  if (batch.resyncRequired) reloadDashboard(stores);
+}
+
+/** Everything the dashboard shows, fetched again over the bridge. */
+export function reloadDashboard(stores: ConsoleStores): void {
+  // Bookings wait for the stats: "today" is the clinic's day, which the stats name.
+  void stores.stats
+    .getState()
+    .loadStats()
+    .then(() => stores.bookings.getState().loadToday());
+  void stores.calls.getState().loadDashboardCalls();
+}
+
+function clearClinicData(stores: ConsoleStores): void {
+  stores.calls.getState().reset();
+  stores.bookings.getState().reset();
+  stores.stats.getState().reset();
+  stores.agent.getState().reset();
+}
+
+/**
+ * Subscribes the stores to every push channel and loads what the signed-in console needs.
+ * Returns the cleanup that releases every subscription (R-Q3).
+ */
+export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () => void {
+  let wasSignedIn = false;
+  const onSession = (session: SessionState | null) => {
+    const signedIn = session !== null && session.status !== 'signed-out';
+    if (signedIn && !wasSignedIn) reloadDashboard(stores);
+    if (!signedIn && wasSignedIn) {
+      clearClinicData(stores);
+      stores.navigation.getState().block(false);
+      stores.navigation.getState().navigate({ page: 'dashboard' });
+    }
+    wasSignedIn = signedIn;
+  };
+  const unsubscribers = [
+    stores.session.subscribe((state, previous) => {
+      if (state.session !== previous.session) onSession(state.session);
+    }),
+    bridge.session.onState((session) => stores.session.getState().apply(session)),
+    bridge.connection.onState((connection) => stores.connection.getState().apply(connection)),
+    bridge.live.onBatch((batch) => applyLiveBatch(stores, batch)),
+    bridge.settings.onChanged((settings) => stores.settings.getState().apply(settings)),
+    bridge.app.onNavigate((target) =>
+      stores.navigation.getState().navigate(target.page === 'call' ? { page: 'call', callId: target.callId } : target),
+    ),
+  ];
+  void stores.session.getState().load();
+  void stores.connection.getState().load();
+  void stores.settings.getState().loadSettings();
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}

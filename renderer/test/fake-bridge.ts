@@ -1,0 +1,380 @@
+// An in-memory VoxanneBridge that behaves like the main process: every request is parsed with the
+// protocol's request schema and every response and push with its schema, so a component that calls
+// the bridge wrongly, or a test that feeds it impossible data, is caught (see `violations`).
+// Used by the component tests and, injected into a page as `window.voxanne`, by the renderer benches.
+import {
+  ipcInvokeChannels,
+  ipcPushChannels,
+  normalizePhoneNumber,
+  splitChannel,
+  type AgentResponse,
+  type ApiError,
+  type AppInfo,
+  type Booking,
+  type CallDetail,
+  type CallSummary,
+  type ConnectionState,
+  type DashboardStats,
+  type DesktopSettings,
+  type ErrorCode,
+  type FrontDeskUser,
+  type IpcInvokeChannel,
+  type IpcParsedRequest,
+  type IpcPushChannel,
+  type IpcPushPayload,
+  type IpcResponse,
+  type IpcResult,
+  type KnowledgeDocument,
+  type LiveEvent,
+  type PhoneNumber,
+  type SessionState,
+  type VoxanneBridge,
+  type WebTestDiagnostics,
+} from '@voxanne/protocol';
+import {
+  appInfo as defaultAppInfo,
+  defaultSettings,
+  frontDeskUser,
+  id,
+  makeAgent,
+  makeCallDetail,
+  makeStats,
+  webTestDiagnostics,
+} from './factories';
+
+export class FakeIpcError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FakeWorld {
+  session: SessionState;
+  password: string;
+  user: FrontDeskUser;
+  connection: ConnectionState;
+  calls: CallSummary[];
+  callDetails: Map<string, CallDetail>;
+  bookings: Booking[];
+  stats: DashboardStats;
+  agent: AgentResponse;
+  phoneNumbers: PhoneNumber[];
+  knowledge: KnowledgeDocument[];
+  settings: DesktopSettings;
+  appInfo: AppInfo;
+  webTest: WebTestDiagnostics;
+}
+
+type Handler<C extends IpcInvokeChannel> = (request: IpcParsedRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
+
+interface Held {
+  release(): void;
+}
+
+const signedIn = (user: FrontDeskUser): SessionState => ({ status: 'signed-in', user });
+
+export function liveConnection(overrides: Partial<ConnectionState> = {}): ConnectionState {
+  return { status: 'live', reason: null, nextRetryAt: null, attempt: 0, lastSeq: 0, since: new Date().toISOString(), ...overrides };
+}
+
+export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
+  const user = overrides.user ?? frontDeskUser;
+  return {
+    session: signedIn(user),
+    password: 'correct horse battery staple',
+    user,
+    connection: liveConnection(),
+    calls: [],
+    callDetails: new Map(),
+    bookings: [],
+    stats: makeStats(),
+    agent: makeAgent(),
+    phoneNumbers: [],
+    knowledge: [],
+    settings: structuredClone(defaultSettings),
+    appInfo: structuredClone(defaultAppInfo),
+    webTest: structuredClone(webTestDiagnostics),
+    ...overrides,
+  };
+}
+
+/** Sorted newest first, the way the backend lists calls. */
+const newestFirst = (a: CallSummary, b: CallSummary) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+
+export class FakeBridge {
+  readonly world: FakeWorld;
+  readonly bridge: VoxanneBridge;
+  /** Protocol violations: requests or payloads that do not parse. A test should end with none. */
+  readonly violations: string[] = [];
+  /** Every request, in order, by channel (already parsed). */
+  readonly requests: { channel: IpcInvokeChannel; request: unknown }[] = [];
+  private readonly overrides = new Map<IpcInvokeChannel, Handler<IpcInvokeChannel>>();
+  private readonly failures = new Map<IpcInvokeChannel, ApiError[]>();
+  private readonly holds = new Map<IpcInvokeChannel, Promise<void>>();
+  private readonly listeners = new Map<IpcPushChannel, Set<(payload: unknown) => void>>();
+  private testCallsPlaced = 0;
+  /** The fake main process refuses test calls beyond this many (R-S5). */
+  testCallLimit = 3;
+
+  constructor(world: Partial<FakeWorld> = {}) {
+    this.world = createWorld(world);
+    this.bridge = this.buildBridge();
+  }
+
+  // ---- controlling the fake ------------------------------------------------------------------
+
+  /** Replaces the default behaviour of one channel. */
+  handle<C extends IpcInvokeChannel>(channel: C, handler: Handler<C>): void {
+    this.overrides.set(channel, handler as unknown as Handler<IpcInvokeChannel>);
+  }
+
+  /** The next `times` requests on the channel fail with this error. */
+  fail(channel: IpcInvokeChannel, error: ApiError, times = 1): void {
+    const queue = this.failures.get(channel) ?? [];
+    for (let i = 0; i < times; i++) queue.push(error);
+    this.failures.set(channel, queue);
+  }
+
+  /** Requests on the channel wait until released (to see loading states). */
+  hold(channel: IpcInvokeChannel): Held {
+    let release!: () => void;
+    this.holds.set(
+      channel,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return {
+      release: () => {
+        this.holds.delete(channel);
+        release();
+      },
+    };
+  }
+
+  /** Delivers a push message, checked against its schema, as the main process would. */
+  push<C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>): void {
+    const parsed = ipcPushChannels[channel].safeParse(payload);
+    if (!parsed.success) {
+      this.violations.push(`push ${channel}: ${parsed.error.message}`);
+      return;
+    }
+    for (const listener of this.listeners.get(channel) ?? []) listener(structuredClone(parsed.data));
+  }
+
+  pushEvents(events: LiveEvent[], resyncRequired = false): void {
+    this.push('live.onBatch', { events, resyncRequired });
+  }
+
+  listenerCount(channel: IpcPushChannel): number {
+    return this.listeners.get(channel)?.size ?? 0;
+  }
+
+  requestsOn(channel: IpcInvokeChannel): unknown[] {
+    return this.requests.filter((r) => r.channel === channel).map((r) => r.request);
+  }
+
+  // ---- the bridge ----------------------------------------------------------------------------
+
+  private buildBridge(): VoxanneBridge {
+    const bridge: Record<string, Record<string, unknown>> = {};
+    for (const channel of Object.keys(ipcInvokeChannels) as IpcInvokeChannel[]) {
+      const [namespace, method] = splitChannel(channel);
+      (bridge[namespace] ??= {})[method] = (request: unknown) => this.invoke(channel, request);
+    }
+    for (const channel of Object.keys(ipcPushChannels) as IpcPushChannel[]) {
+      const [namespace, method] = splitChannel(channel);
+      (bridge[namespace] ??= {})[method] = (listener: (payload: unknown) => void) => {
+        const set = this.listeners.get(channel) ?? new Set();
+        set.add(listener);
+        this.listeners.set(channel, set);
+        return () => set.delete(listener);
+      };
+    }
+    return bridge as unknown as VoxanneBridge;
+  }
+
+  private async invoke(channel: IpcInvokeChannel, request: unknown): Promise<IpcResult<unknown>> {
+    const schema = ipcInvokeChannels[channel];
+    const parsed = schema.request.safeParse(request);
+    if (!parsed.success) {
+      this.violations.push(`request ${channel}: ${parsed.error.message}`);
+      return { ok: false, error: { code: 'validation_failed', message: parsed.error.message } };
+    }
+    this.requests.push({ channel, request: parsed.data });
+    await this.holds.get(channel);
+    // Like a real IPC hop: the answer arrives on a later task, never synchronously.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failure = this.failures.get(channel)?.shift();
+    if (failure) return { ok: false, error: failure };
+    try {
+      const handler = this.overrides.get(channel) ?? (this.defaults[channel] as Handler<IpcInvokeChannel>);
+      const data = await handler(parsed.data as never);
+      const checked = schema.response.safeParse(data);
+      if (!checked.success) {
+        this.violations.push(`response ${channel}: ${checked.error.message}`);
+        return { ok: false, error: { code: 'internal', message: 'The fake produced an invalid response.' } };
+      }
+      return { ok: true, data: structuredClone(checked.data) };
+    } catch (error) {
+      if (error instanceof FakeIpcError) return { ok: false, error: { code: error.code, message: error.message } };
+      throw error;
+    }
+  }
+
+  private setSession(session: SessionState): SessionState {
+    this.world.session = session;
+    this.push('session.onState', session);
+    return session;
+  }
+
+  // Default behaviour: a small, faithful main process + backend over the in-memory world.
+  private readonly defaults: { [C in IpcInvokeChannel]: Handler<C> } = {
+    'app.getInfo': () => this.world.appInfo,
+    'app.openExternal': () => null,
+
+    'session.getState': () => this.world.session,
+    'session.login': ({ email, password }) => {
+      if (email !== this.world.user.email || password !== this.world.password) {
+        throw new FakeIpcError('invalid_credentials', 'That email and password do not match.');
+      }
+      return this.setSession(signedIn(this.world.user));
+    },
+    'session.logout': () => this.setSession({ status: 'signed-out', reason: null }),
+    'session.lock': () => this.setSession({ status: 'locked', user: this.world.user }),
+    'session.unlock': ({ password }) => {
+      if (password !== this.world.password) throw new FakeIpcError('invalid_credentials', 'That password is not right.');
+      return this.setSession(signedIn(this.world.user));
+    },
+    'session.reportActivity': () => null,
+
+    'connection.getState': () => this.world.connection,
+    'connection.retryNow': () => {
+      this.world.connection = { ...this.world.connection, status: 'connecting', nextRetryAt: null };
+      return this.world.connection;
+    },
+
+    'dashboard.getStats': () => this.world.stats,
+    'calls.list': (query) => {
+      const q = query.q?.toLowerCase();
+      const matches = this.world.calls
+        .filter((c) => !query.status || c.status === query.status)
+        .filter((c) => !query.direction || c.direction === query.direction)
+        .filter((c) => !query.outcome || c.outcome === query.outcome)
+        .filter((c) => !query.from || c.createdAt.slice(0, 10) >= query.from)
+        .filter((c) => !query.to || c.createdAt.slice(0, 10) <= query.to)
+        .filter(
+          (c) =>
+            !q ||
+            [c.callerNumber, c.patientName, c.summary].some((field) => field?.toLowerCase().includes(q)),
+        )
+        .sort(newestFirst);
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const items = matches.slice(start, start + query.limit);
+      const next = start + query.limit;
+      return { items, nextCursor: next < matches.length ? String(next) : null };
+    },
+    'calls.get': ({ id: callId }) => {
+      const detail = this.world.callDetails.get(callId);
+      if (detail) return detail;
+      const call = this.world.calls.find((c) => c.id === callId);
+      if (!call) throw new FakeIpcError('not_found', 'That call does not exist.');
+      return makeCallDetail(call);
+    },
+    'bookings.list': (query) => {
+      const from = query.from ?? this.world.stats.date;
+      const to = query.to ?? this.world.stats.date;
+      const items = this.world.bookings
+        .filter((b) => b.startsAt.slice(0, 10) >= from && b.startsAt.slice(0, 10) <= to)
+        .filter((b) => !query.status || b.status === query.status);
+      return { items };
+    },
+    'bookings.update': ({ id: bookingId, patch }) => {
+      const booking = this.world.bookings.find((b) => b.id === bookingId);
+      if (!booking) throw new FakeIpcError('not_found', 'That booking does not exist.');
+      const updatedAt = new Date().toISOString();
+      const next: Booking =
+        patch.action === 'confirm'
+          ? { ...booking, status: 'confirmed', updatedAt }
+          : patch.action === 'cancel'
+            ? { ...booking, status: 'cancelled', updatedAt }
+            : { ...booking, startsAt: patch.startsAt, endsAt: patch.endsAt ?? booking.endsAt, updatedAt };
+      this.world.bookings = this.world.bookings.map((b) => (b.id === bookingId ? next : b));
+      return next;
+    },
+
+    'agent.get': () => this.world.agent,
+    'agent.update': ({ personality }) => {
+      this.world.agent = {
+        ...this.world.agent,
+        personality,
+        sync: { status: 'pending', message: null, syncedAt: this.world.agent.sync.syncedAt },
+        updatedAt: new Date().toISOString(),
+      };
+      return this.world.agent;
+    },
+    'testCalls.phone': ({ phoneNumber }) => {
+      const parsed = normalizePhoneNumber(phoneNumber);
+      if (!parsed.ok) throw new FakeIpcError('invalid_phone_number', parsed.message);
+      if (this.testCallsPlaced >= this.testCallLimit) {
+        throw new FakeIpcError('rate_limited', 'Wait a minute before placing another test call.');
+      }
+      this.testCallsPlaced += 1;
+      return { callId: id() };
+    },
+
+    'phoneNumbers.list': () => ({ items: this.world.phoneNumbers }),
+    'phoneNumbers.connect': ({ phoneNumber }) => {
+      const number: PhoneNumber = {
+        id: id(),
+        number: phoneNumber,
+        provider: 'twilio',
+        status: 'active',
+        assistantAttached: true,
+        statusMessage: null,
+        connectedAt: new Date().toISOString(),
+      };
+      this.world.phoneNumbers = [number, ...this.world.phoneNumbers];
+      return number;
+    },
+    'phoneNumbers.disconnect': ({ id: numberId }) => {
+      this.world.phoneNumbers = this.world.phoneNumbers.filter((n) => n.id !== numberId);
+      return null;
+    },
+
+    'knowledge.list': () => ({ items: this.world.knowledge }),
+    'knowledge.upload': ({ uploadId, filename, data }) => {
+      const half = Math.floor(data.byteLength / 2);
+      this.push('knowledge.onUploadProgress', { uploadId, sentBytes: half, totalBytes: data.byteLength });
+      this.push('knowledge.onUploadProgress', { uploadId, sentBytes: data.byteLength, totalBytes: data.byteLength });
+      const lower = filename.toLowerCase();
+      const document: KnowledgeDocument = {
+        id: id(),
+        filename,
+        mimeType: lower.endsWith('.pdf') ? 'application/pdf' : lower.endsWith('.txt') ? 'text/plain' : 'text/markdown',
+        sizeBytes: data.byteLength,
+        status: 'processing',
+        statusMessage: null,
+        createdAt: new Date().toISOString(),
+      };
+      this.world.knowledge = [document, ...this.world.knowledge];
+      return document;
+    },
+    'knowledge.delete': ({ id: documentId }) => {
+      this.world.knowledge = this.world.knowledge.filter((d) => d.id !== documentId);
+      return null;
+    },
+
+    'webTest.diagnostics': () => this.world.webTest,
+
+    'settings.get': () => this.world.settings,
+    'settings.update': (settings) => {
+      this.world.settings = settings;
+      this.push('settings.onChanged', settings);
+      return settings;
+    },
+  };
+}
