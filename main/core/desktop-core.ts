@@ -18,6 +18,7 @@ import {
   type Navigate,
 } from '@voxanne/protocol';
 import { ApiClient } from './api-client.js';
+import { isAllowedExternalLink } from './external-links.js';
 import { checkPush, dispatchInvoke } from './ipc-dispatch.js';
 import { LiveConnection } from './live-connection.js';
 import { Listeners } from './listeners.js';
@@ -88,6 +89,8 @@ export interface DesktopCore {
   onPush(listener: PushListener): () => void;
   /** A renderer handed over a web-test audio port; false when the offer is not valid. */
   attachWebTestPort(port: RelayPort, offer: unknown): boolean;
+  /** The tray's "Pause notifications" (the user at the OS, not the renderer: works while locked too). */
+  setNotificationsPaused(paused: boolean): void;
   /** Restores the saved session; resolves when the first session state is known. */
   start(): Promise<void>;
   dispose(): Promise<void>;
@@ -172,11 +175,8 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       startAtLoginSupported: ports.shell.startAtLoginSupported,
     }),
     'app.openExternal': async ({ url }) => {
-      const target = new URL(url);
-      if (target.protocol !== 'https:' || !ports.externalLinkHosts.includes(target.hostname.toLowerCase())) {
-        throw userFacing('forbidden', 'The app does not open this link.');
-      }
-      await ports.shell.openExternal(target.toString());
+      if (!isAllowedExternalLink(url, ports.externalLinkHosts)) throw userFacing('forbidden', 'The app does not open this link.');
+      await ports.shell.openExternal(new URL(url).toString());
       return null;
     },
 
@@ -278,6 +278,9 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       }
       webTest.attach(port, parsed.data);
       return true;
+    },
+    setNotificationsPaused: (paused) => {
+      void handlers['settings.update']({ ...settings, notifications: { ...settings.notifications, paused } });
     },
     start: async () => {
       ready = session.restore();

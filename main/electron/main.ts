@@ -1,0 +1,125 @@
+// The Electron main process: app lifecycle around the one desktop core.
+//
+// Order matters: the sandbox and the app:// scheme are set before `ready`; the single-instance lock
+// is taken before anything opens; the core restores the session before the window loads, so the
+// first screen is the right one.
+import path from 'node:path';
+import { BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron';
+import electronUpdater from 'electron-updater';
+import { readMainConfig } from '../core/config.js';
+import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
+import { KeyValueSettingsStore } from '../core/kv-settings-store.js';
+import { createLogger } from '../core/logger.js';
+import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { bindIpc } from './ipc-binding.js';
+import { NativeNotifications } from './notifications.js';
+import { electronPowerHints } from './power-hints.js';
+import { openStore } from './stores.js';
+import { AppTray } from './tray.js';
+import { startAutoUpdate } from './updater.js';
+import { SafeStorageVault } from './vault.js';
+import { APP_ENTRY_URL, hardenWebContents, installPermissionHandlers, secureWindowOptions } from './window-security.js';
+
+/** Baked in by the build from VOXANNE_BACKEND_URL: a double-clicked app has no environment. */
+const BUILT_BACKEND_URL = process.env.VOXANNE_BUILD_BACKEND_URL;
+const APP_USER_MODEL_ID = 'app.voxanne.desk';
+
+const here = import.meta.dirname;
+const rendererDir = path.resolve(here, '../../renderer/dist');
+const preloadPath = path.join(here, 'preload.cjs');
+const iconDir = path.join(here, 'icons');
+
+app.enableSandbox();
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void run();
+}
+
+async function run(): Promise<void> {
+  const configResult = readMainConfig(process.env, BUILT_BACKEND_URL);
+  const logger = createLogger({ level: configResult.ok ? configResult.config.logLevel : 'info', bindings: { app: 'voxanne-desk' } });
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  await app.whenReady();
+  if (!configResult.ok) {
+    dialog.showErrorBox('Voxanne Desk is not configured', `Set VOXANNE_BACKEND_URL.\n\n${configResult.problems.join('\n')}`);
+    app.quit();
+    return;
+  }
+  const config = configResult.config;
+
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, config.externalLinkHosts, logger));
+  installPermissionHandlers(session.defaultSession, logger);
+  serveRenderer(rendererDir);
+
+  let window: BrowserWindow | null = null;
+  let quitting = false;
+  const focusWindow = () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+
+  const power = electronPowerHints();
+  let tray: AppTray | null = null;
+  let core: DesktopCore | null = null;
+  const vault = new SafeStorageVault(safeStorage, openStore('vault'), process.platform);
+  if (!vault.persistent) logger.warn('no usable keychain; the refresh token stays in memory', { platform: process.platform });
+
+  core = createDesktopCore({
+    backendUrl: config.backendUrl,
+    host: 'electron',
+    version: app.getVersion(),
+    platform: process.platform,
+    externalLinkHosts: config.externalLinkHosts,
+    vault,
+    notifications: new NativeNotifications((state) => tray?.update(state), logger.child({ part: 'notifications' })),
+    shell: {
+      focusWindow,
+      openExternal: (url) => shell.openExternal(url),
+      startAtLoginSupported: process.platform === 'win32' || process.platform === 'darwin',
+      setStartAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
+    },
+    power,
+    settings: new KeyValueSettingsStore(openStore('settings')),
+    logger,
+  });
+  const desktop = core;
+
+  tray = new AppTray(iconDir, {
+    open: focusWindow,
+    setNotificationsPaused: (paused) => desktop.setNotificationsPaused(paused),
+    signOut: () => void desktop.invoke('session.logout', {}),
+    quit: () => app.quit(),
+  });
+
+  const unbindIpc = bindIpc(ipcMain, desktop, () => window, logger);
+  app.on('second-instance', focusWindow);
+
+  await desktop.start();
+
+  window = new BrowserWindow(secureWindowOptions(preloadPath, !app.isPackaged));
+  window.once('ready-to-show', () => window?.show());
+  // The front desk closes the window, not the app: live updates and notifications carry on in the tray.
+  window.on('close', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    window?.hide();
+  });
+  await window.loadURL(APP_ENTRY_URL);
+
+  const stopUpdates = app.isPackaged ? startAutoUpdate(electronUpdater.autoUpdater, logger.child({ part: 'updater' })) : () => {};
+
+  app.on('before-quit', () => {
+    quitting = true;
+    stopUpdates();
+    unbindIpc();
+    power.dispose();
+    tray?.destroy();
+    void desktop.dispose();
+  });
+  app.on('activate', focusWindow);
+}

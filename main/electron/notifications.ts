@@ -1,0 +1,39 @@
+// Native notifications (R-D5) for the notifier policy in main/core, and the tray state beside them.
+// A click opens the call (the core pushes the navigation and focuses the window).
+import { Notification } from 'electron';
+import type { DesktopNotification, NotificationPort, TrayState } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+
+export class NativeNotifications implements NotificationPort {
+  /** Shown notifications are kept referenced until closed, or their click handler is collected. */
+  private readonly live = new Set<Notification>();
+
+  constructor(
+    private readonly onTrayState: (state: TrayState) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  show(notification: DesktopNotification, onClick: () => void): void {
+    if (!Notification.isSupported()) {
+      this.logger.warn('native notifications are not supported here');
+      return;
+    }
+    const native = new Notification({ title: notification.title, body: notification.body, silent: notification.kind !== 'attention' });
+    const forget = () => this.live.delete(native);
+    native.on('click', () => {
+      forget();
+      onClick();
+    });
+    native.on('close', forget);
+    native.on('failed', (_event, error) => {
+      forget();
+      this.logger.warn('notification failed', { error });
+    });
+    this.live.add(native);
+    native.show();
+  }
+
+  setTrayState(state: TrayState): void {
+    this.onTrayState(state);
+  }
+}

@@ -1,0 +1,71 @@
+// The tray icon (R-D5): its picture follows the connection (live / reconnecting / offline) and the
+// needs-attention count; its menu opens the window, shows the status, pauses notifications, signs
+// out and quits.
+import path from 'node:path';
+import { Menu, Tray, nativeImage } from 'electron';
+import type { TrayState } from '../core/ports.js';
+
+export interface TrayActions {
+  open(): void;
+  setNotificationsPaused(paused: boolean): void;
+  signOut(): void;
+  quit(): void;
+}
+
+export type TrayIconName = 'live' | 'reconnecting' | 'offline' | 'attention';
+
+export function trayIconFor(state: TrayState): TrayIconName {
+  if (state.attentionCount > 0) return 'attention';
+  if (state.connection === 'live') return 'live';
+  if (state.connection === 'reconnecting') return 'reconnecting';
+  return 'offline';
+}
+
+export function trayMenuTemplate(state: TrayState, actions: TrayActions): Electron.MenuItemConstructorOptions[] {
+  return [
+    { label: 'Open Voxanne Desk', click: () => actions.open() },
+    { label: state.statusText, enabled: false },
+    { type: 'separator' },
+    {
+      label: 'Pause notifications',
+      type: 'checkbox',
+      checked: state.notificationsPaused,
+      click: (item) => actions.setNotificationsPaused(item.checked),
+    },
+    { label: 'Sign out', enabled: state.connection !== 'signed-out', click: () => actions.signOut() },
+    { type: 'separator' },
+    { label: 'Quit Voxanne Desk', click: () => actions.quit() },
+  ];
+}
+
+export class AppTray {
+  private readonly tray: Tray;
+  private shownIcon: TrayIconName | null = null;
+
+  constructor(
+    private readonly iconDir: string,
+    private readonly actions: TrayActions,
+  ) {
+    this.tray = new Tray(this.icon('offline'));
+    this.tray.setToolTip('Voxanne Desk');
+    this.tray.on('click', () => actions.open());
+  }
+
+  update(state: TrayState): void {
+    const icon = trayIconFor(state);
+    if (icon !== this.shownIcon) {
+      this.tray.setImage(this.icon(icon));
+      this.shownIcon = icon;
+    }
+    this.tray.setToolTip(`Voxanne Desk: ${state.statusText}`);
+    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, this.actions)));
+  }
+
+  destroy(): void {
+    this.tray.destroy();
+  }
+
+  private icon(name: TrayIconName) {
+    return nativeImage.createFromPath(path.join(this.iconDir, `tray-${name}.png`));
+  }
+}
