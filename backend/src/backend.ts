@@ -15,6 +15,7 @@ import { healthRoutes, type HealthCheck } from './health/health-routes.js';
 import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
+import { SupabaseIdentityProvider } from './auth/supabase-identity.js';
 import type { IdentityProvider } from './auth/identity-provider.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
@@ -87,7 +88,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       issuer: config.auth.issuer,
       accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     });
-    const identity: IdentityProvider = new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
+    // Supabase Auth when configured (its own JWTs; our secret still keys the CSRF tokens), else local accounts.
+    const identity: IdentityProvider = config.auth.supabase
+      ? new SupabaseIdentityProvider(database.db, config.auth.supabase, tokens)
+      : new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
     const authenticated = requireAuth(identity);
 
     const authLimiter = rateLimiter({
