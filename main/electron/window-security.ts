@@ -5,32 +5,13 @@ import { shell, type BrowserWindowConstructorOptions, type Session, type WebCont
 import { isAllowedExternalLink } from '../core/external-links.js';
 import type { Logger } from '../core/logger.js';
 
+export { CONTENT_SECURITY_POLICY } from '../core/content-security-policy.js';
+
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'voxanne';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
-/**
- * Everything the renderer may load comes from the app itself. The renderer talks to main only, so
- * `connect-src` needs no backend. `blob:` for workers and media covers the AudioWorklet and the
- * playback of the assistant's voice in the web test.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 /** True for a URL of the app's own origin (`app://voxanne/...`). */
 export function isAppUrl(url: string | undefined | null): boolean {
