@@ -29,7 +29,9 @@ import { callRoutes } from './calls/call-routes.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
 import { dashboardRoutes } from './dashboard/stats-routes.js';
 import { agentRoutes } from './agent/agent-routes.js';
-import { voicePlatformNotConnected, type AssistantSync } from './agent/assistant-sync.js';
+import type { AssistantSync } from './agent/assistant-sync.js';
+import { computeDashboardStats } from './dashboard/stats.js';
+import { startTelephony, type Telephony } from './telephony/telephony.js';
 
 export interface Backend {
   config: Config;
@@ -37,6 +39,8 @@ export interface Backend {
   database: DatabaseHandle;
   identity: IdentityProvider;
   bus: LiveEventBus;
+  /** Vapi + Twilio (or the sandbox): clients, webhook ingestion, the simulator in sandbox mode. */
+  telephony: Telephony;
   /** `/ws/live-calls` of this instance. */
   liveHub: LiveHub;
   metrics: Metrics;
@@ -68,12 +72,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const migrations = await migrate(database.db);
     logger.info({ applied: migrations.applied, driver: database.kind }, 'database ready');
 
+    let demoClinicId: string | undefined;
     if (config.sandbox.seedDemo) {
       const demo = await ensureDemoClinic(database.db, config.dataDir, config.sandbox.demoPassword);
       logger.info(
         { clinicId: demo.clinicId, created: demo.created },
         `Demo sign-in (sandbox only): frontdesk@demo.voxanne.test or admin@demo.voxanne.test, password ${demo.password}`,
       );
+      demoClinicId = demo.clinicId;
     }
 
     const metrics = createMetrics();
@@ -81,6 +87,17 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       ? new RedisEventBus(config.redisUrl, config.live.redisChannel, logger)
       : new InProcessEventBus();
     closers.unshift(() => bus.close());
+
+    const telephony = await startTelephony({
+      config,
+      logger,
+      db: database.db,
+      bus,
+      metrics,
+      publicUrl,
+      stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
+    });
+    closers.unshift(() => telephony.close());
 
     const tokens = new AccessTokens({
       secret: resolveJwtSecret(config.auth.jwtSecret, config.dataDir),
@@ -112,7 +129,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const checks: HealthCheck[] = [
       { name: 'database', critical: true, run: async () => ({ driver: database.kind, ...(await database.ping(500).then(() => ({}))) }) },
       { name: 'liveBus', critical: false, run: () => bus.check() },
-      { name: 'telephony', critical: false, run: async () => ({ mode: config.telephony.mode }) },
+      { name: 'telephony', critical: false, run: () => telephony.check() },
     ];
 
     const metricsRouter = express.Router();
@@ -124,13 +141,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     // Every authenticated API route is rate limited per clinic after its token is verified.
     const protectedApi = express.Router();
     protectedApi.use(authenticated, clinicLimiter);
-    // Until telephony wires the voice platform here, saving the agent honestly reports "not connected".
-    const assistantSync = overrides.assistantSync ?? voicePlatformNotConnected;
+    const assistantSync = overrides.assistantSync ?? telephony.assistantSync;
+    const agentDeps = { db: database.db, bus, assistantSync };
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db }),
       bookingRoutes({ db: database.db, bus }),
-      agentRoutes({ db: database.db, bus, assistantSync }),
+      agentRoutes(agentDeps),
+      ...telephony.apiRoutes(agentDeps),
     );
 
     const app = createHttpApp({
@@ -138,7 +156,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       logger,
       metrics,
       operational: [healthRoutes({ version: config.version, startedAt, checks }), metricsRouter],
-      webhooks: [],
+      webhooks: telephony.webhookRoutes,
       api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
     });
 
@@ -161,6 +179,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    if (demoClinicId) {
+      // Needs our URL (the line's webhook target), so only now.
+      await telephony.provisionDemoClinic(demoClinicId, agentDeps).catch((err: unknown) => logger.warn({ err }, 'demo clinic line not provisioned'));
+    }
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -171,7 +193,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
       })());
 
-    return { config, logger, database, identity, bus, liveHub, metrics, server, url, publicUrl, close };
+    return { config, logger, database, identity, bus, telephony, liveHub, metrics, server, url, publicUrl, close };
   } catch (error) {
     for (const closer of closers) await closer().catch(() => undefined);
     throw error;

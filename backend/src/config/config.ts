@@ -51,10 +51,22 @@ const EnvSchema = z.object({
   VAPI_BASE_URL: url.default('https://api.vapi.ai'),
   VAPI_WEBHOOK_AUTH: z.enum(['hmac', 'secret']).default('hmac'),
   VAPI_WEBHOOK_SECRET: optionalNonEmpty,
+  VAPI_CREDENTIAL_ID: optionalNonEmpty,
+  VAPI_DEFAULT_PHONE_NUMBER_ID: optionalNonEmpty,
+  VAPI_MODEL_PROVIDER: z.string().min(1).default('openai'),
+  VAPI_MODEL: z.string().min(1).default('gpt-4o-mini'),
 
   TWILIO_ACCOUNT_SID: optionalNonEmpty,
   TWILIO_AUTH_TOKEN: optionalNonEmpty,
   TWILIO_SMS_FROM: optionalNonEmpty,
+  TWILIO_BASE_URL: url.default('https://api.twilio.com'),
+  SMS_BOOKING_TEMPLATE: z
+    .string()
+    .min(1)
+    .max(640)
+    .default('Hi {patientName}, your appointment at {clinicName} is booked for {when}. Reply STOP to opt out.'),
+  TEST_CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(3),
+  KNOWLEDGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
 
   CORS_ORIGIN: csv.default([]),
   WS_ALLOWED_ORIGINS: csv.default([]),
@@ -69,6 +81,7 @@ const EnvSchema = z.object({
   DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   SANDBOX_TIME_SCALE: z.coerce.number().min(0.1).max(1000).default(1),
   SANDBOX_INBOUND_CALLS_PER_MINUTE: z.coerce.number().min(0).max(600).default(0),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -118,10 +131,31 @@ export interface Config {
   telephony: {
     /** `sandbox` whenever no Vapi key is configured: the built-in simulator stands in for Vapi and Twilio. */
     mode: 'vapi' | 'sandbox';
-    vapi: { apiKey: string | undefined; baseUrl: string; webhookAuth: 'hmac' | 'secret'; webhookSecret: string | undefined };
-    twilio: { accountSid: string | undefined; authToken: string | undefined; smsFrom: string | undefined };
+    vapi: {
+      apiKey: string | undefined;
+      baseUrl: string;
+      webhookAuth: 'hmac' | 'secret';
+      webhookSecret: string | undefined;
+      /** An existing Vapi webhook credential (HMAC) to reference; unset: created on first assistant sync. */
+      credentialId: string | undefined;
+      /** The number outbound test calls come from when the clinic has connected none of its own. */
+      defaultPhoneNumberId: string | undefined;
+      model: { provider: string; model: string };
+    };
+    twilio: { accountSid: string | undefined; authToken: string | undefined; smsFrom: string | undefined; baseUrl: string };
+    /** Booking confirmation text; {patientName}, {clinicName} and {when} are filled in. */
+    smsBookingTemplate: string;
+    testCallsPerMinute: number;
+    knowledgeMaxBytes: number;
   };
-  sandbox: { timeScale: number; inboundCallsPerMinute: number; seedDemo: boolean; demoPassword: string | undefined };
+  sandbox: {
+    timeScale: number;
+    inboundCallsPerMinute: number;
+    seedDemo: boolean;
+    demoPassword: string | undefined;
+    /** Loopback port of the simulator's HTTP server (Vapi + Twilio subset, control endpoints); 0 picks a free one. */
+    port: number;
+  };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   version: string;
 }
@@ -210,8 +244,19 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
         baseUrl: e.VAPI_BASE_URL.replace(/\/+$/, ''),
         webhookAuth: e.VAPI_WEBHOOK_AUTH,
         webhookSecret: e.VAPI_WEBHOOK_SECRET,
+        credentialId: e.VAPI_CREDENTIAL_ID,
+        defaultPhoneNumberId: e.VAPI_DEFAULT_PHONE_NUMBER_ID,
+        model: { provider: e.VAPI_MODEL_PROVIDER, model: e.VAPI_MODEL },
       },
-      twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, smsFrom: e.TWILIO_SMS_FROM },
+      twilio: {
+        accountSid: e.TWILIO_ACCOUNT_SID,
+        authToken: e.TWILIO_AUTH_TOKEN,
+        smsFrom: e.TWILIO_SMS_FROM,
+        baseUrl: e.TWILIO_BASE_URL.replace(/\/+$/, ''),
+      },
+      smsBookingTemplate: e.SMS_BOOKING_TEMPLATE,
+      testCallsPerMinute: e.TEST_CALL_RATE_LIMIT_PER_MINUTE,
+      knowledgeMaxBytes: e.KNOWLEDGE_MAX_BYTES,
     },
     sandbox: {
       timeScale: e.SANDBOX_TIME_SCALE,
@@ -219,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       // The demo clinic exists only where nothing real is configured.
       seedDemo: (e.SEED_DEMO ?? mode === 'sandbox') && !production,
       demoPassword: e.DEMO_PASSWORD,
+      port: e.SANDBOX_PORT,
     },
     logLevel: e.LOG_LEVEL,
     version,

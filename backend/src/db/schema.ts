@@ -101,6 +101,8 @@ export interface CallsTable {
   recording_url: string | null;
   cost_usd: number | null;
   needs_attention: Generated<boolean>;
+  /** When the provider's end-of-call report was applied (its transcript is then authoritative). */
+  report_received_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -180,6 +182,33 @@ export interface WebhookReceiptsTable {
   received_at: CreatedAt;
 }
 
+export interface SmsMessagesTable {
+  id: Generated<string>;
+  clinic_id: string;
+  booking_id: string | null;
+  purpose: 'booking_confirmation';
+  to_number: string;
+  from_number: string | null;
+  body: string;
+  status: 'sending' | 'sent' | 'failed' | 'skipped_opt_out' | 'skipped_not_configured';
+  provider_message_sid: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SmsOptOutsTable {
+  sender_number: string;
+  phone: string;
+  opted_out_at: CreatedAt;
+}
+
+export interface KnowledgeToolsTable {
+  clinic_id: string;
+  provider_tool_id: string;
+  updated_at: UpdatedAt;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -200,6 +229,9 @@ export interface Database {
   clinic_event_counters: ClinicEventCountersTable;
   events: EventsTable;
   webhook_receipts: WebhookReceiptsTable;
+  sms_messages: SmsMessagesTable;
+  sms_opt_outs: SmsOptOutsTable;
+  knowledge_tools: KnowledgeToolsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

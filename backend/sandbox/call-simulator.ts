@@ -1,0 +1,222 @@
+// Plays one sandbox call from first ring to end-of-call report, sending the server messages Vapi
+// would send, with realistic timing divided by SANDBOX_TIME_SCALE: status updates, speech updates,
+// partial then final transcripts per utterance, tool calls (awaiting the backend's answers, which
+// shape the assistant's next line), `assistant-request` for numbers without an assistant, and the
+// end-of-call report with artifact (messages, transcript, recording) and analysis (summary,
+// structured data).
+//
+// What the caller says comes from a scripted conversation. The web-test issue adds a second kind of
+// caller (audio over Vapi's `vapi.websocket` transport, speech detected and replies synthesised):
+// that is another source of turns for the same lifecycle, which is why the lifecycle (this class)
+// and the conversation (conversation-scripts.ts) are kept apart.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../src/logging/logger.js';
+import { SCRIPTS, type ConversationScript, type Memory, type ScriptContext, type Step } from './conversation-scripts.js';
+import type { SandboxCall, SandboxState } from './sandbox-state.js';
+import type { WebhookDelivery } from './webhook-delivery.js';
+
+export interface SimulatorDeps {
+  state: SandboxState;
+  delivery: WebhookDelivery;
+  timeScale: number;
+  logger: Logger;
+  random: () => number;
+}
+
+interface SpokenMessage {
+  role: 'bot' | 'user';
+  message: string;
+  time: number;
+  endTime: number;
+  secondsFromStart: number;
+  duration: number;
+}
+
+const SECONDS_PER_WORD = 0.32;
+const PAUSE_BETWEEN_TURNS = 0.7;
+const COST_PER_MINUTE = 0.11;
+
+export class CallAborted extends Error {}
+
+export class CallSimulator {
+  constructor(private readonly deps: SimulatorDeps) {}
+
+  private async wait(seconds: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new CallAborted();
+    const ms = (seconds * 1000) / this.deps.timeScale;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new CallAborted());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async setStatus(call: SandboxCall, status: SandboxCall['status'], extra: Record<string, unknown> = {}): Promise<void> {
+    call.status = status;
+    call.updatedAt = new Date().toISOString();
+    await this.deps.delivery.send(call, { type: 'status-update', status, ...extra });
+  }
+
+  /** Plays the call to its end; resolves when the end-of-call report has been delivered. */
+  async run(call: SandboxCall, signal: AbortSignal): Promise<void> {
+    const { state, logger } = this.deps;
+    try {
+      if (call.type === 'inboundPhoneCall' && !call.assistantId) {
+        const ok = await this.requestAssistant(call);
+        if (!ok) {
+          await this.finish(call, 'assistant-request-failed', [], { summary: '', category: 'other' }, undefined);
+          return;
+        }
+      }
+      if (call.type === 'outboundPhoneCall') await this.wait(0.6, signal);
+      await this.setStatus(call, 'ringing');
+      await this.wait(call.type === 'outboundPhoneCall' ? 3 : 1.2, signal);
+
+      const script = SCRIPTS[call.script as keyof typeof SCRIPTS] ?? SCRIPTS['new-booking'];
+      const assistant = call.assistantId ? state.assistants.get(call.assistantId) : undefined;
+      call.startedAt = new Date().toISOString();
+      await this.setStatus(call, 'in-progress');
+      const context: ScriptContext = {
+        callerName: call.customer.name ?? 'Sam Taylor',
+        callerNumber: call.customer.number,
+        greeting: assistant?.firstMessage ?? 'Hello, you’re through to the clinic. How can I help?',
+        knowledge: state.knowledgeOf(assistant),
+        tomorrow: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+        random: this.deps.random,
+      };
+      const memory: Memory = {};
+      const spoken: SpokenMessage[] = [];
+      for (const step of script.steps) await this.play(call, step, context, memory, spoken, signal);
+      await this.finish(call, script.endedReason, spoken, { summary: script.summary(context, memory), category: script.category }, script);
+    } catch (error) {
+      if (error instanceof CallAborted) {
+        call.status = 'ended';
+        call.endedReason = 'worker-shutdown';
+        return;
+      }
+      logger.error({ err: error, callId: call.id }, 'sandbox call failed');
+      call.status = 'ended';
+      call.endedReason = 'call.in-progress.error-vapifault-worker-died';
+    }
+  }
+
+  private async requestAssistant(call: SandboxCall): Promise<boolean> {
+    const answer = (await this.deps.delivery.send(call, { type: 'assistant-request' })) as
+      | { assistantId?: string; assistant?: Record<string, unknown>; error?: string }
+      | undefined;
+    if (answer?.assistantId && this.deps.state.assistants.has(answer.assistantId)) {
+      call.assistantId = answer.assistantId;
+      return true;
+    }
+    if (answer?.assistant) {
+      // A transient assistant: kept for this call only, like Vapi does.
+      const now = new Date().toISOString();
+      const id = randomUUID();
+      this.deps.state.assistants.set(id, { ...answer.assistant, id, orgId: call.orgId, createdAt: now, updatedAt: now });
+      call.assistantId = id;
+      return true;
+    }
+    return false;
+  }
+
+  private async play(call: SandboxCall, step: Step, context: ScriptContext, memory: Memory, spoken: SpokenMessage[], signal: AbortSignal): Promise<void> {
+    if ('pause' in step) return this.wait(step.pause, signal);
+    if ('status' in step) return this.setStatus(call, step.status);
+    if ('tool' in step) {
+      const args = step.args(context, memory);
+      const id = `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+      // Vapi documents arguments as a JSON string and also sends objects: exercise both.
+      const argumentsValue = this.deps.random() < 0.5 ? JSON.stringify(args) : args;
+      const toolCall = { id, type: 'function', function: { name: step.tool, arguments: argumentsValue } };
+      const answer = (await this.deps.delivery.send(call, {
+        type: 'tool-calls',
+        toolCallList: [toolCall],
+        toolWithToolCallList: [{ type: 'function', function: { name: step.tool }, toolCall }],
+      })) as { results?: Array<{ toolCallId?: string; result?: unknown }> } | undefined;
+      const result = answer?.results?.find((r) => r.toolCallId === id)?.result;
+      memory[step.remember] = parseResult(result);
+      await this.wait(0.4, signal);
+      return;
+    }
+    const text = typeof step.say === 'function' ? step.say(context, memory) : step.say;
+    if (step.speaker === 'caller') memory.lastCallerLine = { text };
+    await this.speak(call, step.speaker === 'assistant' ? 'assistant' : 'user', text, spoken, signal);
+    await this.wait(PAUSE_BETWEEN_TURNS, signal);
+  }
+
+  private async speak(call: SandboxCall, role: 'assistant' | 'user', text: string, spoken: SpokenMessage[], signal: AbortSignal): Promise<void> {
+    const words = text.split(/\s+/).filter(Boolean);
+    const seconds = Math.max(0.6, words.length * SECONDS_PER_WORD);
+    const started = Date.now();
+    await this.deps.delivery.send(call, { type: 'speech-update', status: 'started', role, turn: spoken.length });
+    for (const share of [0.4, 0.75]) {
+      await this.wait(seconds * (share === 0.4 ? 0.4 : 0.35), signal);
+      const partial = words.slice(0, Math.max(1, Math.round(words.length * share))).join(' ');
+      await this.deps.delivery.send(call, { type: 'transcript', role, transcriptType: 'partial', transcript: partial });
+    }
+    await this.wait(seconds * 0.25, signal);
+    await this.deps.delivery.send(call, { type: 'transcript', role, transcriptType: 'final', transcript: text });
+    await this.deps.delivery.send(call, { type: 'speech-update', status: 'stopped', role, turn: spoken.length });
+    const ended = Date.now();
+    const callStart = call.startedAt ? Date.parse(call.startedAt) : started;
+    spoken.push({
+      role: role === 'assistant' ? 'bot' : 'user',
+      message: text,
+      time: started,
+      endTime: ended,
+      secondsFromStart: Math.max(0, (started - callStart) / 1000),
+      duration: (ended - started) / 1000,
+    });
+  }
+
+  private async finish(
+    call: SandboxCall,
+    endedReason: string,
+    spoken: SpokenMessage[],
+    analysis: { summary: string; category: ConversationScript['category'] },
+    script: ConversationScript | undefined,
+  ): Promise<void> {
+    call.endedAt = new Date().toISOString();
+    call.endedReason = endedReason;
+    const durationSeconds = call.startedAt ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000 : 0;
+    call.cost = Math.round(((durationSeconds / 60) * COST_PER_MINUTE) * 10_000) / 10_000;
+    await this.setStatus(call, 'ended', { endedReason });
+    const transcript = spoken.map((m) => `${m.role === 'bot' ? 'AI' : 'User'}: ${m.message}`).join('\n');
+    const recordingUrl = `https://storage.sandbox.voxanne.invalid/recordings/${call.id}.wav`;
+    await this.deps.delivery.send(call, {
+      type: 'end-of-call-report',
+      endedReason,
+      cost: call.cost,
+      startedAt: call.startedAt,
+      endedAt: call.endedAt,
+      durationSeconds,
+      artifact: {
+        messages: [{ role: 'system', message: 'You are the clinic’s receptionist.', time: Date.parse(call.startedAt ?? call.endedAt), secondsFromStart: 0 }, ...spoken],
+        transcript,
+        recordingUrl,
+        recording: { mono: { combinedUrl: recordingUrl } },
+      },
+      analysis: {
+        summary: analysis.summary,
+        structuredData: { callCategory: analysis.category, ...(call.customer.name ? { patientName: call.customer.name } : {}) },
+        successEvaluation: script ? 'true' : 'false',
+      },
+    });
+  }
+}
+
+function parseResult(result: unknown): Record<string, unknown> | undefined {
+  if (typeof result !== 'string') return typeof result === 'object' && result !== null ? (result as Record<string, unknown>) : undefined;
+  try {
+    const parsed: unknown = JSON.parse(result);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { message: result };
+  } catch {
+    return { message: result };
+  }
+}

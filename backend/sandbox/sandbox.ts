@@ -1,0 +1,256 @@
+// The telephony sandbox (R-B11): a loopback HTTP server that stands in for Vapi (/vapi) and Twilio
+// (/twilio), plays scripted calls against the backend's own webhooks, and offers a control API
+// (/control) for tests, `npm run sim` and people poking at it:
+//
+//   GET  /control                    what the sandbox holds: base URLs, accounts, numbers, scripts
+//   POST /control/inbound-calls      {to?, from?, callerName?, script?} → 202 {callId}: a patient rings
+//   GET  /control/calls/:id          one simulated call (status, script, ended reason)
+//   PUT  /control/outbound-script    {script}: what outbound test calls play next (default new-booking)
+//   GET  /control/sms?to=            the Twilio message log (texts the backend sent)
+//   POST /control/sms/inbound        {from, body, to?}: a patient texts our SMS number (signed webhook)
+//   POST /control/twilio-accounts    {numbers?} → a fresh Twilio account holding that many numbers
+//
+// Only ever bound to loopback: the control API has no authentication.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { normalizePhoneNumber } from '@voxanne/protocol';
+import type { Logger } from '../src/logging/logger.js';
+import { twilioSignature } from '../src/telephony/twilio-client.js';
+import type { WebhookAuth } from '../src/telephony/webhook-auth.js';
+import { CallSimulator } from './call-simulator.js';
+import { isScriptName, pickScript, randomCaller, SCRIPT_NAMES, type ScriptName } from './conversation-scripts.js';
+import { SANDBOX_ORG_ID, SandboxState, type SandboxCall, type TwilioAccount } from './sandbox-state.js';
+import { twilioApi } from './twilio-api.js';
+import { vapiApi } from './vapi-api.js';
+import { WebhookDelivery } from './webhook-delivery.js';
+
+export interface SandboxOptions {
+  port: number;
+  timeScale: number;
+  inboundCallsPerMinute: number;
+  logger: Logger;
+  /** The backend's public base URL (org-level webhook target, Twilio SMS webhook). Read lazily: known after it listens. */
+  backendUrl: () => string;
+  /** How org-level webhooks are authenticated (the backend's VAPI_WEBHOOK_AUTH and secret). */
+  webhookAuth: WebhookAuth;
+  random?: () => number;
+}
+
+export interface PlaceCallOptions {
+  /** Our number the patient dials (E.164); default: a number with an assistant or server. */
+  to?: string;
+  from?: string;
+  callerName?: string;
+  script?: ScriptName;
+}
+
+export interface Sandbox {
+  url: string;
+  vapiBaseUrl: string;
+  twilioBaseUrl: string;
+  controlUrl: string;
+  apiKey: string;
+  /** The platform's Twilio account: its first number sends SMS, its second makes outbound test calls. */
+  platform: { accountSid: string; authToken: string; smsNumber: string; outboundNumber: string; outboundPhoneNumberId: string };
+  /** A clinic's own Twilio account, for connecting numbers (the demo clinic's line comes from here). */
+  clinicAccount: TwilioAccount;
+  state: SandboxState;
+  placeInboundCall(options?: PlaceCallOptions): SandboxCall;
+  /** Resolves once the call's end-of-call report was delivered. */
+  callFinished(callId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PlaceCallSchema = z.strictObject({
+  to: z.string().max(40).optional(),
+  from: z.string().max(40).optional(),
+  callerName: z.string().min(1).max(80).optional(),
+  script: z.enum(SCRIPT_NAMES).optional(),
+});
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const logger = options.logger.child({ component: 'sandbox' });
+  const random = options.random ?? Math.random;
+  const state = new SandboxState();
+  const platformAccount = state.createTwilioAccount(2);
+  const [smsLine, voiceLine] = platformAccount.numbers as [TwilioAccount['numbers'][number], TwilioAccount['numbers'][number]];
+  const clinicAccount = state.createTwilioAccount(3);
+  const outbound = state.importNumber({ number: voiceLine.phoneNumber, twilioAccountSid: platformAccount.sid, name: 'Voxanne test calls' });
+
+  const delivery = new WebhookDelivery(state, () => ({ url: `${options.backendUrl()}/webhooks/vapi`, auth: options.webhookAuth }), logger);
+  const simulator = new CallSimulator({ state, delivery, timeScale: options.timeScale, logger, random });
+  const running = new Map<string, Promise<void>>();
+  const abort = new AbortController();
+  let outboundScript: ScriptName = 'new-booking';
+
+  const play = (call: SandboxCall) => {
+    const done = simulator.run(call, abort.signal).finally(() => running.delete(call.id));
+    running.set(call.id, done);
+  };
+
+  const placeInboundCall = (place: PlaceCallOptions = {}): SandboxCall => {
+    const numbers = [...state.phoneNumbers.values()];
+    const answered = numbers.filter((n) => n.id !== outbound.id && (n.assistantId || n.server?.url));
+    const number = place.to ? numbers.find((n) => n.number === place.to) : answered[Math.floor(random() * answered.length)];
+    if (!number) throw new ControlError(409, place.to ? `No imported number ${place.to}.` : 'No number is connected to an assistant yet.');
+    const caller = randomCaller(random);
+    const from = place.from ? normalizePhoneNumber(place.from) : { ok: true as const, e164: caller.number };
+    if (!from.ok) throw new ControlError(400, from.message);
+    const now = new Date().toISOString();
+    const call: SandboxCall = {
+      id: randomUUID(),
+      orgId: SANDBOX_ORG_ID,
+      type: 'inboundPhoneCall',
+      status: 'ringing',
+      ...(number.assistantId ? { assistantId: number.assistantId } : {}),
+      phoneNumberId: number.id,
+      customer: { number: from.e164, name: place.callerName ?? caller.name },
+      createdAt: now,
+      updatedAt: now,
+      script: place.script ?? pickScript(random),
+    };
+    state.calls.set(call.id, call);
+    play(call);
+    return call;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/vapi', vapiApi(state, { onOutboundCall: play, outboundScript: () => outboundScript }));
+  app.use('/twilio', twilioApi(state));
+
+  const control = express.Router();
+  control.use(express.json());
+  control.get('/', (_req, res) => {
+    res.json({
+      vapiBaseUrl: `${url}/vapi`,
+      twilioBaseUrl: `${url}/twilio`,
+      platform: { accountSid: platformAccount.sid, smsNumber: smsLine.phoneNumber, outboundNumber: voiceLine.phoneNumber },
+      clinicAccount: { accountSid: clinicAccount.sid, authToken: clinicAccount.authToken, numbers: clinicAccount.numbers.map((n) => n.phoneNumber) },
+      phoneNumbers: [...state.phoneNumbers.values()].map((n) => ({ id: n.id, number: n.number, assistantId: n.assistantId ?? null })),
+      scripts: SCRIPT_NAMES,
+      outboundScript,
+      activeCalls: running.size,
+    });
+  });
+  control.post('/inbound-calls', (req, res) => {
+    const body = PlaceCallSchema.safeParse(req.body ?? {});
+    if (!body.success) throw new ControlError(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const call = placeInboundCall(body.data);
+    res.status(202).json({ callId: call.id, script: call.script, to: state.phoneNumbers.get(call.phoneNumberId)?.number });
+  });
+  control.get('/calls/:id', (req, res) => {
+    const call = state.calls.get(req.params.id);
+    if (!call) throw new ControlError(404, 'No such call.');
+    res.json({ ...call, finished: !running.has(call.id) && call.status === 'ended' });
+  });
+  control.put('/outbound-script', (req, res) => {
+    const script = (req.body as { script?: unknown } | undefined)?.script;
+    if (!isScriptName(script)) throw new ControlError(400, `script must be one of ${SCRIPT_NAMES.join(', ')}`);
+    outboundScript = script;
+    res.json({ outboundScript });
+  });
+  control.get('/sms', (req, res) => {
+    const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+    res.json({ messages: state.messages.filter((m) => !to || m.to === to) });
+  });
+  control.post('/sms/inbound', async (req, res) => {
+    const body = z.strictObject({ from: z.string().min(1).max(40), body: z.string().max(1600), to: z.string().max(40).optional() }).safeParse(req.body ?? {});
+    if (!body.success) throw new ControlError(400, 'Expected {from, body, to?}.');
+    const to = body.data.to ?? smsLine.phoneNumber;
+    const params = { MessageSid: `SM${randomUUID().replaceAll('-', '')}`, AccountSid: platformAccount.sid, From: body.data.from, To: to, Body: body.data.body, NumMedia: '0' };
+    const target = `${options.backendUrl()}/webhooks/twilio/sms`;
+    state.messages.push({ sid: params.MessageSid, accountSid: platformAccount.sid, from: params.From, to, body: params.Body, status: 'delivered', direction: 'inbound', dateCreated: new Date().toISOString() });
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(platformAccount.authToken, target, params) },
+      body: new URLSearchParams(params).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    res.json({ delivered: response.ok, status: response.status });
+  });
+  control.post('/twilio-accounts', (req, res) => {
+    const count = Number((req.body as { numbers?: unknown } | undefined)?.numbers ?? 1);
+    if (!Number.isInteger(count) || count < 1 || count > 20) throw new ControlError(400, 'numbers must be 1 to 20');
+    const account = state.createTwilioAccount(count);
+    res.status(201).json({ accountSid: account.sid, authToken: account.authToken, numbers: account.numbers.map((n) => n.phoneNumber) });
+  });
+  control.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = err instanceof ControlError ? err.status : 500;
+    if (status === 500) logger.error({ err }, 'sandbox control request failed');
+    res.status(status).json({ error: err instanceof ControlError ? err.message : 'sandbox error' });
+  });
+  app.use('/control', control);
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // A gentle stream of patients ringing (Poisson arrivals at the configured rate, in real minutes).
+  let trafficTimer: NodeJS.Timeout | undefined;
+  const scheduleTraffic = () => {
+    if (options.inboundCallsPerMinute <= 0 || abort.signal.aborted) return;
+    const delayMs = (-Math.log(1 - random()) * 60_000) / options.inboundCallsPerMinute;
+    trafficTimer = setTimeout(() => {
+      try {
+        placeInboundCall();
+      } catch (error) {
+        if (!(error instanceof ControlError)) logger.warn({ err: error }, 'simulated inbound call not placed');
+      }
+      scheduleTraffic();
+    }, delayMs);
+    trafficTimer.unref();
+  };
+  scheduleTraffic();
+
+  logger.info({ url, controlUrl: `${url}/control`, timeScale: options.timeScale, inboundCallsPerMinute: options.inboundCallsPerMinute }, 'telephony sandbox listening');
+
+  return {
+    url,
+    vapiBaseUrl: `${url}/vapi`,
+    twilioBaseUrl: `${url}/twilio`,
+    controlUrl: `${url}/control`,
+    apiKey: state.apiKey,
+    platform: {
+      accountSid: platformAccount.sid,
+      authToken: platformAccount.authToken,
+      smsNumber: smsLine.phoneNumber,
+      outboundNumber: voiceLine.phoneNumber,
+      outboundPhoneNumberId: outbound.id,
+    },
+    clinicAccount,
+    state,
+    placeInboundCall,
+    async callFinished(callId) {
+      await running.get(callId);
+    },
+    async close() {
+      clearTimeout(trafficTimer);
+      abort.abort();
+      await Promise.allSettled([...running.values()]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,41 @@
+// GET/POST/DELETE /api/knowledge-base (R-B9). Uploads are multipart/form-data with one `file` field,
+// held in memory up to KNOWLEDGE_MAX_BYTES; what the file is gets decided from its bytes.
+import { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import { principalOf } from '../auth/middleware.js';
+import { AppError } from '../http/errors.js';
+import { parseIdParam } from '../http/validate.js';
+import type { KnowledgeBase } from './knowledge-service.js';
+
+export function knowledgeRoutes(deps: { knowledge: KnowledgeBase; maxBytes: number }): Router {
+  const router = Router();
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: deps.maxBytes, files: 1, fields: 5, parts: 6 } });
+  const singleFile: RequestHandler = (req, res, next) => {
+    upload.single('file')(req, res, (error: unknown) => {
+      if (!error) return next();
+      if (error instanceof multer.MulterError) {
+        if (error.code === 'LIMIT_FILE_SIZE') {
+          return next(new AppError('payload_too_large', `The file is larger than ${Math.floor(deps.maxBytes / (1024 * 1024))} MB.`));
+        }
+        return next(new AppError('validation_failed', `Upload one file in the "file" field (${error.message}).`));
+      }
+      return next(new AppError('bad_request', 'The upload could not be read as multipart/form-data.'));
+    });
+  };
+
+  router.get('/knowledge-base', async (req, res) => {
+    res.json({ items: await deps.knowledge.list(principalOf(req).clinicId) });
+  });
+
+  router.post('/knowledge-base', singleFile, async (req, res) => {
+    if (!req.file) throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
+    res.status(201).json({ document: await deps.knowledge.upload(principalOf(req).clinicId, req.file) });
+  });
+
+  router.delete('/knowledge-base/:id', async (req, res) => {
+    await deps.knowledge.remove(principalOf(req).clinicId, parseIdParam(req, 'Document'));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,385 @@
+// Turns Vapi's call webhooks into stored calls: the call row, its status timeline, final transcript
+// segments, summary, analysis, recording and outcome, each write with its live events in one
+// transaction.
+//
+// Order-proof and idempotent by construction, because webhooks arrive late, twice, or shuffled:
+// - a call's status only moves forward (CALL_STATUSES order); `ended` is final;
+// - a timeline entry per status keeps the earliest time it was reported;
+// - values from status updates only fill empty fields; the end-of-call report's own values win;
+// - live final transcripts are keyed by their content, and once a report with a transcript is
+//   applied its transcript replaces them (and later live ones are ignored);
+// - the outcome is recomputed from the stored facts on every write to an ended call.
+// So every delivery order of the same set of webhooks leaves the same stored call.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { isCallStatusAdvance, type CallDirection, type CallOutcome, type CallStatus, type DashboardStats } from '@voxanne/protocol';
+import type { Db } from '../db/database.js';
+import type { CallRow } from '../db/schema.js';
+import type { LiveEventBus } from '../live/event-bus.js';
+import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
+import { toCallSummary } from '../calls/call-mapping.js';
+import {
+  VapiConversationMessageSchema,
+  type EndOfCallReport,
+  type StatusUpdate,
+  type TranscriptMessage,
+  type VapiCall,
+  type VapiCallType,
+} from './vapi-messages.js';
+
+/** Dashboard figures for stats.changed; injected so ingestion does not own the dashboard. */
+export type StatsProvider = (tx: Tx, clinicId: string) => Promise<DashboardStats>;
+
+export interface IngestionDeps {
+  db: Db;
+  bus: LiveEventBus;
+  stats?: StatsProvider;
+}
+
+export interface LockedCall {
+  row: CallRow;
+  created: boolean;
+}
+
+const DIRECTION_BY_TYPE: Record<VapiCallType, CallDirection> = {
+  inboundPhoneCall: 'inbound',
+  outboundPhoneCall: 'outbound',
+  webCall: 'web',
+  'vapi.websocketCall': 'web',
+};
+
+const MISSED_REASONS = new Set(['customer-did-not-answer', 'customer-busy', 'voicemail', 'twilio-failed-to-connect-call']);
+
+function toDate(value: string | null | undefined): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function fromMillis(value: number | null | undefined): Date | undefined {
+  if (value === null || value === undefined || !Number.isFinite(value)) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export function directionOf(call: VapiCall): CallDirection {
+  return call.type ? DIRECTION_BY_TYPE[call.type] : 'inbound';
+}
+
+export async function patientNameOf(tx: Tx | Db, row: CallRow): Promise<string | null> {
+  if (!row.patient_id) return null;
+  const patient = await tx.selectFrom('patients').select('name').where('id', '=', row.patient_id).executeTakeFirst();
+  return patient?.name ?? null;
+}
+
+export async function summaryOf(tx: Tx | Db, row: CallRow) {
+  return toCallSummary(row, await patientNameOf(tx, row));
+}
+
+/**
+ * The stored call for a provider call id, locked for this transaction; created (with `call.started`)
+ * when this is the first we hear of it.
+ */
+export async function lockOrCreateCall(
+  tx: Tx,
+  events: EventRecorder,
+  deps: IngestionDeps,
+  clinicId: string,
+  call: VapiCall,
+  initialStatus: CallStatus,
+  options: { isTest?: boolean } = {},
+): Promise<LockedCall> {
+  const callerNumber = call.customer?.number?.slice(0, 40) ?? null;
+  const patient = callerNumber
+    ? await tx.selectFrom('patients').select('id').where('clinic_id', '=', clinicId).where('phone', '=', callerNumber).executeTakeFirst()
+    : undefined;
+  const inserted = await tx
+    .insertInto('calls')
+    .values({
+      clinic_id: clinicId,
+      provider_call_id: call.id,
+      direction: directionOf(call),
+      status: initialStatus,
+      caller_number: callerNumber,
+      patient_id: patient?.id ?? null,
+      is_test: options.isTest ?? false,
+    })
+    .onConflict((oc) => oc.column('provider_call_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) {
+    events.emit(clinicId, { kind: 'call.started', data: { call: await summaryOf(tx, inserted) } });
+    await emitStats(tx, events, deps, clinicId);
+    return { row: inserted, created: true };
+  }
+  const existing = await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', call.id).forUpdate().executeTakeFirstOrThrow();
+  return { row: existing, created: false };
+}
+
+async function emitStats(tx: Tx, events: EventRecorder, deps: IngestionDeps, clinicId: string): Promise<void> {
+  if (!deps.stats) return;
+  events.emit(clinicId, { kind: 'stats.changed', data: { stats: await deps.stats(tx, clinicId) } });
+}
+
+async function recordTimeline(tx: Tx, row: CallRow, status: CallStatus, at: Date): Promise<void> {
+  await tx
+    .insertInto('call_status_changes')
+    .values({ call_id: row.id, clinic_id: row.clinic_id, status, at })
+    .onConflict((oc) => oc.columns(['call_id', 'status']).doUpdateSet({ at: sql`least(call_status_changes.at, excluded.at)` }))
+    .execute();
+}
+
+function durationBetween(startedAt: Date | null, endedAt: Date | null): number | null {
+  if (!startedAt || !endedAt) return null;
+  return Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000);
+}
+
+/** What came of an ended call, from what is stored about it. */
+export function outcomeOf(
+  row: Pick<CallRow, 'direction' | 'started_at' | 'ended_reason' | 'duration_seconds' | 'analysis' | 'needs_attention'>,
+  facts: { booked: boolean; forwarded: boolean },
+): CallOutcome {
+  const reason = row.ended_reason ?? '';
+  const category = typeof row.analysis?.structuredData === 'object' && row.analysis.structuredData !== null
+    ? (row.analysis.structuredData as Record<string, unknown>).callCategory
+    : undefined;
+  if (facts.booked) return 'booked';
+  if (category === 'spam') return 'spam';
+  if (facts.forwarded || reason === 'assistant-forwarded-call') return 'transferred';
+  if (MISSED_REASONS.has(reason) || (row.direction !== 'web' && row.started_at === null && reason !== '')) return 'missed';
+  if (/error|failed/.test(reason)) return 'failed';
+  if (reason === 'customer-ended-call' && (row.duration_seconds ?? 0) < 15) return 'abandoned';
+  return 'answered';
+}
+
+/**
+ * Finishes a write to a locked call: fills the duration, recomputes the outcome of an ended call,
+ * saves what changed and emits `call.status` / `call.ended` (+ stats) as the change warrants.
+ */
+export async function saveCall(
+  tx: Tx,
+  events: EventRecorder,
+  deps: IngestionDeps,
+  before: CallRow,
+  changes: Partial<Omit<CallRow, 'id' | 'clinic_id' | 'created_at' | 'updated_at'>>,
+  options: { announceEnded?: boolean } = {},
+): Promise<CallRow> {
+  const next = { ...before, ...changes } as CallRow;
+  if (next.duration_seconds === null) next.duration_seconds = durationBetween(next.started_at, next.ended_at);
+  if (next.status === 'ended') {
+    const booking = await tx
+      .selectFrom('bookings')
+      .select('id')
+      .where('call_id', '=', before.id)
+      .where('status', '<>', 'cancelled')
+      .executeTakeFirst();
+    const forwarding = await tx
+      .selectFrom('call_status_changes')
+      .select('status')
+      .where('call_id', '=', before.id)
+      .where('status', '=', 'forwarding')
+      .executeTakeFirst();
+    next.outcome = outcomeOf(next, { booked: booking !== undefined, forwarded: forwarding !== undefined || next.needs_attention });
+  }
+  const changed = (Object.keys(next) as Array<keyof CallRow>).filter((k) => !sameValue(next[k], before[k]));
+  if (changed.length === 0) return before;
+  const saved = await tx
+    .updateTable('calls')
+    .set({
+      status: next.status,
+      caller_number: next.caller_number,
+      patient_id: next.patient_id,
+      is_test: next.is_test,
+      started_at: next.started_at,
+      ended_at: next.ended_at,
+      duration_seconds: next.duration_seconds,
+      ended_reason: next.ended_reason,
+      outcome: next.outcome,
+      summary: next.summary,
+      analysis: next.analysis === null ? null : JSON.stringify(next.analysis),
+      recording_url: next.recording_url,
+      cost_usd: next.cost_usd,
+      needs_attention: next.needs_attention,
+      report_received_at: next.report_received_at,
+      updated_at: new Date(),
+    })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  const summary = await summaryOf(tx, saved);
+  const becameEnded = before.status !== 'ended' && saved.status === 'ended';
+  if (saved.status !== before.status) {
+    events.emit(saved.clinic_id, { kind: 'call.status', data: { callId: saved.id, status: saved.status, call: summary } });
+  }
+  if (becameEnded || (saved.status === 'ended' && options.announceEnded)) {
+    events.emit(saved.clinic_id, { kind: 'call.ended', data: { call: summary } });
+  }
+  if (becameEnded) await emitStats(tx, events, deps, saved.clinic_id);
+  return saved;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a && b && typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+function advance(current: CallStatus, reported: CallStatus): CallStatus {
+  return isCallStatusAdvance(current, reported) ? reported : current;
+}
+
+/** The call a message is about, with whatever the message says about it merged in. */
+function callOf(message: { call?: VapiCall | null; customer?: { number?: string | null } | null }): VapiCall | undefined {
+  if (!message.call) return undefined;
+  if (message.call.customer?.number || !message.customer?.number) return message.call;
+  return { ...message.call, customer: { ...message.call.customer, number: message.customer.number } };
+}
+
+export class CallIngestion {
+  constructor(private readonly deps: IngestionDeps) {}
+
+  async statusUpdate(clinicId: string, message: StatusUpdate, receivedAt: Date): Promise<void> {
+    const call = callOf(message);
+    if (!call) return;
+    const at = fromMillis(message.timestamp) ?? receivedAt;
+    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, message.status);
+      await recordTimeline(tx, row, message.status, at);
+      const changes: Partial<CallRow> = { status: advance(row.status, message.status) };
+      if (message.status === 'in-progress' && row.started_at === null) changes.started_at = toDate(call.startedAt) ?? at;
+      if (message.status === 'ended') {
+        if (row.ended_at === null) changes.ended_at = toDate(call.endedAt) ?? at;
+        if (row.ended_reason === null) changes.ended_reason = message.endedReason ?? call.endedReason ?? null;
+      }
+      await saveCall(tx, events, this.deps, row, changes);
+    });
+  }
+
+  async transcript(clinicId: string, message: TranscriptMessage, receivedAt: Date): Promise<void> {
+    const call = callOf(message);
+    if (!call) return;
+    const at = fromMillis(message.timestamp) ?? receivedAt;
+    const speaker = message.role === 'user' ? 'caller' : 'assistant';
+    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
+      const saved = await saveCall(tx, events, this.deps, row, { status: advance(row.status, 'in-progress') });
+      if (message.transcriptType === 'partial') {
+        // Partials are only streamed; a partial for a finished call is stale.
+        if (saved.status !== 'ended') {
+          events.emit(clinicId, {
+            kind: 'call.transcript',
+            data: { callId: saved.id, speaker, transcriptType: 'partial', text: message.transcript, segmentId: null },
+          });
+        }
+        return;
+      }
+      if (saved.report_received_at !== null || message.transcript.trim() === '') return;
+      const dedupeKey = `live:${createHash('sha256').update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`).digest('hex')}`;
+      // Live transcript messages carry no offset into the call; the report's turns do.
+      const offset = null;
+      const segment = await tx
+        .insertInto('transcript_segments')
+        .values({ call_id: saved.id, clinic_id: clinicId, speaker, text: message.transcript, offset_seconds: offset, at, dedupe_key: dedupeKey })
+        .onConflict((oc) => oc.columns(['call_id', 'dedupe_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (segment) {
+        events.emit(clinicId, {
+          kind: 'call.transcript',
+          data: { callId: saved.id, speaker, transcriptType: 'final', text: message.transcript, segmentId: segment.id },
+        });
+      }
+    });
+  }
+
+  async endOfCallReport(clinicId: string, message: EndOfCallReport): Promise<void> {
+    const call = callOf(message);
+    if (!call) return;
+    const artifact = message.artifact ?? undefined;
+    const analysis = message.analysis ?? undefined;
+    const turns = reportTurns(message);
+    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'ended');
+      const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
+      const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
+      if (startedAt) await recordTimeline(tx, row, 'in-progress', startedAt);
+      if (endedAt) await recordTimeline(tx, row, 'ended', endedAt);
+
+      const reportAnalysis =
+        analysis && (analysis.structuredData || analysis.successEvaluation !== undefined)
+          ? {
+              ...(analysis.structuredData ? { structuredData: analysis.structuredData } : {}),
+              ...(analysis.successEvaluation !== undefined && analysis.successEvaluation !== null
+                ? { successEvaluation: analysis.successEvaluation }
+                : {}),
+            }
+          : null;
+      const next: Partial<CallRow> = {
+        status: 'ended',
+        started_at: startedAt ?? row.started_at,
+        ended_at: endedAt ?? row.ended_at,
+        ended_reason: message.endedReason ?? call.endedReason ?? row.ended_reason,
+        cost_usd: message.cost ?? call.cost ?? row.cost_usd,
+        summary: analysis?.summary ?? message.summary ?? row.summary,
+        analysis: reportAnalysis ?? row.analysis,
+        recording_url: artifact?.recording?.mono?.combinedUrl ?? artifact?.recordingUrl ?? message.recordingUrl ?? row.recording_url,
+      };
+      const reportDuration = message.durationSeconds ?? null;
+      next.duration_seconds = reportDuration ?? durationBetween(next.started_at ?? null, next.ended_at ?? null);
+
+      if (turns.length > 0) {
+        // The report's transcript is the complete one: it replaces what was stored live.
+        await tx.deleteFrom('transcript_segments').where('call_id', '=', row.id).execute();
+        const base = next.started_at ?? endedAt ?? new Date(0);
+        await tx
+          .insertInto('transcript_segments')
+          .values(
+            turns.map((turn, i) => ({
+              call_id: row.id,
+              clinic_id: clinicId,
+              speaker: turn.speaker,
+              text: turn.text,
+              offset_seconds: turn.offsetSeconds,
+              at: turn.at ?? new Date(base.getTime() + (turn.offsetSeconds ?? 0) * 1000),
+              dedupe_key: `report:${i}`,
+            })),
+          )
+          .execute();
+        next.report_received_at = row.report_received_at ?? new Date();
+      }
+      await saveCall(tx, events, this.deps, row, next, { announceEnded: true });
+    });
+  }
+}
+
+export interface ReportTurn {
+  speaker: 'assistant' | 'caller';
+  text: string;
+  offsetSeconds: number | null;
+  at: Date | undefined;
+}
+
+/** Spoken turns of a report: `artifact.messages`, else the legacy `messages`, else the plain transcript. */
+export function reportTurns(message: EndOfCallReport): ReportTurn[] {
+  const list = message.artifact?.messages ?? message.messages;
+  if (list && list.length > 0) {
+    return list.flatMap((raw): ReportTurn[] => {
+      const parsed = VapiConversationMessageSchema.safeParse(raw);
+      if (!parsed.success) return [];
+      const m = parsed.data;
+      const speaker = m.role === 'user' ? 'caller' : m.role === 'bot' || m.role === 'assistant' ? 'assistant' : undefined;
+      if (!speaker || !m.message || m.message.trim() === '') return [];
+      return [{ speaker, text: m.message, offsetSeconds: m.secondsFromStart ?? null, at: fromMillis(m.time) }];
+    });
+  }
+  const text = message.artifact?.transcript ?? message.transcript;
+  if (!text) return [];
+  // "AI: ...\nUser: ..." as Vapi renders artifact.transcript.
+  return text.split('\n').flatMap((line): ReportTurn[] => {
+    const match = /^\s*(AI|Assistant|Bot|User|Customer)\s*:\s*(.+)$/i.exec(line);
+    if (!match) return [];
+    const speaker = /^(user|customer)$/i.test(match[1]!) ? 'caller' : 'assistant';
+    return [{ speaker, text: match[2]!.trim(), offsetSeconds: null, at: undefined }];
+  });
+}

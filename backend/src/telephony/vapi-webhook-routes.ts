@@ -1,0 +1,168 @@
+// POST /webhooks/vapi (R-B4, R-S7): verify → parse → resolve the clinic → store or answer.
+//
+// Refusals store nothing: a bad signature or stale timestamp is 401, a malformed body 400, a message
+// about no clinic we know 404. The clinic comes from what we stored (the call, the clinic's assistant
+// or number), never from the body's say-so. Exact replays of a stored message are acknowledged from
+// the webhook receipts without touching the call again; tool calls and assistant requests are always
+// answered (a retry needs the answer).
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../http/metrics.js';
+import { AppError } from '../http/errors.js';
+import { getAgent } from '../agent/agent-service.js';
+import type { CallIngestion } from './call-ingestion.js';
+import type { AssistantTools } from './assistant-tools.js';
+import { assistantPayload } from './assistant-config.js';
+import type { WebhookServer } from './vapi-assistant-sync.js';
+import { verifyVapiWebhook, type WebhookAuth } from './webhook-auth.js';
+import { HANDLED_MESSAGE_TYPES, VapiServerMessageSchema, VapiWebhookBodySchema, type VapiServerMessage } from './vapi-messages.js';
+
+export interface VapiWebhookDeps {
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  auth: WebhookAuth;
+  ingestion: CallIngestion;
+  tools: AssistantTools;
+  webhookServer: WebhookServer;
+  model: { provider: string; model: string };
+}
+
+/** The clinic a message belongs to, from stored facts only: its call, assistant or phone number. */
+export async function resolveClinic(db: Db, message: VapiServerMessage): Promise<string | undefined> {
+  const call = message.call ?? undefined;
+  if (call?.id) {
+    const row = await db.selectFrom('calls').select('clinic_id').where('provider_call_id', '=', call.id).executeTakeFirst();
+    if (row) return row.clinic_id;
+  }
+  if (call?.assistantId) {
+    const row = await db.selectFrom('agents').select('clinic_id').where('provider_assistant_id', '=', call.assistantId).executeTakeFirst();
+    if (row) return row.clinic_id;
+  }
+  const numberId = call?.phoneNumberId ?? message.phoneNumber?.id ?? undefined;
+  if (numberId) {
+    const row = await db.selectFrom('phone_numbers').select('clinic_id').where('provider_number_id', '=', numberId).executeTakeFirst();
+    if (row) return row.clinic_id;
+  }
+  const number = message.phoneNumber?.number ?? undefined;
+  if (number) {
+    const row = await db.selectFrom('phone_numbers').select('clinic_id').where('number', '=', number).executeTakeFirst();
+    if (row) return row.clinic_id;
+  }
+  return undefined;
+}
+
+export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
+  const router = Router();
+  const count = (type: string, outcome: string) =>
+    deps.metrics.webhookEvents.inc({ source: 'vapi', type: HANDLED_MESSAGE_TYPES.has(type) ? type : 'other', outcome });
+
+  router.post('/vapi', async (req, res) => {
+    const verdict = verifyVapiWebhook(deps.auth, req.headers, req.rawBody);
+    if (!verdict.ok) {
+      count('unknown', verdict.reason);
+      throw new AppError('unauthenticated', 'Webhook signature missing, invalid or too old.');
+    }
+    const envelope = VapiWebhookBodySchema.safeParse(req.body);
+    if (!envelope.success) {
+      count('unknown', 'malformed');
+      throw new AppError('validation_failed', 'A Vapi webhook body is {"message":{"type":...}}.');
+    }
+    const type = envelope.data.message.type;
+    if (!HANDLED_MESSAGE_TYPES.has(type)) {
+      count(type, 'ignored');
+      res.json({});
+      return;
+    }
+    const parsed = VapiServerMessageSchema.safeParse(envelope.data.message);
+    if (!parsed.success) {
+      count(type, 'malformed');
+      throw AppError.fromZod(parsed.error, `${type} message`);
+    }
+    const message = parsed.data;
+    const clinicId = await resolveClinic(deps.db, message);
+    if (!clinicId) {
+      count(type, 'unknown_clinic');
+      throw new AppError('not_found', 'No clinic here owns this call, assistant or phone number.');
+    }
+
+    switch (message.type) {
+      case 'assistant-request': {
+        res.json(await answerAssistantRequest(deps, clinicId));
+        count(type, 'answered');
+        return;
+      }
+      case 'tool-calls': {
+        res.json({ results: await deps.tools.answer(clinicId, message) });
+        count(type, 'answered');
+        return;
+      }
+      case 'speech-update':
+      case 'conversation-update':
+      case 'hang':
+        // Acknowledged; the live transcript and the report carry what the console shows.
+        count(type, 'acknowledged');
+        res.json({});
+        return;
+    }
+
+    const receivedAt = new Date();
+    if (!(await claimReceipt(deps.db, clinicId, type, req.rawBody!))) {
+      count(type, 'duplicate');
+      res.json({ duplicate: true });
+      return;
+    }
+    try {
+      if (message.type === 'status-update') await deps.ingestion.statusUpdate(clinicId, message, receivedAt);
+      else if (message.type === 'end-of-call-report') await deps.ingestion.endOfCallReport(clinicId, message);
+      else await deps.ingestion.transcript(clinicId, message, receivedAt);
+    } catch (error) {
+      // Let the provider's retry (or a replay) apply it again.
+      await releaseReceipt(deps.db, type, req.rawBody!).catch(() => undefined);
+      throw error;
+    }
+    count(type, 'stored');
+    res.json({});
+  });
+
+  return router;
+}
+
+function receiptKey(type: string, rawBody: Buffer): string {
+  return `${type}:${createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+/** Records that this exact delivery was seen; false when it had been already. */
+async function claimReceipt(db: Db, clinicId: string, type: string, rawBody: Buffer): Promise<boolean> {
+  const row = await db
+    .insertInto('webhook_receipts')
+    .values({ source: 'vapi', dedupe_key: receiptKey(type, rawBody), clinic_id: clinicId, message_type: type.slice(0, 100) })
+    .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function releaseReceipt(db: Db, type: string, rawBody: Buffer): Promise<void> {
+  await db.deleteFrom('webhook_receipts').where('source', '=', 'vapi').where('dedupe_key', '=', receiptKey(type, rawBody)).execute();
+}
+
+/**
+ * `assistant-request` (a number without a fixed assistant rang): the clinic's assistant by id when it
+ * is on the platform, else a transient one built from the saved personality. Two indexed reads, so
+ * it answers in milliseconds, far inside Vapi's 7.5 s limit.
+ */
+async function answerAssistantRequest(deps: VapiWebhookDeps, clinicId: string): Promise<Record<string, unknown>> {
+  const agent = await getAgent(deps.db, clinicId);
+  if (agent.providerAssistantId) return { assistantId: agent.providerAssistantId };
+  const tool = await deps.db.selectFrom('knowledge_tools').select('provider_tool_id').where('clinic_id', '=', clinicId).executeTakeFirst();
+  return {
+    assistant: assistantPayload(agent.personality, {
+      server: await deps.webhookServer.settings(),
+      model: deps.model,
+      knowledgeToolId: tool?.provider_tool_id ?? null,
+    }),
+  };
+}

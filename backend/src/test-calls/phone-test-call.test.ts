@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
+import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
+import { json } from '../../test/support/http.js';
+import { eventually } from '../../test/support/eventually.js';
+
+describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5, R-B4, R-B10, R-B11)', (kind) => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+  let staff: SignedIn;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '60' });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.reset();
+    staff = await signIn(backend.url, await createClinicWithStaff(database.db));
+  });
+
+  const startCall = (phoneNumber: string) =>
+    staff.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber }) });
+
+  it('calls the number and stores the whole call: timeline, transcript, summary, booking and the confirmation SMS', async () => {
+    const res = await startCall('+44 161 496 0123');
+    expect(res.status).toBe(202);
+    const { callId } = await json(res);
+
+    const detail = await eventually(async () => {
+      const body = await json(await staff.api(`/api/calls/${callId}`));
+      expect(body.outcome).toBe('booked');
+      expect(body.summary).toBeTruthy();
+      return body;
+    });
+    expect(detail).toMatchObject({ direction: 'outbound', status: 'ended', isTest: true, callerNumber: '+441614960123' });
+    expect(detail.timeline.map((t: { status: string }) => t.status)).toEqual(['ringing', 'in-progress', 'ended']);
+    expect(detail.transcript.length).toBeGreaterThan(5);
+    expect(detail.transcript[0].speaker).toBe('assistant');
+    expect(detail.transcript.some((s: { speaker: string; text: string }) => s.speaker === 'caller' && /check-up/.test(s.text))).toBe(true);
+    expect(detail.recordingUrl).toMatch(/^https:\/\//);
+    expect(detail.bookings).toHaveLength(1);
+
+    const sms = await eventually(async () => {
+      const log = (await (await fetch(`${backend.telephony.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as { messages: Array<{ body: string }> };
+      expect(log.messages).toHaveLength(1);
+      return log.messages[0]!;
+    });
+    expect(sms.body).toMatch(/booked for/);
+  });
+
+  it('refuses a number without a country code with a helpful message and starts nothing', async () => {
+    const callsBefore = backend.telephony.sandbox!.state.calls.size;
+    const res = await startCall('0161 496 0123');
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.error.code).toBe('invalid_phone_number');
+    expect(body.error.message).toMatch(/country code/);
+    expect(backend.telephony.sandbox!.state.calls.size).toBe(callsBefore);
+  });
+});

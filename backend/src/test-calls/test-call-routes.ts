@@ -1,0 +1,73 @@
+// POST /api/test-calls/phone (R-B5): "Call my phone". The number is normalised to E.164 (or refused
+// with a helpful 400), each staff member may start a few per minute, and the clinic's assistant calls
+// it from the clinic's number (or the platform's test line). Answers 202 {callId} at once; the call
+// then shows up in every console through the normal webhook path.
+import { Router, type RequestHandler } from 'express';
+import { PhoneTestCallRequestSchema, maskPhoneNumber, type PhoneTestCallResponse } from '@voxanne/protocol';
+import type { Db } from '../db/database.js';
+import type { LiveEventBus } from '../live/event-bus.js';
+import type { Logger } from '../logging/logger.js';
+import { transactionWithEvents } from '../live/event-log.js';
+import { principalOf } from '../auth/middleware.js';
+import { AppError } from '../http/errors.js';
+import { parseBody } from '../http/validate.js';
+import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
+import { lockOrCreateCall, saveCall, type StatsProvider } from '../telephony/call-ingestion.js';
+import type { VapiClient } from '../telephony/vapi-client.js';
+
+export interface TestCallDeps {
+  db: Db;
+  bus: LiveEventBus;
+  logger: Logger;
+  vapi: VapiClient;
+  agents: AgentServiceDeps;
+  stats?: StatsProvider;
+  /** The platform number test calls come from when the clinic has none of its own. */
+  defaultPhoneNumberId: () => string | undefined;
+  /** Per staff member (e.g. 3 a minute). */
+  limiter: RequestHandler;
+}
+
+export async function startPhoneTestCall(deps: TestCallDeps, clinicId: string, number: string): Promise<PhoneTestCallResponse> {
+  let agent = await getAgent(deps.db, clinicId);
+  if (!agent.providerAssistantId) {
+    // First test call of a clinic whose assistant was never synced: sync it now (stored and reported as usual).
+    agent = await updateAgent(deps.agents, clinicId, agent.personality);
+  }
+  const assistantId = agent.providerAssistantId;
+  if (!assistantId) {
+    throw new AppError('provider_error', `The assistant is not set up on the voice platform yet${agent.sync.message ? `: ${agent.sync.message}` : '.'}`);
+  }
+  const own = await deps.db
+    .selectFrom('phone_numbers')
+    .select('provider_number_id')
+    .where('clinic_id', '=', clinicId)
+    .where('status', '=', 'active')
+    .where('provider_number_id', 'is not', null)
+    .orderBy('connected_at')
+    .executeTakeFirst();
+  const phoneNumberId = own?.provider_number_id ?? deps.defaultPhoneNumberId();
+  if (!phoneNumberId) {
+    throw new AppError('not_configured', 'Connect the clinic’s phone number first: test calls are made from it.');
+  }
+
+  const created = await deps.vapi.createCall({ assistantId, phoneNumberId, customer: { number }, name: 'Voxanne test call' });
+  const row = await transactionWithEvents(deps.db, deps.bus, async (tx, events) => {
+    const ingestion = { db: deps.db, bus: deps.bus, ...(deps.stats ? { stats: deps.stats } : {}) };
+    const call = { id: created.id, type: 'outboundPhoneCall' as const, customer: { number }, assistantId, phoneNumberId };
+    const locked = await lockOrCreateCall(tx, events, ingestion, clinicId, call, 'queued', { isTest: true });
+    // A status webhook can beat us to it; the call is still a test call.
+    return locked.row.is_test ? locked.row : saveCall(tx, events, ingestion, locked.row, { is_test: true });
+  });
+  deps.logger.info({ clinicId, callId: row.id, to: maskPhoneNumber(number) }, 'phone test call started');
+  return { callId: row.id };
+}
+
+export function testCallRoutes(deps: TestCallDeps): Router {
+  const router = Router();
+  router.post('/test-calls/phone', deps.limiter, async (req, res) => {
+    const body = parseBody(PhoneTestCallRequestSchema, req);
+    res.status(202).json(await startPhoneTestCall(deps, principalOf(req).clinicId, body.phoneNumber));
+  });
+  return router;
+}
