@@ -16,6 +16,7 @@ import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
 import { SupabaseIdentityProvider } from './auth/supabase-identity.js';
+import { redisRateLimitStores } from './http/rate-limit-store.js';
 import type { IdentityProvider } from './auth/identity-provider.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
@@ -111,7 +112,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       : new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
     const authenticated = requireAuth(identity);
 
+    // With Redis the counters are shared by every instance; otherwise each instance counts alone.
+    const sharedCounters = config.redisUrl ? redisRateLimitStores(config.redisUrl, config.http.rateLimitRedisPrefix, logger) : undefined;
+    if (sharedCounters) closers.push(() => sharedCounters.close());
+    const store = sharedCounters && (() => sharedCounters.store());
     const authLimiter = rateLimiter({
+      store,
       windowMs: 60_000,
       limit: config.http.authRateLimitPerMinute,
       prefix: 'auth-ip',
@@ -119,6 +125,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       message: 'Too many sign-in attempts from this address. Wait a minute and try again.',
     });
     const clinicLimiter = rateLimiter({
+      store,
       windowMs: 60_000,
       limit: config.http.apiRateLimitPerMinute,
       prefix: 'api-clinic',
@@ -159,6 +166,8 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       webhooks: telephony.webhookRoutes,
       api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
     });
+
+    await sharedCounters?.ready(3_000);
 
     const upgrades = new UpgradeRouter();
     const liveHub = new LiveHub({ db: database.db, bus, identity, logger, metrics, settings: liveHubSettings(config) });

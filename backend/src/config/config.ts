@@ -74,6 +74,7 @@ const EnvSchema = z.object({
 
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('voxanne:rl:'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 
@@ -102,6 +103,8 @@ export interface Config {
     bodyLimitBytes: number;
     authRateLimitPerMinute: number;
     apiRateLimitPerMinute: number;
+    /** Namespaces the shared rate-limit counters in Redis (deployments sharing one Redis keep apart). */
+    rateLimitRedisPrefix: string;
     shutdownTimeoutMs: number;
   };
   dataDir: string;
@@ -180,7 +183,8 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
   const mode = e.VAPI_API_KEY ? 'vapi' : 'sandbox';
 
   if (production && !e.PUBLIC_URL) throw new ConfigError('PUBLIC_URL', 'is required in production (vendors post webhooks to it)');
-  if (production && !e.JWT_SECRET && !e.SUPABASE_URL) {
+  // Also with Supabase Auth: JWT_SECRET keys the CSRF tokens, which every instance must agree on.
+  if (production && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET', 'is required in production (every instance must sign with the same key)');
   }
   if (mode === 'vapi' && !e.VAPI_WEBHOOK_SECRET) {
@@ -205,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
       apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     dataDir,

@@ -29,6 +29,8 @@ export async function startTestBackend(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
     DEMO_PASSWORD,
+    // Rate-limit counters in a shared Redis stay private to this backend unless a test shares them.
+    RATE_LIMIT_REDIS_PREFIX: `test:${path.basename(dataDir)}:`,
     ...env,
   });
   const backend = await startBackend(config, createLogger(config.logLevel), { database });
