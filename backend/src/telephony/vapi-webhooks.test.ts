@@ -1,0 +1,371 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
+import { createClinicWithStaff } from '../../test/support/fixtures.js';
+import { json } from '../../test/support/http.js';
+import {
+  assistantRequest,
+  endOfCallReport,
+  legacyEndOfCallReport,
+  postSigned,
+  statusUpdate,
+  toolCalls,
+  transcript,
+  type CallRef,
+} from '../../test/support/vapi-fixtures.js';
+import { getAgent } from '../agent/agent-service.js';
+import type { Db } from '../db/database.js';
+
+interface ClinicSetup {
+  clinicId: string;
+  assistantId: string;
+  phoneNumberId: string;
+  number: string;
+}
+
+async function clinicWithAssistant(db: Db, suffix = randomUUID().slice(0, 8)): Promise<ClinicSetup> {
+  const { clinicId } = await createClinicWithStaff(db);
+  await getAgent(db, clinicId);
+  const assistantId = `asst-${suffix}`;
+  await db.updateTable('agents').set({ provider_assistant_id: assistantId, sync_status: 'synced' }).where('clinic_id', '=', clinicId).execute();
+  const phoneNumberId = `pn-${suffix}`;
+  const number = `+44207946${String(Math.floor(Math.random() * 900) + 100)}${Math.floor(Math.random() * 10)}`.slice(0, 13);
+  await db.insertInto('phone_numbers').values({ clinic_id: clinicId, number, provider_number_id: phoneNumberId, assistant_attached: true }).execute();
+  return { clinicId, assistantId, phoneNumberId, number };
+}
+
+/** The stored facts of a call, without ids and bookkeeping timestamps. */
+async function snapshot(db: Db, providerCallId: string) {
+  const call = await db.selectFrom('calls').selectAll().where('provider_call_id', '=', providerCallId).executeTakeFirst();
+  if (!call) return undefined;
+  const timeline = await db.selectFrom('call_status_changes').select(['status', 'at']).where('call_id', '=', call.id).orderBy('at').orderBy('status').execute();
+  const segments = await db
+    .selectFrom('transcript_segments')
+    .select(['speaker', 'text', 'offset_seconds', 'at'])
+    .where('call_id', '=', call.id)
+    .orderBy('at')
+    .orderBy('dedupe_key')
+    .execute();
+  const bookings = await db.selectFrom('bookings').select(['patient_name', 'patient_phone', 'starts_at', 'ends_at', 'status', 'service']).where('call_id', '=', call.id).execute();
+  const { id: _id, clinic_id: _clinic, created_at: _c, updated_at: _u, report_received_at: _r, patient_id, ...facts } = call;
+  return { facts: { ...facts, hasPatient: patient_id !== null }, timeline, segments, bookings };
+}
+
+/** The next Monday (clinic open 08:30–18:00 by default), as YYYY-MM-DD. */
+function nextMonday(): string {
+  const d = new Date(Date.now() + 86_400_000);
+  while (d.getUTCDay() !== 1) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+  let clinic: ClinicSetup;
+  let secret: string;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    backend = await startTestBackend(database);
+    secret = backend.telephony.webhookAuth.secret;
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.reset();
+    clinic = await clinicWithAssistant(database.db);
+  });
+
+  const send = (body: unknown, options?: Parameters<typeof postSigned>[3]) => postSigned(backend.url, secret, body, options);
+  const ref = (overrides: Partial<CallRef> = {}): CallRef => ({
+    id: randomUUID(),
+    assistantId: clinic.assistantId,
+    phoneNumberId: clinic.phoneNumberId,
+    customerNumber: '+441614960555',
+    ...overrides,
+  });
+  const T0 = Date.parse('2030-01-07T10:00:00.000Z');
+  const turns = [
+    { role: 'bot' as const, message: 'Hello, Riverside clinic, how can I help?', time: T0 + 2000, secondsFromStart: 1 },
+    { role: 'user' as const, message: 'I would like to book a check-up.', time: T0 + 5000, secondsFromStart: 4 },
+    { role: 'bot' as const, message: 'Of course. What name is it under?', time: T0 + 8000, secondsFromStart: 7 },
+  ];
+  const report = (r: CallRef) =>
+    endOfCallReport(
+      r,
+      { startedAt: new Date(T0 + 1000).toISOString(), endedAt: new Date(T0 + 61_000).toISOString(), endedReason: 'customer-ended-call', summary: 'Caller asked for a check-up.', turns },
+      T0 + 62_000,
+    );
+  const countRows = async () => ({
+    calls: (await database.db.selectFrom('calls').select('id').execute()).length,
+    receipts: (await database.db.selectFrom('webhook_receipts').select('id').execute()).length,
+    events: (await database.db.selectFrom('events').select('id').execute()).length,
+  });
+
+  it('stores a call from status updates, live transcript and the end-of-call report (artifact + analysis)', async () => {
+    const r = ref();
+    for (const body of [
+      statusUpdate(r, 'ringing', T0),
+      statusUpdate(r, 'in-progress', T0 + 1000),
+      transcript(r, 'assistant', 'partial', 'Hello, Riverside', T0 + 1500),
+      transcript(r, 'assistant', 'final', 'Hello, Riverside clinic, how can I help?', T0 + 2500),
+      transcript(r, 'user', 'final', 'I would like to book a check-up.', T0 + 5500),
+      statusUpdate(r, 'ended', T0 + 61_000, 'customer-ended-call'),
+      report(r),
+    ]) {
+      expect((await send(body)).status).toBe(200);
+    }
+    const stored = await snapshot(database.db, r.id);
+    expect(stored?.facts).toMatchObject({
+      clinic_id: clinic.clinicId,
+      direction: 'inbound',
+      status: 'ended',
+      caller_number: '+441614960555',
+      ended_reason: 'customer-ended-call',
+      duration_seconds: 60,
+      summary: 'Caller asked for a check-up.',
+      analysis: { structuredData: { callCategory: 'booking' }, successEvaluation: 'true' },
+      recording_url: `https://storage.vapi.ai/${r.id}-mono.wav`,
+      cost_usd: 0.0742,
+      outcome: 'answered',
+    });
+    expect(stored?.timeline.map((t) => t.status)).toEqual(['ringing', 'in-progress', 'ended']);
+    // The report's transcript (every turn, with offsets) replaces the live one.
+    expect(stored?.segments.map((s) => [s.speaker, s.text, s.offset_seconds])).toEqual([
+      ['assistant', 'Hello, Riverside clinic, how can I help?', 1],
+      ['caller', 'I would like to book a check-up.', 4],
+      ['assistant', 'Of course. What name is it under?', 7],
+    ]);
+    const kinds = (await database.db.selectFrom('events').select('kind').where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute()).map((e) => e.kind);
+    expect(kinds[0]).toBe('call.started');
+    expect(kinds).toContain('call.transcript');
+    expect(kinds.filter((k) => k === 'call.ended').length).toBeGreaterThanOrEqual(1);
+    expect(kinds).toContain('stats.changed');
+  });
+
+  it('builds one correct call from an end-of-call report alone (no status updates)', async () => {
+    const r = ref();
+    expect((await send(report(r))).status).toBe(200);
+    const stored = await snapshot(database.db, r.id);
+    expect(stored?.facts).toMatchObject({ status: 'ended', duration_seconds: 60, summary: 'Caller asked for a check-up.', outcome: 'answered' });
+    expect(stored?.timeline.map((t) => t.status)).toEqual(['in-progress', 'ended']);
+    expect(stored?.segments).toHaveLength(3);
+    expect((await countRows()).calls).toBe(1);
+  });
+
+  it('reads the legacy top-level summary, transcript, recording and messages', async () => {
+    const r = ref({ type: 'outboundPhoneCall' });
+    const res = await send(legacyEndOfCallReport(r, { endedReason: 'assistant-ended-call', summary: 'Legacy summary.', turns }, T0 + 70_000));
+    expect(res.status).toBe(200);
+    const stored = await snapshot(database.db, r.id);
+    expect(stored?.facts).toMatchObject({ direction: 'outbound', status: 'ended', summary: 'Legacy summary.', recording_url: `https://storage.vapi.ai/${r.id}-legacy.wav` });
+    expect(stored?.segments.map((s) => s.speaker)).toEqual(['assistant', 'caller', 'assistant']);
+  });
+
+  it('never moves a call backwards: a late ringing after ended is recorded but the call stays ended', async () => {
+    const r = ref();
+    await send(statusUpdate(r, 'in-progress', T0 + 1000));
+    await send(statusUpdate(r, 'ended', T0 + 30_000, 'customer-ended-call'));
+    expect((await send(statusUpdate(r, 'ringing', T0))).status).toBe(200);
+    const stored = await snapshot(database.db, r.id);
+    expect(stored?.facts.status).toBe('ended');
+    expect(stored?.timeline.map((t) => t.status)).toEqual(['ringing', 'in-progress', 'ended']);
+  });
+
+  it('acknowledges an exact replay without changing anything', async () => {
+    const r = ref();
+    const body = statusUpdate(r, 'ringing', T0);
+    const raw = JSON.stringify(body);
+    expect((await send(body, { raw })).status).toBe(200);
+    const before = await countRows();
+    const again = await send(body, { raw });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toEqual({ duplicate: true });
+    expect(await countRows()).toEqual(before);
+  });
+
+  describe('refusals store nothing', () => {
+    it('refuses a bad signature with 401', async () => {
+      const body = JSON.stringify(statusUpdate(ref(), 'ringing', T0));
+      const res = await fetch(`${backend.url}/webhooks/vapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-timestamp': String(Date.now()), 'x-signature': 'ab'.repeat(32) },
+        body,
+      });
+      expect(res.status).toBe(401);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('refuses a valid signature presented with a different body (tampered payload)', async () => {
+      const signedFor = JSON.stringify(statusUpdate(ref(), 'ringing', T0));
+      const timestamp = String(Date.now());
+      const signature = createHmac('sha256', secret).update(`${timestamp}.${signedFor}`).digest('hex');
+      const res = await fetch(`${backend.url}/webhooks/vapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-timestamp': timestamp, 'x-signature': signature },
+        body: signedFor.replace('ringing', 'ended'),
+      });
+      expect(res.status).toBe(401);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('refuses a correctly signed but stale request (older than 5 minutes)', async () => {
+      const res = await send(statusUpdate(ref(), 'ringing', T0), { timestamp: Date.now() - 6 * 60_000 });
+      expect(res.status).toBe(401);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('refuses malformed JSON with 400', async () => {
+      const res = await send(undefined, { raw: '{"message": {"type": "status-update",' });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.code).toBe('invalid_json');
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('refuses a message about no clinic we know with 404', async () => {
+      const res = await send(statusUpdate(ref({ assistantId: 'asst-unknown', phoneNumberId: 'pn-unknown' }), 'ringing', T0));
+      expect(res.status).toBe(404);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('acknowledges message types it does not handle without storing anything', async () => {
+      const res = await send({ message: { type: 'model-output', output: 'hi', call: { id: randomUUID() } } });
+      expect(res.status).toBe(200);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+    });
+
+    it('never answers 500 to fuzzed payloads, signed or not', async () => {
+      const known = ['status-update', 'transcript', 'end-of-call-report', 'tool-calls', 'assistant-request', 'speech-update', 'hang', 'conversation-update', 'x'];
+      const message = fc.record(
+        {
+          type: fc.constantFrom(...known),
+          status: fc.oneof(fc.constantFrom('ringing', 'ended', 'nope'), fc.anything()),
+          role: fc.oneof(fc.constantFrom('user', 'assistant'), fc.anything()),
+          transcriptType: fc.oneof(fc.constantFrom('final', 'partial'), fc.anything()),
+          transcript: fc.oneof(fc.string(), fc.anything()),
+          timestamp: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
+          call: fc.oneof(
+            fc.record({ id: fc.oneof(fc.uuid(), fc.string(), fc.integer()), assistantId: fc.constantFrom(clinic.assistantId, 'x', undefined) }, { requiredKeys: [] }),
+            fc.anything(),
+          ),
+          toolCallList: fc.oneof(fc.array(fc.record({ id: fc.string(), function: fc.record({ name: fc.string(), arguments: fc.oneof(fc.string(), fc.object()) }) })), fc.anything()),
+          artifact: fc.anything(),
+          analysis: fc.anything(),
+          startedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+          endedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+        },
+        { requiredKeys: ['type'] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.record({ message }), fc.anything()), fc.boolean(), async (body, signed) => {
+          const raw = JSON.stringify(body) ?? 'null';
+          const res = signed
+            ? await send(undefined, { raw })
+            : await fetch(`${backend.url}/webhooks/vapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+          expect(res.status).toBeLessThan(500);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+
+  it('stores the same call whatever the order and however often each webhook arrives (property)', async () => {
+    const monday = nextMonday();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        async (seed, duplicated) => {
+          await database.reset();
+          clinic = await clinicWithAssistant(database.db, 'prop');
+          const r = ref({ id: 'call-property' });
+          const bodies = [
+            statusUpdate(r, 'queued', T0 - 1000),
+            statusUpdate(r, 'ringing', T0),
+            statusUpdate(r, 'in-progress', T0 + 1000),
+            transcript(r, 'assistant', 'partial', 'Hello', T0 + 1500),
+            transcript(r, 'assistant', 'final', 'Hello, Riverside clinic, how can I help?', T0 + 2500),
+            transcript(r, 'user', 'final', 'I would like to book a check-up.', T0 + 5500),
+            toolCalls(r, [{ id: 'tool-1', name: 'bookAppointment', arguments: JSON.stringify({ patientName: 'Ada Lovelace', date: monday, time: '10:00', service: 'Check-up' }) }], T0 + 9000),
+            transcript(r, 'assistant', 'final', 'You are booked for Monday at ten.', T0 + 12_000),
+            statusUpdate(r, 'ended', T0 + 61_000, 'customer-ended-call'),
+            report(r),
+            transcript(r, 'user', 'final', 'Thanks, bye.', T0 + 14_000),
+            statusUpdate(r, 'forwarding', T0 + 50_000),
+          ];
+          for (const body of bodies) expect((await send(body)).status).toBe(200);
+          const inOrder = await snapshot(database.db, r.id);
+
+          await database.reset();
+          clinic = await clinicWithAssistant(database.db, 'prop');
+          // Shuffle deterministically from the seed; duplicates are re-serialised so the receipt
+          // short-cut cannot hide a non-idempotent write.
+          const deliveries = bodies.flatMap((body, i) => (duplicated[i] ? [{ body, copy: false }, { body, copy: true }] : [{ body, copy: false }]));
+          let state = seed;
+          for (let i = deliveries.length - 1; i > 0; i--) {
+            state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+            const j = state % (i + 1);
+            [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+          }
+          for (const { body, copy } of deliveries) {
+            const res = await send(body, copy ? { raw: JSON.stringify(body, null, 1) } : {});
+            expect(res.status).toBe(200);
+          }
+          const shuffled = await snapshot(database.db, r.id);
+          expect(shuffled).toEqual(inOrder);
+          expect(inOrder?.facts.outcome).toBe('booked');
+          expect(inOrder?.bookings).toHaveLength(1);
+        },
+      ),
+      { numRuns: kind === 'pglite' ? 8 : 15 },
+    );
+  });
+
+  it('answers assistant-request with the clinic’s assistant, or a transient one built from its personality', async () => {
+    const r = ref({ assistantId: undefined });
+    const started = performance.now();
+    const res = await send(assistantRequest(r, { id: clinic.phoneNumberId, number: clinic.number }, Date.now()));
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ assistantId: clinic.assistantId });
+    expect(performance.now() - started).toBeLessThan(7_500);
+
+    await database.db.updateTable('agents').set({ provider_assistant_id: null }).where('clinic_id', '=', clinic.clinicId).execute();
+    const transient = await json(await send(assistantRequest(ref({ assistantId: undefined }), { id: clinic.phoneNumberId, number: clinic.number }, Date.now())));
+    expect(transient.assistant).toMatchObject({ firstMessage: expect.stringContaining('Hello'), server: { url: `${backend.url}/webhooks/vapi` } });
+    expect(transient.assistant.model.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual([
+      'checkAvailability',
+      'bookAppointment',
+      'lookupCaller',
+      'transferToFrontDesk',
+    ]);
+  });
+});
+
+describe('Vapi webhooks with the shared-secret header (X-Vapi-Secret)', () => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    backend = await startTestBackend(database, { VAPI_WEBHOOK_AUTH: 'secret', VAPI_WEBHOOK_SECRET: 'shared-secret-for-tests-0123456789' });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+
+  it('accepts the configured secret and refuses a wrong or missing one', async () => {
+    const clinic = await clinicWithAssistant(database.db);
+    const body = JSON.stringify(statusUpdate({ id: randomUUID(), assistantId: clinic.assistantId }, 'ringing', Date.now()));
+    const post = (headers: Record<string, string>) =>
+      fetch(`${backend.url}/webhooks/vapi`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect((await post({ 'x-vapi-secret': 'wrong' })).status).toBe(401);
+    expect((await post({})).status).toBe(401);
+    expect((await post({ 'x-vapi-secret': 'shared-secret-for-tests-0123456789' })).status).toBe(200);
+    expect(await database.db.selectFrom('calls').select('id').execute()).toHaveLength(1);
+  });
+});
