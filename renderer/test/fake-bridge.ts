@@ -115,7 +115,8 @@ export class FakeBridge {
   private readonly failures = new Map<IpcInvokeChannel, ApiError[]>();
   private readonly holds = new Map<IpcInvokeChannel, Promise<void>>();
   private readonly listeners = new Map<IpcPushChannel, Set<(payload: unknown) => void>>();
-  private testCallsPlaced = 0;
+  /** Call ids answered to `testCalls.phone`, in order. */
+  readonly testCallIds: string[] = [];
   /** The fake main process refuses test calls beyond this many (R-S5). */
   testCallLimit = 3;
 
@@ -319,11 +320,12 @@ export class FakeBridge {
     'testCalls.phone': ({ phoneNumber }) => {
       const parsed = normalizePhoneNumber(phoneNumber);
       if (!parsed.ok) throw new FakeIpcError('invalid_phone_number', parsed.message);
-      if (this.testCallsPlaced >= this.testCallLimit) {
+      if (this.testCallIds.length >= this.testCallLimit) {
         throw new FakeIpcError('rate_limited', 'Wait a minute before placing another test call.');
       }
-      this.testCallsPlaced += 1;
-      return { callId: id() };
+      const callId = id();
+      this.testCallIds.push(callId);
+      return { callId };
     },
 
     'phoneNumbers.list': () => ({ items: this.world.phoneNumbers }),

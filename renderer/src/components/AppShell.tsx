@@ -1,7 +1,6 @@
 // The frame around every signed-in screen: skip link, header (clinic, connection, user menu),
-// navigation and the main landmark. Focus moves to the page heading on navigation so keyboard and
-// screen-reader users land on the new screen.
-import { useEffect, useRef, type ReactNode } from 'react';
+// navigation and the main landmark.
+import { useRef, type ReactNode } from 'react';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { LiveAnnouncer } from './LiveAnnouncer';
 import { useNavigation, useSession, useStores } from '../stores/context';
@@ -24,15 +23,6 @@ export function AppShell(props: { children: ReactNode }) {
   const main = useRef<HTMLElement>(null);
   const user = session && session.status !== 'signed-out' ? session.user : null;
   const currentPage: PageName = route.page === 'call' ? 'calls' : route.page;
-
-  const firstRender = useRef(true);
-  useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
-    main.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [route]);
 
   return (
     <div className="shell">

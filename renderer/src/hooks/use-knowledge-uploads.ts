@@ -31,7 +31,7 @@ export function knowledgeFileProblem(file: { name: string; size: number }): stri
   }
   if (file.size === 0) return `${file.name} is empty.`;
   if (file.size > KNOWLEDGE_MAX_BYTES) {
-    return `${file.name} is ${formatBytes(file.size)}; the largest file accepted is ${formatBytes(KNOWLEDGE_MAX_BYTES)}.`;
+    return `${file.name} is larger than the ${formatBytes(KNOWLEDGE_MAX_BYTES)} limit.`;
   }
   return null;
 }

@@ -19,7 +19,10 @@ export interface NavigationStore {
   /** Set while a screen has unsaved edits; navigation then parks the target in `pending`. */
   blocked: boolean;
   pending: Route | null;
+  /** Set by a navigation; the arriving page's heading takes focus once and clears it. */
+  focusHeading: boolean;
   navigate(route: Route): void;
+  headingFocused(): void;
   block(blocked: boolean): void;
   /** The user chose to leave and lose the edits. */
   proceed(): void;
@@ -55,17 +58,21 @@ export function createNavigationStore(initial: Route = { page: 'dashboard' }) {
     route: initial,
     blocked: false,
     pending: null,
+    focusHeading: false,
     navigate(route) {
       if (sameRoute(route, get().route)) return;
       if (get().blocked) set({ pending: route });
-      else set({ route, pending: null });
+      else set({ route, pending: null, focusHeading: true });
+    },
+    headingFocused() {
+      set({ focusHeading: false });
     },
     block(blocked) {
       set({ blocked, ...(blocked ? {} : { pending: null }) });
     },
     proceed() {
       const { pending } = get();
-      set({ blocked: false, pending: null, ...(pending ? { route: pending } : {}) });
+      set({ blocked: false, pending: null, ...(pending ? { route: pending, focusHeading: true } : {}) });
     },
     stay() {
       set({ pending: null });

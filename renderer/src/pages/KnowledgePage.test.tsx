@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { KNOWLEDGE_MAX_BYTES } from '@voxanne/protocol';
+import { axeViolations, renderConsole } from '../../test/render-console';
+import { FakeBridge } from '../../test/fake-bridge';
+import { makeDocument } from '../../test/factories';
+import { PROCESSING_POLL_MS } from './KnowledgePage';
+
+const user = userEvent.setup({ applyAccept: false });
+const fileInput = () => document.querySelector<HTMLInputElement>('input[type="file"]')!;
+const documents = () => screen.getByRole('region', { name: 'Documents' });
+
+describe('Knowledge base (R-B9, R-D8)', () => {
+  it('shows loading, then the documents with their status', async () => {
+    const fake = new FakeBridge({
+      knowledge: [
+        makeDocument({ filename: 'price-list.pdf' }),
+        makeDocument({ filename: 'aftercare.md', mimeType: 'text/markdown', status: 'failed', statusMessage: 'The file has no readable text.' }),
+      ],
+    });
+    const held = fake.hold('knowledge.list');
+    renderConsole({ fake, route: { page: 'knowledge' } });
+    expect(await screen.findByText('Loading documents…')).toBeInTheDocument();
+    held.release();
+    const row = (await screen.findByText('aftercare.md')).closest('tr')!;
+    expect(within(row).getByText('Failed')).toBeInTheDocument();
+    expect(within(row).getByText('The file has no readable text.')).toBeInTheDocument();
+    expect(within(screen.getByText('price-list.pdf').closest('tr')!).getByText('Ready')).toBeInTheDocument();
+  });
+
+  it('invites the first upload when there are no documents', async () => {
+    renderConsole({ route: { page: 'knowledge' } });
+    expect(await screen.findByText('No documents yet')).toBeInTheDocument();
+  });
+
+  it('shows an error with a retry when the list cannot be loaded', async () => {
+    const fake = new FakeBridge({ knowledge: [makeDocument({ filename: 'faq.txt', mimeType: 'text/plain' })] });
+    fake.fail('knowledge.list', { code: 'unavailable', message: "Can't reach the Voxanne server." });
+    renderConsole({ fake, route: { page: 'knowledge' } });
+    await user.click(await screen.findByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('faq.txt')).toBeInTheDocument();
+  });
+
+  it('uploads a chosen file with progress, lists it as processing, and refreshes until it is ready', async () => {
+    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    await screen.findByText('No documents yet');
+    const held = fake.hold('knowledge.upload');
+    await user.upload(fileInput(), new File(['# Opening hours\nMon–Fri 8:30–17:30'], 'hours.md', { type: 'text/markdown' }));
+    expect(await screen.findByLabelText('Uploading hours.md')).toBeInTheDocument();
+    held.release();
+    expect(await screen.findByText('Uploaded')).toBeInTheDocument();
+    const row = within(documents()).getByText('hours.md').closest('tr')!;
+    expect(within(row).getByText('Processing')).toBeInTheDocument();
+    const sent = fake.requestsOn('knowledge.upload')[0] as { filename: string; data: Uint8Array };
+    expect(sent.filename).toBe('hours.md');
+    expect(new TextDecoder().decode(sent.data)).toContain('Opening hours');
+
+    fake.world.knowledge = fake.world.knowledge.map((d) => ({ ...d, status: 'ready' as const }));
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, PROCESSING_POLL_MS + 100));
+    });
+    expect(within(row).getByText('Ready')).toBeInTheDocument();
+  }, 10_000);
+
+  it('takes files dropped onto the area', async () => {
+    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    await screen.findByText('No documents yet');
+    const zone = screen.getByText('Drop documents here').parentElement!;
+    fireEvent.dragEnter(zone, { dataTransfer: { files: [] } });
+    expect(zone).toHaveClass('dropzone--active');
+    fireEvent.drop(zone, { dataTransfer: { files: [new File(['Prices'], 'prices.txt', { type: 'text/plain' })] } });
+    expect(await within(documents()).findByText('prices.txt')).toBeInTheDocument();
+    expect(fake.requestsOn('knowledge.upload')).toHaveLength(1);
+  });
+
+  it('refuses the wrong type and files over 10 MB before sending anything', async () => {
+    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    await screen.findByText('No documents yet');
+    const big = new File(['x'], 'scan.pdf', { type: 'application/pdf' });
+    Object.defineProperty(big, 'size', { value: KNOWLEDGE_MAX_BYTES + 1 });
+    await user.upload(fileInput(), [new File(['x'], 'notes.docx'), big]);
+    const alerts = await screen.findAllByRole('alert');
+    expect(alerts.map((a) => a.textContent)).toEqual([
+      'notes.docx is not a text, Markdown or PDF file (.txt, .md or .pdf).',
+      'scan.pdf is larger than the 10 MB limit.',
+    ]);
+    expect(fake.requestsOn('knowledge.upload')).toEqual([]);
+  });
+
+  it('shows why an upload failed', async () => {
+    const fake = new FakeBridge();
+    fake.fail('knowledge.upload', { code: 'unsupported_media_type', message: 'That PDF is encrypted and cannot be read.' });
+    renderConsole({ fake, route: { page: 'knowledge' } });
+    await screen.findByText('No documents yet');
+    await user.upload(fileInput(), new File(['%PDF'], 'locked.pdf', { type: 'application/pdf' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('That PDF is encrypted and cannot be read.');
+    expect(screen.getByText('Failed')).toBeInTheDocument();
+  });
+
+  it('deletes a document only after confirmation', async () => {
+    const { fake } = renderConsole({ world: { knowledge: [makeDocument({ filename: 'old-prices.pdf' })] }, route: { page: 'knowledge' } });
+    await user.click(await screen.findByRole('button', { name: 'Delete old-prices.pdf' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete old-prices.pdf?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Keep it' }));
+    expect(fake.requestsOn('knowledge.delete')).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Delete old-prices.pdf' }));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete document' }));
+    expect(await screen.findByText('No documents yet')).toBeInTheDocument();
+    expect(fake.world.knowledge).toEqual([]);
+  });
+
+  it('has no accessibility violations', async () => {
+    renderConsole({ world: { knowledge: [makeDocument()] }, route: { page: 'knowledge' } });
+    await screen.findByText('price-list.pdf');
+    expect(await axeViolations()).toEqual([]);
+  });
+});
