@@ -27,11 +27,12 @@ export interface SandboxAssistant {
 export interface SandboxCall {
   id: string;
   orgId: string;
-  type: 'inboundPhoneCall' | 'outboundPhoneCall';
+  type: 'inboundPhoneCall' | 'outboundPhoneCall' | 'vapi.websocketCall';
   status: 'queued' | 'ringing' | 'in-progress' | 'forwarding' | 'ended';
   assistantId?: string;
-  phoneNumberId: string;
-  customer: { number: string; name?: string };
+  /** Phone calls only: a `vapi.websocket` call has no line and no customer. */
+  phoneNumberId?: string;
+  customer?: { number: string; name?: string };
   startedAt?: string;
   endedAt?: string;
   endedReason?: string;
@@ -146,7 +147,7 @@ export class SandboxState {
     const line = this.nextLine++;
     // Ofcom's drama ranges (valid, never real): 020 7946 0000–0999, then 0113 496 0000–0999.
     // (Simulated callers use 0161 496 0xxx, so the two never collide.)
-    const phoneNumber = line < 1000 ? `+4420794${String(6000 + line)}` : `+44113496${String(line - 1000).padStart(4, '0')}`;
+    const phoneNumber = line < 1000 ? `+44207946${String(line).padStart(4, '0')}` : `+44113496${String(line - 1000).padStart(4, '0')}`;
     return { sid: twilioSid('PN'), phoneNumber, friendlyName: `Sandbox line ${line + 1}`, smsUrl: null };
   }
 

@@ -327,11 +327,9 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
 
   it('answers assistant-request with the clinic’s assistant, or a transient one built from its personality', async () => {
     const r = ref({ assistantId: undefined });
-    const started = performance.now();
     const res = await send(assistantRequest(r, { id: clinic.phoneNumberId, number: clinic.number }, Date.now()));
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({ assistantId: clinic.assistantId });
-    expect(performance.now() - started).toBeLessThan(7_500);
 
     await database.db.updateTable('agents').set({ provider_assistant_id: null }).where('clinic_id', '=', clinic.clinicId).execute();
     const transient = await json(await send(assistantRequest(ref({ assistantId: undefined }), { id: clinic.phoneNumberId, number: clinic.number }, Date.now())));
