@@ -17,8 +17,13 @@ import { BridgeServer } from './bridge-server.js';
 import { FileVault, JsonFileStore } from './file-stores.js';
 import { RecordingNotifier } from './recording-notifier.js';
 
-/** Test hooks: the notifications the host "showed", and a way to click one. Need the run's secret. */
+/**
+ * Test hooks, behind the run's secret: the notifications the host "showed" (and a way to click one),
+ * and what the live connection holds (its state and the seqs of its recent raw events).
+ */
+export const HOST_HOOKS_PREFIX = '/__host/';
 export const HOST_NOTIFICATIONS_PATH = '/__host/notifications';
+export const HOST_LIVE_PATH = '/__host/live';
 export const HOST_KEY_HEADER = 'x-voxanne-host-key';
 
 export interface BrowserHostOptions {
@@ -92,8 +97,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return;
     }
     const url = new URL(req.url ?? '/', origin);
-    if (url.pathname.startsWith(HOST_NOTIFICATIONS_PATH)) {
-      handleTestHook(req, res, url, secret, notifier);
+    if (url.pathname.startsWith(HOST_HOOKS_PREFIX)) {
+      handleTestHook(req, res, url, secret, notifier, core);
       return;
     }
     if (serveStatic) {
@@ -133,7 +138,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 }
 
-function handleTestHook(req: http.IncomingMessage, res: http.ServerResponse, url: URL, secret: string, notifier: RecordingNotifier): void {
+function handleTestHook(req: http.IncomingMessage, res: http.ServerResponse, url: URL, secret: string, notifier: RecordingNotifier, core: DesktopCore): void {
   const given = Buffer.from(String(req.headers[HOST_KEY_HEADER] ?? ''));
   const expected = Buffer.from(secret);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -145,6 +150,9 @@ function handleTestHook(req: http.IncomingMessage, res: http.ServerResponse, url
     res.end(JSON.stringify(value));
   };
   if (req.method === 'GET' && url.pathname === HOST_NOTIFICATIONS_PATH) return json(200, { notifications: notifier.list(), tray: notifier.tray });
+  if (req.method === 'GET' && url.pathname === HOST_LIVE_PATH) {
+    return json(200, { connection: core.live.getState(), recentSeqs: core.live.recentEvents().map((e) => e.seq) });
+  }
   const click = /^\/__host\/notifications\/([\w-]{1,64})\/click$/.exec(url.pathname);
   if (req.method === 'POST' && click?.[1]) return json(notifier.click(click[1]) ? 200 : 404, {});
   json(404, {});

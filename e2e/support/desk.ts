@@ -1,0 +1,175 @@
+// The shared end-to-end harness: the real backend in sandbox mode (temp DATA_DIR, free port, no
+// simulated inbound calls unless a test asks), the browser host against it, and helpers to sign in.
+// One backend and one host per test file (PGlite's first open is slow), stopped after the file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { ROOT, freePort, nodeWithTsx, run, waitForHealth, type Running } from './processes.js';
+
+export const DEMO_PASSWORD = 'demo-password-for-e2e';
+export const FRONT_DESK_EMAIL = 'frontdesk@demo.voxanne.test';
+export const ADMIN_EMAIL = 'admin@demo.voxanne.test';
+const HOST_KEY_HEADER = 'x-voxanne-host-key';
+
+export interface BackendProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Starts (again) on the same port and data directory. */
+  start(): Promise<void>;
+  /** Graceful stop (SIGTERM). */
+  stop(): Promise<void>;
+  /** Crash (SIGKILL). */
+  kill(): Promise<void>;
+  output(): string;
+}
+
+export async function startBackend(env: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'voxanne-e2e-backend-'));
+  const url = `http://127.0.0.1:${port}`;
+  let current: Running | null = null;
+  let log = '';
+  const backend: BackendProcess = {
+    url,
+    port,
+    dataDir,
+    start: async () => {
+      current = run(...nodeWithTsx('backend/src/server.ts'), {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        DEMO_PASSWORD,
+        SANDBOX_INBOUND_CALLS_PER_MINUTE: '0',
+        LOG_LEVEL: 'warn',
+        ...env,
+      });
+      await waitForHealth(url, 90_000, current);
+    },
+    stop: async () => {
+      log += current?.output() ?? '';
+      await current?.stop();
+    },
+    kill: async () => {
+      log += current?.output() ?? '';
+      await current?.kill();
+    },
+    output: () => log + (current?.output() ?? ''),
+  };
+  await backend.start();
+  return backend;
+}
+
+export interface HostProcess {
+  /** Open this in the page: it carries the host's secret. */
+  url: string;
+  origin: string;
+  secret: string;
+  dataDir: string;
+  stop(): Promise<void>;
+  output(): string;
+  /** What the host's notifier "showed" (the recording notifier). */
+  notifications(): Promise<{ id: string; kind: string; title: string; body: string; navigate: unknown; clicked: boolean }[]>;
+  clickNotification(id: string): Promise<void>;
+  /** The host core's live connection: its state and the seqs of the raw events it holds (≤ 100). */
+  live(): Promise<{ connection: { status: string; lastSeq: number; attempt: number }; recentSeqs: number[] }>;
+}
+
+export async function startHost(backendUrl: string): Promise<HostProcess> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'voxanne-e2e-host-'));
+  const running = run(...nodeWithTsx('main/host/host.ts'), {
+    VOXANNE_BACKEND_URL: backendUrl,
+    VOXANNE_HOST_PORT: '0',
+    VOXANNE_HOST_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
+  const [, url = ''] = await running.waitForLine(/voxanne host: open (\S+)/, 60_000);
+  const parsed = new URL(url);
+  const secret = new URLSearchParams(parsed.hash.slice(1)).get('k') ?? '';
+  const hook = `${parsed.origin}/__host/notifications`;
+  return {
+    url,
+    origin: parsed.origin,
+    secret,
+    dataDir,
+    output: running.output,
+    stop: async () => {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    notifications: async () => {
+      const response = await fetch(hook, { headers: { [HOST_KEY_HEADER]: secret } });
+      return ((await response.json()) as { notifications: Awaited<ReturnType<HostProcess['notifications']>> }).notifications;
+    },
+    live: async () => {
+      const response = await fetch(`${parsed.origin}/__host/live`, { headers: { [HOST_KEY_HEADER]: secret } });
+      return (await response.json()) as Awaited<ReturnType<HostProcess['live']>>;
+    },
+    clickNotification: async (id) => {
+      const response = await fetch(`${hook}/${id}/click`, { method: 'POST', headers: { [HOST_KEY_HEADER]: secret } });
+      if (response.status !== 200) throw new Error(`no notification ${id}`);
+    },
+  };
+}
+
+/** Builds renderer/dist once if it is missing (the host serves it). */
+export async function ensureRendererBuilt(): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  if (existsSync(path.join(ROOT, 'renderer/dist/index.html'))) return;
+  const build = run('npm', ['run', 'build', '-w', '@voxanne/renderer'], {});
+  await build.waitForLine(/built in|✓ built/, 180_000);
+  await new Promise<void>((resolve) => build.child.once('exit', () => resolve()));
+}
+
+export async function signIn(page: Page, host: HostProcess, email = FRONT_DESK_EMAIL, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto(host.url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+type Desk = { backend: BackendProcess; host: HostProcess };
+
+/** `test` with a worker-scoped `desk` (backend + host), torn down after the file. */
+export const test = base.extend<object, { desk: Desk }>({
+  desk: [
+    // Playwright reads a fixture's dependencies from this destructuring; this one has none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      await ensureRendererBuilt();
+      const backend = await startBackend();
+      const host = await startHost(backend.url);
+      try {
+        await use({ backend, host });
+      } finally {
+        await host.stop();
+        await backend.stop();
+        rmSync(backend.dataDir, { recursive: true, force: true });
+      }
+    },
+    { scope: 'worker', timeout: 240_000 },
+  ],
+});
+
+export { expect };
+
+/** A signed-in REST session straight against the backend, for arranging what a test needs. */
+export async function apiSession(backendUrl: string, email = ADMIN_EMAIL) {
+  const response = await fetch(`${backendUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`login as ${email} failed: HTTP ${response.status}`);
+  const tokens = (await response.json()) as { accessToken: string; csrfToken: string };
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${backendUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}`, 'x-csrf-token': tokens.csrfToken },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: (await r.json().catch(() => null)) as unknown };
+  };
+  return { accessToken: tokens.accessToken, post };
+}
