@@ -19,12 +19,12 @@ function start(): void {
       const stores = createConsoleStores(bridge, routeFromHash(window.location.hash));
       root.render(<ConsoleRoot bridge={bridge} stores={stores} />);
     },
-    () => {
+    (error: unknown) => {
       root.render(
         <Splash>
           <h1 className="auth-card__title">Voxanne Desk could not start</h1>
           <p className="notice notice--error" role="alert">
-            The console could not reach its background service.
+            {error instanceof Error && error.message ? error.message : 'The console could not reach its background service.'}
           </p>
           <button type="button" className="button button--primary" onClick={start}>
             Try again

@@ -9,21 +9,14 @@ declare global {
   }
 }
 
-type HostBridgeModule = { connectHostBridge: () => Promise<VoxanneBridge> };
-
-// A glob rather than a plain `import()`: the browser-host client is built by another workspace
-// owner and is optional in the Electron build; the glob keeps it in its own chunk and lets the
-// console explain itself if it is missing instead of failing the build.
-const hostBridgeModules = import.meta.glob<HostBridgeModule>('./host-bridge.ts');
-
-export class BridgeUnavailableError extends Error {}
-
+/**
+ * The preload's bridge when running in Electron; otherwise the browser host's, loaded on demand so
+ * the Electron window never fetches it. Rejects with a message meant for the person at the screen.
+ */
 export async function connectBridge(): Promise<VoxanneBridge> {
   if (window.voxanne) return window.voxanne;
-  const load = hostBridgeModules['./host-bridge.ts'];
-  if (!load) throw new BridgeUnavailableError('This build has no way to reach the Voxanne Desk host.');
-  const module = await load();
-  return module.connectHostBridge();
+  const { connectHostBridge } = await import('./host-bridge');
+  return connectHostBridge();
 }
 
 /** What the console shows when the host itself could not be reached (the bridge call threw). */

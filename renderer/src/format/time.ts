@@ -51,3 +51,10 @@ export function dayInTimeZone(iso: string, timeZone: string): string {
 export function secondsUntil(iso: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));
 }
+
+/** `2026-03-02` + 3 → `2026-03-05`: calendar arithmetic on a day, free of time zones. */
+export function addDays(isoDate: string, days: number): string {
+  const date = new Date(`${isoDate}T00:00:00.000Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}

@@ -25,7 +25,9 @@ describe('Dashboard (R-D6)', () => {
     renderConsole({ world: { stats: makeStats({ callsToday: 0, answered: 0, missed: 0, bookingsToday: 0, averageDurationSeconds: null, bookingRate: null }) } });
     expect(await screen.findByText('No calls right now')).toBeInTheDocument();
     expect(screen.getByText('No calls yet')).toBeInTheDocument();
-    expect(await screen.findByText('No bookings today yet')).toBeInTheDocument();
+    expect(await screen.findByText('No bookings made today yet')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /^Appointments/ }));
+    expect(screen.getByText('No appointments today')).toBeInTheDocument();
     expect(screen.getByText('Nothing needs you right now')).toBeInTheDocument();
   });
 
@@ -145,6 +147,20 @@ describe('Dashboard (R-D6)', () => {
     expect(await screen.findByText('Lena Park')).toBeInTheDocument();
     expect(fake.requestsOn('calls.list').length).toBe(before + 1);
     expect(screen.getByText('Calls today').closest('li')).toHaveTextContent('40');
+  });
+
+  it('shows what was booked today (any day) or who is coming in today', async () => {
+    const madeTodayForNextWeek = makeBooking({ patientName: 'Nina Holt', createdAt: at('09:15'), startsAt: at('10:00', '2026-03-09'), endsAt: at('10:30', '2026-03-09') });
+    const madeLastWeekForToday = makeBooking({ patientName: 'Sam Ortiz', createdAt: at('12:00', '2026-02-23'), startsAt: at('11:00'), endsAt: at('11:30') });
+    renderConsole({ world: { bookings: [madeTodayForNextWeek, madeLastWeekForToday] } });
+    const panel = await screen.findByRole('region', { name: "Today's bookings" });
+    const booked = within(panel).getByRole('button', { name: /^Booked today/ });
+    expect(booked).toHaveAttribute('aria-pressed', 'true');
+    expect(await within(panel).findByText('Nina Holt')).toBeInTheDocument();
+    expect(within(panel).queryByText('Sam Ortiz')).not.toBeInTheDocument();
+    await userEvent.click(within(panel).getByRole('button', { name: /^Appointments/ }));
+    expect(within(panel).getByText('Sam Ortiz')).toBeInTheDocument();
+    expect(within(panel).queryByText('Nina Holt')).not.toBeInTheDocument();
   });
 
   it('confirms a pending booking and asks before cancelling one', async () => {

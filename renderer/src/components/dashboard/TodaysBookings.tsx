@@ -1,10 +1,11 @@
-// Today's appointments (R-D6, R-B10): a booking the assistant makes appears here as it lands.
-// Pending bookings can be confirmed or cancelled from the desk.
+// Today's bookings (R-D6, R-B10): what was booked today (a booking the assistant makes appears here
+// as it lands; the same set the "Bookings" stat counts), or who is coming in today. Pending
+// bookings can be confirmed or cancelled from the desk.
 import { useState } from 'react';
 import type { Booking, BookingPatch } from '@voxanne/protocol';
 import { useBookings, useStores } from '../../stores/context';
 import { BOOKING_STATUS_LABEL } from '../../format/labels';
-import { formatTime } from '../../format/time';
+import { formatDateTime, formatTime } from '../../format/time';
 import { errorMessage } from '../../format/errors';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { Panel } from '../ui/Panel';
@@ -13,14 +14,17 @@ import { Dialog } from '../ui/Dialog';
 import { EmptyState, Loading } from '../ui/Loading';
 import { ErrorNotice } from '../ui/ErrorNotice';
 
-function BookingRow(props: { booking: Booking }) {
+type View = 'booked' | 'appointments';
+
+function BookingRow(props: { booking: Booking; showDay: boolean }) {
   const { booking } = props;
+  const when = props.showDay ? formatDateTime(booking.startsAt) : formatTime(booking.startsAt);
   const stores = useStores();
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const action = useAsyncAction((patch: BookingPatch) => stores.bookings.getState().update(booking.id, patch));
   return (
     <li className={`booking booking--${booking.status}`}>
-      <span className="booking__time">{formatTime(booking.startsAt)}</span>
+      <span className={`booking__time ${props.showDay ? 'booking__time--day' : ''}`}>{when}</span>
       <div className="booking__who">
         <span className="booking__patient">{booking.patientName}</span>
         <span className="booking__service">{booking.service ?? 'Appointment'}</span>
@@ -40,7 +44,7 @@ function BookingRow(props: { booking: Booking }) {
             type="button"
             className="button button--small"
             disabled={action.pending}
-            aria-label={`Confirm ${booking.patientName} at ${formatTime(booking.startsAt)}`}
+            aria-label={`Confirm ${booking.patientName} at ${when}`}
             onClick={() => void action.run({ action: 'confirm' })}
           >
             Confirm
@@ -51,7 +55,7 @@ function BookingRow(props: { booking: Booking }) {
             type="button"
             className="button button--small button--quiet"
             disabled={action.pending}
-            aria-label={`Cancel ${booking.patientName} at ${formatTime(booking.startsAt)}`}
+            aria-label={`Cancel ${booking.patientName} at ${when}`}
             onClick={() => setConfirmingCancel(true)}
           >
             Cancel
@@ -87,7 +91,7 @@ function BookingRow(props: { booking: Booking }) {
           }
         >
           <p>
-            {booking.patientName} at {formatTime(booking.startsAt)}. The patient is not told automatically.
+            {booking.patientName} at {when}. The patient is not told automatically.
           </p>
         </Dialog>
       )}
@@ -96,27 +100,42 @@ function BookingRow(props: { booking: Booking }) {
 }
 
 export function TodaysBookings() {
-  const today = useBookings((s) => s.today);
+  const [view, setView] = useState<View>('booked');
+  const bookedToday = useBookings((s) => s.bookedToday);
+  const appointments = useBookings((s) => s.today);
   const load = useBookings((s) => s.load);
   const stores = useStores();
+  const shown = view === 'booked' ? bookedToday : appointments;
+  const live = (list: Booking[]) => list.filter((b) => b.status !== 'cancelled').length;
   return (
     <Panel
       title="Today's bookings"
       className="panel--bookings"
       busy={load.status === 'loading'}
-      actions={<span className="panel__count">{today.filter((b) => b.status !== 'cancelled').length} booked</span>}
+      actions={
+        <div className="segmented" role="group" aria-label="Show">
+          <button type="button" className="segmented__option" aria-pressed={view === 'booked'} onClick={() => setView('booked')}>
+            Booked today <span className="segmented__count">{live(bookedToday)}</span>
+          </button>
+          <button type="button" className="segmented__option" aria-pressed={view === 'appointments'} onClick={() => setView('appointments')}>
+            Appointments <span className="segmented__count">{live(appointments)}</span>
+          </button>
+        </div>
+      }
     >
       {load.status === 'error' && (
         <ErrorNotice error={load.error} onRetry={() => void stores.bookings.getState().loadToday()} />
       )}
-      {today.length > 0 ? (
-        <ul className="bookings">
-          {today.map((booking) => (
-            <BookingRow key={booking.id} booking={booking} />
+      {shown.length > 0 ? (
+        <ul className="bookings" aria-label={view === 'booked' ? 'Booked today' : 'Appointments today'}>
+          {shown.map((booking) => (
+            <BookingRow key={booking.id} booking={booking} showDay={view === 'booked'} />
           ))}
         </ul>
       ) : load.status === 'ready' ? (
-        <EmptyState title="No bookings today yet">Appointments the assistant books appear here.</EmptyState>
+        <EmptyState title={view === 'booked' ? 'No bookings made today yet' : 'No appointments today'}>
+          {view === 'booked' ? 'Appointments the assistant books appear here as they are made.' : 'Nobody is booked in for today.'}
+        </EmptyState>
       ) : (
         load.status !== 'error' && <Loading label="Loading today's bookings…" rows={3} />
       )}
