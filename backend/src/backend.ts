@@ -24,7 +24,7 @@ import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { RedisEventBus } from './live/redis-event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
-import { LIVE_SOCKET_PATH } from '@voxanne/protocol';
+import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
 import { ensureDemoClinic } from './clinics/demo-clinic.js';
 import { callRoutes } from './calls/call-routes.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
@@ -33,6 +33,8 @@ import { agentRoutes } from './agent/agent-routes.js';
 import type { AssistantSync } from './agent/assistant-sync.js';
 import { computeDashboardStats } from './dashboard/stats.js';
 import { startTelephony, type Telephony } from './telephony/telephony.js';
+import { WebTestBridge } from './webtest/web-test-bridge.js';
+import { webTestRoutes } from './webtest/web-test-routes.js';
 
 export interface Backend {
   config: Config;
@@ -44,6 +46,8 @@ export interface Backend {
   telephony: Telephony;
   /** `/ws/live-calls` of this instance. */
   liveHub: LiveHub;
+  /** `/ws/web-test` of this instance. */
+  webTest: WebTestBridge;
   metrics: Metrics;
   server: http.Server;
   /** Where this instance listens, e.g. http://127.0.0.1:41234 */
@@ -150,12 +154,26 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     protectedApi.use(authenticated, clinicLimiter);
     const assistantSync = overrides.assistantSync ?? telephony.assistantSync;
     const agentDeps = { db: database.db, bus, assistantSync };
+    const webTest = new WebTestBridge({
+      db: database.db,
+      bus,
+      identity,
+      logger: logger.child({ component: 'web-test' }),
+      metrics,
+      vapi: telephony.vapi,
+      agents: agentDeps,
+      stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
+      mode: telephony.mode,
+      allowedOrigins: config.http.wsAllowedOrigins,
+      maxSeconds: config.webTest.maxSessionSeconds,
+      bufferFrames: config.webTest.audioBufferFrames,
+    });
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes(agentDeps),
-      ...telephony.apiRoutes(agentDeps),
+      ...telephony.apiRoutes(agentDeps, { rateLimitStore: store }),
     );
 
     const app = createHttpApp({

@@ -12,6 +12,14 @@ import { addDays, toInstant, weekdayOf } from './clinic-hours.js';
 
 const TRANSFER_NUMBER = '+442079460999';
 
+interface ToolAnswer {
+  toolCallId: string;
+  message?: string;
+  freeSlots?: unknown;
+  bookingId?: unknown;
+  [key: string]: unknown;
+}
+
 async function clinicWithAssistant(db: Db) {
   const { clinicId } = await createClinicWithStaff(db, { timeZone: 'Europe/London' });
   const agent = await getAgent(db, clinicId);
@@ -54,7 +62,7 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
     const res = await postSigned(backend.url, backend.telephony.webhookAuth.secret, toolCalls(r, calls, Date.now()));
     expect(res.status).toBe(200);
     const body = (await json(res)) as { results: Array<{ toolCallId: string; result: string }> };
-    return body.results.map((r) => ({ toolCallId: r.toolCallId, ...(JSON.parse(r.result) as Record<string, unknown>) }));
+    return body.results.map((r): ToolAnswer => ({ ...(JSON.parse(r.result) as Record<string, unknown>), toolCallId: r.toolCallId }));
   };
   const sms = () => backend.telephony.sandbox!.state.messages.filter((m) => m.direction === 'outbound-api');
 

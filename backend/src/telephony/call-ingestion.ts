@@ -137,7 +137,7 @@ function durationBetween(startedAt: Date | null, endedAt: Date | null): number |
 /** What came of an ended call, from what is stored about it. */
 export function outcomeOf(
   row: Pick<CallRow, 'direction' | 'started_at' | 'ended_reason' | 'duration_seconds' | 'analysis' | 'needs_attention'>,
-  facts: { booked: boolean; forwarded: boolean },
+  facts: { booked: boolean; forwarded: boolean; callerSpoke: boolean },
 ): CallOutcome {
   const reason = row.ended_reason ?? '';
   const category = typeof row.analysis?.structuredData === 'object' && row.analysis.structuredData !== null
@@ -148,7 +148,8 @@ export function outcomeOf(
   if (facts.forwarded || reason === 'assistant-forwarded-call') return 'transferred';
   if (MISSED_REASONS.has(reason) || (row.direction !== 'web' && row.started_at === null && reason !== '')) return 'missed';
   if (/error|failed/.test(reason)) return 'failed';
-  if (reason === 'customer-ended-call' && (row.duration_seconds ?? 0) < 15) return 'abandoned';
+  // Hung up without saying a word (e.g. straight after the greeting).
+  if (reason === 'customer-ended-call' && !facts.callerSpoke) return 'abandoned';
   return 'answered';
 }
 
@@ -179,7 +180,17 @@ export async function saveCall(
       .where('call_id', '=', before.id)
       .where('status', '=', 'forwarding')
       .executeTakeFirst();
-    next.outcome = outcomeOf(next, { booked: booking !== undefined, forwarded: forwarding !== undefined || next.needs_attention });
+    const callerTurn = await tx
+      .selectFrom('transcript_segments')
+      .select('id')
+      .where('call_id', '=', before.id)
+      .where('speaker', '=', 'caller')
+      .executeTakeFirst();
+    next.outcome = outcomeOf(next, {
+      booked: booking !== undefined,
+      forwarded: forwarding !== undefined || next.needs_attention,
+      callerSpoke: callerTurn !== undefined,
+    });
   }
   const changed = (Object.keys(next) as Array<keyof CallRow>).filter((k) => !sameValue(next[k], before[k]));
   if (changed.length === 0) return before;
@@ -263,9 +274,10 @@ export class CallIngestion {
     const speaker = message.role === 'user' ? 'caller' : 'assistant';
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
-      const saved = await saveCall(tx, events, this.deps, row, { status: advance(row.status, 'in-progress') });
+      const status = advance(row.status, 'in-progress');
       if (message.transcriptType === 'partial') {
         // Partials are only streamed; a partial for a finished call is stale.
+        const saved = await saveCall(tx, events, this.deps, row, { status });
         if (saved.status !== 'ended') {
           events.emit(clinicId, {
             kind: 'call.transcript',
@@ -274,22 +286,25 @@ export class CallIngestion {
         }
         return;
       }
-      if (saved.report_received_at !== null || message.transcript.trim() === '') return;
-      const dedupeKey = `live:${createHash('sha256').update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`).digest('hex')}`;
-      // Live transcript messages carry no offset into the call; the report's turns do.
-      const offset = null;
-      const segment = await tx
-        .insertInto('transcript_segments')
-        .values({ call_id: saved.id, clinic_id: clinicId, speaker, text: message.transcript, offset_seconds: offset, at, dedupe_key: dedupeKey })
-        .onConflict((oc) => oc.columns(['call_id', 'dedupe_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (segment) {
-        events.emit(clinicId, {
-          kind: 'call.transcript',
-          data: { callId: saved.id, speaker, transcriptType: 'final', text: message.transcript, segmentId: segment.id },
-        });
+      // Once the report's transcript is stored it is the whole truth; a late live line adds nothing.
+      if (row.report_received_at === null && message.transcript.trim() !== '') {
+        const dedupeKey = `live:${createHash('sha256').update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`).digest('hex')}`;
+        // Live transcript messages carry no offset into the call; the report's turns do.
+        const segment = await tx
+          .insertInto('transcript_segments')
+          .values({ call_id: row.id, clinic_id: clinicId, speaker, text: message.transcript, offset_seconds: null, at, dedupe_key: dedupeKey })
+          .onConflict((oc) => oc.columns(['call_id', 'dedupe_key']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (segment) {
+          events.emit(clinicId, {
+            kind: 'call.transcript',
+            data: { callId: row.id, speaker, transcriptType: 'final', text: message.transcript, segmentId: segment.id },
+          });
+        }
       }
+      // Saved after the segment, so an ended call's outcome sees who spoke.
+      await saveCall(tx, events, this.deps, row, { status });
     });
   }
 

@@ -3,6 +3,7 @@
 // webhook routers, the console API routers, the AssistantSync and a health check.
 import { randomBytes } from 'node:crypto';
 import type { Router } from 'express';
+import type { Store } from 'express-rate-limit';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
@@ -52,7 +53,7 @@ export interface Telephony {
   /** Mounted at /webhooks. */
   webhookRoutes: Router[];
   /** Mounted inside the authenticated /api router. */
-  apiRoutes(agents: AgentServiceDeps): Router[];
+  apiRoutes(agents: AgentServiceDeps, options?: { rateLimitStore?: ((prefix: string) => Store) | undefined }): Router[];
   /** For /health `checks.telephony`. */
   check(): Promise<Record<string, unknown>>;
   /** Sandbox only: gives the demo clinic a connected line so simulated patients can ring it. */
@@ -128,7 +129,7 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
     webhookAuth,
     sandbox,
     webhookRoutes,
-    apiRoutes(agents) {
+    apiRoutes(agents, options = {}) {
       knowledge = new KnowledgeBase({ db: deps.db, logger, vapi, assistantSync, agents });
       const perUser = rateLimiter({
         windowMs: 60_000,
@@ -136,6 +137,7 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
         prefix: 'test-call-user',
         key: (req) => principalOf(req).staffId,
         message: `You can start ${settings.testCallsPerMinute} test calls a minute. Wait a moment and try again.`,
+        ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
       });
       return [
         testCallRoutes({ db: deps.db, bus: deps.bus, logger, vapi, agents, ...(deps.stats ? { stats: deps.stats } : {}), defaultPhoneNumberId, limiter: perUser }),

@@ -120,8 +120,9 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
       expect((await send(body)).status).toBe(200);
     }
     const stored = await snapshot(database.db, r.id);
+    const owner = await database.db.selectFrom('calls').select('clinic_id').where('provider_call_id', '=', r.id).executeTakeFirstOrThrow();
+    expect(owner.clinic_id).toBe(clinic.clinicId);
     expect(stored?.facts).toMatchObject({
-      clinic_id: clinic.clinicId,
       direction: 'inbound',
       status: 'ended',
       caller_number: '+441614960555',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
-import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
+import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
 
@@ -51,6 +51,17 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5,
       return log.messages[0]!;
     });
     expect(sms.body).toMatch(/booked for/);
+  });
+
+  it('lets one person start three test calls a minute, then answers 429 with Retry-After', async () => {
+    for (let i = 0; i < 3; i++) expect((await startCall(`+44 161 496 01${i}0`)).status).toBe(202);
+    const limited = await startCall('+44 161 496 0199');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(limited)).error.code).toBe('rate_limited');
+    // Another member of staff of the same clinic still can.
+    const colleague = await signIn(backend.url, await addStaff(database.db, (await json(await staff.api('/api/me'))).user.clinicId));
+    expect((await colleague.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber: '+441614960188' }) })).status).toBe(202);
   });
 
   it('refuses a number without a country code with a helpful message and starts nothing', async () => {

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
+import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
+import { json } from '../../test/support/http.js';
+
+describe('syncing the personality to the voice platform (R-B8)', () => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+  let staff: SignedIn;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    backend = await startTestBackend(database);
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.reset();
+    staff = await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }));
+  });
+
+  const save = async (changes: Record<string, unknown>) => {
+    const { personality } = await json(await staff.api('/api/agent'));
+    const res = await staff.api('/api/agent', { method: 'PUT', body: JSON.stringify({ personality: { ...personality, ...changes } }) });
+    expect(res.status).toBe(200);
+    return json(res);
+  };
+
+  it('creates the clinic’s assistant with its webhooks signed by an HMAC credential, then updates the same one', async () => {
+    const first = await save({ name: 'Nora', greeting: 'Hello, Riverside clinic, Nora speaking.' });
+    expect(first.sync).toMatchObject({ status: 'sandbox', message: null });
+    const assistantId = first.providerAssistantId as string;
+    const state = backend.telephony.sandbox!.state;
+    const assistant = state.assistants.get(assistantId)!;
+    expect(assistant).toMatchObject({
+      name: 'Nora',
+      firstMessage: 'Hello, Riverside clinic, Nora speaking.',
+      server: { url: `${backend.url}/webhooks/vapi`, credentialId: expect.any(String) },
+      serverMessages: expect.arrayContaining(['status-update', 'transcript', 'end-of-call-report', 'tool-calls']),
+    });
+    const credential = state.credentials.get(assistant.server!.credentialId!)!;
+    expect(credential.authenticationPlan).toMatchObject({ type: 'hmac', algorithm: 'sha256', secretKey: backend.telephony.webhookAuth.secret });
+    expect(JSON.stringify(assistant.model)).toContain('Opening hours');
+
+    const second = await save({ greeting: 'Good morning, Riverside clinic.' });
+    expect(second.providerAssistantId).toBe(assistantId);
+    expect(state.assistants.get(assistantId)!.firstMessage).toBe('Good morning, Riverside clinic.');
+    expect(state.credentials.size).toBe(1);
+  });
+
+  it('reports in /health which telephony it runs on and where the sandbox control API is', async () => {
+    const health = await json(await fetch(`${backend.url}/health`));
+    expect(health.checks.telephony).toMatchObject({ status: 'ok', mode: 'sandbox', webhookAuth: 'hmac', sandbox: { controlUrl: backend.telephony.sandbox!.controlUrl } });
+  });
+});
+
+describe('a failing voice platform', () => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    // A real Vapi configuration pointing at a port nobody listens on.
+    backend = await startTestBackend(database, { VAPI_API_KEY: 'key-for-tests', VAPI_BASE_URL: 'http://127.0.0.1:9', VAPI_WEBHOOK_SECRET: 'webhook-secret-for-tests' });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+
+  it('reports a failed sync readably instead of hiding it, and refuses a test call with the reason', async () => {
+    const staff = await signIn(backend.url, await createClinicWithStaff(database.db));
+    const { personality } = await json(await staff.api('/api/agent'));
+    const saved = await json(await staff.api('/api/agent', { method: 'PUT', body: JSON.stringify({ personality }) }));
+    expect(saved.sync).toMatchObject({ status: 'failed', message: expect.stringMatching(/could not be reached/) });
+
+    const call = await staff.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber: '+441614960123' }) });
+    expect(call.status).toBe(502);
+    expect((await json(call)).error.message).toMatch(/not set up on the voice platform/);
+  });
+});
