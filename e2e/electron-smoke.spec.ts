@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ipcInvokeChannels, ipcPushChannels, splitChannel } from '@voxanne/protocol';
 import { _electron as electron } from '@playwright/test';
-import { findElectronBinary } from './support/electron-binary.js';
+import { findElectronBinary } from '../scripts/electron-binary.mjs';
 import { ROOT, run } from './support/processes.js';
 import { ensureRendererBuilt, expect, test } from './support/desk.js';
 
