@@ -1,0 +1,105 @@
+// `npm run sim -- --calls N --rate R [--script NAME] [--to +44...] [--backend URL]`
+// Drives simulated patients through a running backend's telephony sandbox: finds the sandbox's
+// control API from the backend's /health, places N inbound calls at R calls per second, waits for
+// them to finish and prints what came of them.
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SCRIPT_NAMES } from './conversation-scripts.js';
+
+const USAGE = `Usage: npm run sim -- --calls N --rate R [--script ${SCRIPT_NAMES.join('|')}] [--to +E164] [--backend URL]
+  --calls    how many calls to place (default 10)
+  --rate     calls started per second (default 1)
+  --script   play this conversation for every call (default: a realistic mix)
+  --to       the clinic number to ring (default: any connected number)
+  --backend  the backend's base URL (default: VOXANNE_BACKEND_URL or http://127.0.0.1:3000)
+`;
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`sim: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      calls: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '1' },
+      script: { type: 'string' },
+      to: { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    out(USAGE);
+    return;
+  }
+  const calls = Number(values.calls);
+  const rate = Number(values.rate);
+  if (!Number.isInteger(calls) || calls < 1 || calls > 100_000) fail(`--calls must be a whole number from 1 (got ${values.calls})\n${USAGE}`);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) fail(`--rate must be a number above 0 (got ${values.rate})\n${USAGE}`);
+  if (values.script && !(SCRIPT_NAMES as readonly string[]).includes(values.script)) fail(`--script must be one of ${SCRIPT_NAMES.join(', ')}`);
+
+  // The CLI's own setting (the backend reads its configuration through config.ts, not this).
+  const backend = (values.backend ?? process.env.VOXANNE_BACKEND_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const health = (await fetch(`${backend}/health`).then((r) => r.json()).catch(() => fail(`no backend answers at ${backend} (start it with npm run backend)`))) as {
+    checks?: { telephony?: { mode?: string; sandbox?: { controlUrl?: string } } };
+  };
+  const controlUrl = health.checks?.telephony?.sandbox?.controlUrl;
+  if (!controlUrl) fail(`the backend at ${backend} is not running the telephony sandbox (mode: ${health.checks?.telephony?.mode ?? 'unknown'})`);
+
+  out(`Placing ${calls} call(s) at ${rate}/s through ${controlUrl}`);
+  const placed: string[] = [];
+  const started = Date.now();
+  let refused = 0;
+  for (let i = 0; i < calls; i++) {
+    const due = started + (i * 1000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const res = await fetch(`${controlUrl}/inbound-calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(values.script ? { script: values.script } : {}), ...(values.to ? { to: values.to } : {}) }),
+    });
+    const body = (await res.json()) as { callId?: string; error?: string };
+    if (res.status !== 202 || !body.callId) {
+      refused++;
+      if (refused === 1) process.stderr.write(`sim: call refused: ${body.error ?? res.status}\n`);
+      continue;
+    }
+    placed.push(body.callId);
+  }
+  const placing = (Date.now() - started) / 1000;
+  out(`Placed ${placed.length} in ${placing.toFixed(1)} s${refused ? `, ${refused} refused` : ''}; waiting for them to end…`);
+
+  const results = new Map<string, { script: string; endedReason?: string; status: string }>();
+  const deadline = Date.now() + 30 * 60_000;
+  while (results.size < placed.length && Date.now() < deadline) {
+    for (const id of placed) {
+      if (results.has(id)) continue;
+      const call = (await (await fetch(`${controlUrl}/calls/${id}`)).json()) as { script: string; status: string; endedReason?: string; finished: boolean };
+      if (call.finished) results.set(id, call);
+    }
+    if (results.size < placed.length) await sleep(500);
+  }
+
+  const byScript = new Map<string, { count: number; reasons: Map<string, number> }>();
+  for (const call of results.values()) {
+    const entry = byScript.get(call.script) ?? { count: 0, reasons: new Map<string, number>() };
+    entry.count++;
+    const reason = call.endedReason ?? 'unknown';
+    entry.reasons.set(reason, (entry.reasons.get(reason) ?? 0) + 1);
+    byScript.set(call.script, entry);
+  }
+  out(`\nFinished ${results.size}/${placed.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const [script, entry] of [...byScript].sort()) {
+    const reasons = [...entry.reasons].map(([r, n]) => `${r} ×${n}`).join(', ');
+    out(`  ${script.padEnd(20)} ${String(entry.count).padStart(5)}  (${reasons})`);
+  }
+  if (results.size < placed.length) fail(`${placed.length - results.size} call(s) did not finish`);
+}
+
+await main();
