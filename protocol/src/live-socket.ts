@@ -11,6 +11,14 @@ export const LIVE_PROTOCOL_VERSION = 1;
 /** The access token rides in a second subprotocol, `auth.<token>`, never in the URL. */
 export const AUTH_SUBPROTOCOL_PREFIX = 'auth.';
 
+/**
+ * Heartbeats: the server sends a WebSocket ping at least this often and terminates a connection that
+ * has not answered the previous ping, so a dead client is dropped within two intervals (≤ 30 s). A
+ * client may treat a connection that has shown no frame at all (ping or message) for two intervals
+ * as dead.
+ */
+export const LIVE_SERVER_PING_INTERVAL_MAX_MS = 15_000;
+
 /** Close codes the client acts on. */
 export const LiveCloseCode = {
   /** The access token expired and no re-auth arrived in time: refresh, then reconnect. */

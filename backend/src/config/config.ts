@@ -2,6 +2,7 @@
 // Nothing else in the backend reads process.env: the Config object is passed down.
 import path from 'node:path';
 import { z } from 'zod';
+import { LIVE_SERVER_PING_INTERVAL_MAX_MS } from '@voxanne/protocol';
 
 const csv = z
   .string()
@@ -36,8 +37,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   LIVE_REDIS_CHANNEL: z.string().min(1).max(200).default('voxanne:live-events'),
   LIVE_SOCKET_BUFFER_LIMIT_BYTES: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
-  // Two missed intervals end a socket, so 15 s keeps dead-peer detection within 30 s.
-  LIVE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(15_000).default(10_000),
+  // Two missed intervals end a socket, so the 15 s cap keeps dead-peer detection within 30 s.
+  LIVE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(LIVE_SERVER_PING_INTERVAL_MAX_MS).default(10_000),
   LIVE_TOKEN_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   LIVE_SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   LIVE_RESUME_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),

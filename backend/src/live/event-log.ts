@@ -13,29 +13,34 @@ import type { LiveEventBus } from './event-bus.js';
 
 export type Tx = Transaction<Database>;
 
-/** Appends events for one clinic inside the caller's transaction and returns them with id, seq, at. */
+/**
+ * Appends events for one clinic inside the caller's transaction and returns them with id, seq, at.
+ * One statement (one round trip): bump the counter, then insert the events numbered from it.
+ */
 export async function recordEvents(tx: Tx, clinicId: string, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
-  const { last_seq: lastSeq } = await tx
-    .insertInto('clinic_event_counters')
-    .values({ clinic_id: clinicId, last_seq: events.length })
-    .onConflict((oc) =>
-      oc.column('clinic_id').doUpdateSet({ last_seq: sql<number>`clinic_event_counters.last_seq + ${events.length}` }),
-    )
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-
   const at = new Date();
+  const ids = events.map(() => randomUUID());
+  const { rows } = await sql<{ last_seq: number }>`
+    with counter as (
+      insert into clinic_event_counters (clinic_id, last_seq) values (${clinicId}, ${events.length})
+      on conflict (clinic_id) do update set last_seq = clinic_event_counters.last_seq + ${events.length}
+      returning last_seq
+    ), inserted as (
+      insert into events (id, clinic_id, seq, at, kind, data)
+      select e.id, ${clinicId}, counter.last_seq - ${events.length} + e.ordinal, ${at}, e.kind, e.data
+      from counter, unnest(${ids}::uuid[], ${events.map((e) => e.kind)}::text[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[])
+        with ordinality as e(id, kind, data, ordinal)
+      returning seq
+    )
+    select last_seq from counter where (select count(*) from inserted) = ${events.length}`.execute(tx);
+  const lastSeq = rows[0]?.last_seq;
+  if (lastSeq === undefined) throw new Error('the live event log did not record every event');
   const firstSeq = lastSeq - events.length + 1;
-  const stored = events.map(
+  return events.map(
     (event, i) =>
-      ({ id: randomUUID(), clinicId, seq: firstSeq + i, at: at.toISOString(), kind: event.kind, data: event.data }) as LiveEvent,
+      ({ id: ids[i]!, clinicId, seq: firstSeq + i, at: at.toISOString(), kind: event.kind, data: event.data }) as LiveEvent,
   );
-  await tx
-    .insertInto('events')
-    .values(stored.map((e) => ({ id: e.id, clinic_id: clinicId, seq: e.seq, at, kind: e.kind, data: JSON.stringify(e.data) })))
-    .execute();
-  return stored;
 }
 
 export interface EventRecorder {

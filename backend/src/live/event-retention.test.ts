@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
@@ -24,12 +25,8 @@ describe.each(databaseKinds())('event log retention on %s: keep ≥ 24 h AND ≥
   const clinicWithEvents = async (count: number, olderThanDayUpTo: number) => {
     const { clinicId } = await createClinicWithStaff(database.db);
     await writeLiveEvents(database.db, bus, clinicId, count, { perTransaction: count });
-    await database.db
-      .updateTable('events')
-      .set({ at: new Date(Date.now() - 30 * HOUR) })
-      .where('clinic_id', '=', clinicId)
-      .where('seq', '<=', olderThanDayUpTo)
-      .execute();
+    // `at` is write-once in the schema types; back-dating is what only a test may do.
+    await sql`update events set at = ${new Date(Date.now() - 30 * HOUR)} where clinic_id = ${clinicId} and seq <= ${olderThanDayUpTo}`.execute(database.db);
     return clinicId;
   };
   const seqsOf = async (clinicId: string) =>

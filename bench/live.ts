@@ -1,0 +1,601 @@
+// bench/live: live-event fan-out, measured (issue 4; never part of the timed test suite).
+//
+//   npx tsx bench/live.ts [--consoles 500] [--clinics 50] [--rate 200] [--seconds 30] [--burst 20000]
+//   npx tsx bench/live.ts --soak [--soak-events 1000000] [--soak-rate 1000]
+//
+// Three servers in turn, each in a child process of its own (so RSS is the server's alone), each with
+// the same consoles (WebSocket clients in this process) spread over the same clinics:
+//   voxanne   the real backend: event writes → transaction + log → bus → hub → consoles (auth,
+//             resume, heartbeats, backpressure all on)
+//   ws        a bare `ws` broadcast server: the ceiling of this machine
+//   socketio  a socket.io server with a room per clinic: what a team would usually pick
+// Phases per server:
+//   latency     events driven over HTTP at a fixed rate; latency = from sending the HTTP request that
+//               creates the event to a console receiving it (both clocks in this process)
+//   throughput  N events published as fast as the server takes them; deliveries per second until
+//               every console has its share
+// Budgets (issue 4): p99 < 25 ms at 200 events/s to 500 consoles with Postgres; events lost = 0;
+// fan-out throughput ≥ 50 % of bare ws; --soak: RSS growth < 10 % over 1 million events.
+//
+// Database: BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server; a database of its own is
+// created and dropped); without either, embedded PGlite, and the Postgres budget is not judged.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import { io as socketIo, type Socket as SocketIoClient } from 'socket.io-client';
+import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL, LIVE_SOCKET_PATH, LiveCloseCode, type LoginResponse } from '@voxanne/protocol';
+
+const { values: args } = parseArgs({
+  options: {
+    consoles: { type: 'string', default: '500' },
+    clinics: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '30' },
+    burst: { type: 'string', default: '20000' },
+    soak: { type: 'boolean', default: false },
+    'soak-events': { type: 'string', default: '1000000' },
+    'soak-rate': { type: 'string', default: '1000' },
+    only: { type: 'string' },
+  },
+});
+const CONSOLES = Number(args.consoles);
+const CLINICS = Number(args.clinics);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const BURST = Number(args.burst);
+const PER_CLINIC = Math.ceil(CONSOLES / CLINICS);
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+// --- latency histogram (0.1 ms buckets up to 10 s; constant memory for any run length) -----------
+
+class Histogram {
+  private readonly buckets = new Uint32Array(100_001);
+  count = 0;
+  max = 0;
+  record(ms: number): void {
+    this.buckets[Math.min(this.buckets.length - 1, Math.max(0, Math.round(ms * 10)))]!++;
+    this.count++;
+    if (ms > this.max) this.max = ms;
+  }
+  percentile(p: number): number {
+    const rank = Math.ceil((p / 100) * this.count);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i]!;
+      if (seen >= rank) return i / 10;
+    }
+    return this.max;
+  }
+}
+
+// --- servers ---------------------------------------------------------------------------------------
+
+interface ServerProcess {
+  name: 'voxanne' | 'ws' | 'socketio';
+  backendUrl: string;
+  controlUrl: string;
+  child: ChildProcess;
+}
+
+async function startServer(name: ServerProcess['name'], env: Record<string, string>): Promise<ServerProcess> {
+  const script = name === 'voxanne' ? 'live-server.ts' : 'live-baseline-server.ts';
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<{ backendUrl: string; controlUrl: string }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} server exited (${code}) before it was ready`)));
+    lines.on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { backendUrl?: string; controlUrl?: string; level?: string; msg?: string };
+        if (parsed.backendUrl && parsed.controlUrl) resolve({ backendUrl: parsed.backendUrl, controlUrl: parsed.controlUrl });
+        else if (parsed.level === 'error' || parsed.level === 'fatal') process.stderr.write(`[${name}] ${line}\n`);
+      } catch {
+        process.stderr.write(`[${name}] ${line}\n`);
+      }
+    });
+  });
+  return { name, child, ...ready };
+}
+
+async function stopServer(server: ServerProcess): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000).then(() => server.child.kill('SIGKILL'))]);
+}
+
+async function control<T>(server: ServerProcess, method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.controlUrl}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${server.name} ${method} ${route}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+async function rss(server: ServerProcess): Promise<number> {
+  await control(server, 'POST', '/gc').catch(() => undefined);
+  return (await control<{ rssBytes: number }>(server, 'GET', '/stats')).rssBytes;
+}
+
+// --- consoles --------------------------------------------------------------------------------------
+
+/** What every console records: one shared histogram; per console the seq it is at and its counts. */
+class Tally {
+  latency = new Histogram();
+  /** Sending the HTTP request → its response (the event is committed and published by then). */
+  write = new Histogram();
+  sentAt = new Float64Array(0);
+  lastReceiptAt = 0;
+  outOfOrder = 0;
+  duplicates = 0;
+  reconnects = 0;
+  resyncCloses = 0;
+}
+
+interface BenchConsole {
+  clinicIndex: number;
+  /** Events received in the current phase. */
+  received: number;
+  close(): void;
+}
+
+function onEventMessage(receiver: BenchConsole & { lastSeq: number }, tally: Tally, event: { seq: number; data: { text?: string } }): void {
+  const now = performance.now();
+  if (event.seq <= receiver.lastSeq) {
+    tally.duplicates++;
+    return;
+  }
+  if (receiver.lastSeq !== 0 && event.seq !== receiver.lastSeq + 1) tally.outOfOrder++;
+  receiver.lastSeq = event.seq;
+  receiver.received++;
+  tally.lastReceiptAt = now;
+  const text = event.data.text ?? '';
+  if (text.startsWith('lat:')) {
+    const sentAt = tally.sentAt[Number(text.slice(4))];
+    if (sentAt) tally.latency.record(now - sentAt);
+  }
+}
+
+/** A console of the real backend: signs in over REST, resumes, re-authenticates, reconnects. */
+class VoxanneConsole implements BenchConsole {
+  received = 0;
+  lastSeq = 0;
+  private ws: WebSocket | null = null;
+  private closed = false;
+  private tokens: { accessToken: string; refreshToken: string } | null = null;
+
+  constructor(
+    private readonly backendUrl: string,
+    private readonly login: { email: string; password: string },
+    readonly clinicIndex: number,
+    private readonly tally: Tally,
+  ) {}
+
+  async connect(): Promise<void> {
+    if (!this.tokens) {
+      const res = await fetch(`${this.backendUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: this.login.email, password: this.login.password }),
+      });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      const session = (await res.json()) as LoginResponse;
+      this.tokens = { accessToken: session.accessToken, refreshToken: session.refreshToken };
+    }
+    const url = new URL(LIVE_SOCKET_PATH, this.backendUrl);
+    url.protocol = 'ws:';
+    const ws = new WebSocket(url, [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + this.tokens.accessToken], { perMessageDeflate: false });
+    this.ws = ws;
+    await new Promise<void>((resolve, reject) => {
+      ws.once('error', reject);
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; lastSeq?: number; event?: { seq: number; data: { text?: string } } };
+        if (message.type === 'event') onEventMessage(this, this.tally, message.event!);
+        else if (message.type === 'hello') {
+          if (this.lastSeq === 0) this.lastSeq = message.lastSeq!;
+          ws.send(JSON.stringify({ type: 'resume', afterSeq: this.lastSeq }));
+        } else if (message.type === 'replay-complete') resolve();
+        else if (message.type === 'token-expiring') void this.reauthenticate();
+      });
+      ws.once('close', (code) => {
+        if (code === LiveCloseCode.resync) this.tally.resyncCloses++;
+        if (this.closed) return;
+        this.tally.reconnects++;
+        setTimeout(() => void this.connect().catch(() => undefined), code === LiveCloseCode.resync ? 0 : 500);
+      });
+    });
+  }
+
+  private async reauthenticate(): Promise<void> {
+    const res = await fetch(`${this.backendUrl}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: this.tokens!.refreshToken }),
+    });
+    if (res.status !== 200) return;
+    const session = (await res.json()) as LoginResponse;
+    this.tokens = { accessToken: session.accessToken, refreshToken: session.refreshToken };
+    this.ws?.send(JSON.stringify({ type: 'auth', accessToken: session.accessToken }));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close(1000);
+  }
+}
+
+class BareWsConsole implements BenchConsole {
+  received = 0;
+  lastSeq = 0;
+  private ws: WebSocket | null = null;
+  constructor(
+    private readonly backendUrl: string,
+    private readonly clinicId: string,
+    readonly clinicIndex: number,
+    private readonly tally: Tally,
+  ) {}
+  async connect(): Promise<void> {
+    const ws = new WebSocket(`${this.backendUrl.replace('http', 'ws')}/ws?clinic=${this.clinicId}`, { perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('message', (data) => onEventMessage(this, this.tally, (JSON.parse(String(data)) as { event: { seq: number; data: { text?: string } } }).event));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+  }
+  close(): void {
+    this.ws?.close();
+  }
+}
+
+class SocketIoConsole implements BenchConsole {
+  received = 0;
+  lastSeq = 0;
+  private socket: SocketIoClient | null = null;
+  constructor(
+    private readonly backendUrl: string,
+    private readonly clinicId: string,
+    readonly clinicIndex: number,
+    private readonly tally: Tally,
+  ) {}
+  async connect(): Promise<void> {
+    const socket = socketIo(this.backendUrl, { transports: ['websocket'], query: { clinic: this.clinicId }, forceNew: true, reconnection: false });
+    this.socket = socket;
+    socket.on('event', (message: { event: { seq: number; data: { text?: string } } }) => onEventMessage(this, this.tally, message.event));
+    await new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(undefined));
+      socket.once('connect_error', reject);
+    });
+  }
+  close(): void {
+    this.socket?.close();
+  }
+}
+
+async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+// --- phases ----------------------------------------------------------------------------------------
+
+interface LatencyResult {
+  events: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  p50: number;
+  p99: number;
+  max: number;
+  writeP50: number;
+  writeP99: number;
+  httpErrors: number;
+  seconds: number;
+}
+
+/** Drives `total` events at `rate`/s over HTTP, then waits for every console to have its share. */
+async function latencyPhase(
+  server: ServerProcess,
+  consoles: BenchConsole[],
+  clinicIds: string[],
+  tally: Tally,
+  total: number,
+  rate: number,
+  onProgress?: (sent: number) => Promise<void>,
+): Promise<LatencyResult> {
+  for (const c of consoles) c.received = 0;
+  const latency = new Histogram();
+  tally.latency = latency;
+  tally.write = new Histogram();
+  tally.sentAt = new Float64Array(total);
+  let httpErrors = 0;
+  let inFlight = 0;
+  const started = performance.now();
+  let sent = 0;
+  let nextProgress = 10_000;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    while (sent < due) {
+      const i = sent++;
+      const clinicId = clinicIds[i % clinicIds.length]!;
+      tally.sentAt[i] = performance.now();
+      inFlight++;
+      fetch(`${server.controlUrl}/event`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clinicId, marker: `lat:${i}` }),
+      })
+        .then(async (res) => {
+          if (res.status >= 300) httpErrors++;
+          await res.arrayBuffer();
+          tally.write.record(performance.now() - tally.sentAt[i]!);
+        })
+        .catch(() => httpErrors++)
+        .finally(() => inFlight--);
+    }
+    if (onProgress && sent >= nextProgress) {
+      nextProgress += 10_000;
+      await onProgress(sent);
+    }
+    await sleep(1);
+  }
+  while (inFlight > 0) await sleep(5);
+  const expected = consoles.reduce((sum, c) => sum + Math.floor(total / clinicIds.length) + (c.clinicIndex < total % clinicIds.length ? 1 : 0), 0);
+  const deadline = performance.now() + 10_000;
+  let delivered = 0;
+  while (performance.now() < deadline) {
+    delivered = consoles.reduce((sum, c) => sum + c.received, 0);
+    if (delivered >= expected) break;
+    await sleep(20);
+  }
+  return {
+    events: total,
+    expected,
+    delivered,
+    lost: Math.max(0, expected - delivered),
+    p50: latency.percentile(50),
+    p99: latency.percentile(99),
+    max: latency.max,
+    writeP50: tally.write.percentile(50),
+    writeP99: tally.write.percentile(99),
+    httpErrors,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+interface ThroughputResult {
+  deliveries: number;
+  expected: number;
+  seconds: number;
+  perSecond: number;
+}
+
+async function throughputPhase(server: ServerProcess, consoles: BenchConsole[], clinicIds: string[], tally: Tally, events: number): Promise<ThroughputResult> {
+  const prepared = await control<{ events: number }>(server, 'POST', '/prepare-burst', { clinicIds, events });
+  for (const c of consoles) c.received = 0;
+  const perClinic = prepared.events / clinicIds.length;
+  const expected = perClinic * consoles.length;
+  tally.lastReceiptAt = 0;
+  const started = performance.now();
+  await control(server, 'POST', '/burst');
+  const deadline = started + 120_000;
+  let deliveries = 0;
+  while (performance.now() < deadline) {
+    deliveries = consoles.reduce((sum, c) => sum + c.received, 0);
+    if (deliveries >= expected) break;
+    await sleep(5);
+  }
+  const seconds = ((deliveries >= expected ? tally.lastReceiptAt : performance.now()) - started) / 1000;
+  return { deliveries, expected, seconds, perSecond: deliveries / seconds };
+}
+
+// --- database --------------------------------------------------------------------------------------
+
+async function benchDatabase(): Promise<{ env: Record<string, string>; label: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-live-'));
+  if (!serverUrl) {
+    return { env: { DATA_DIR: dataDir }, label: 'embedded PGlite (set BENCH_DATABASE_URL for Postgres)', drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `voxanne_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    label: `PostgreSQL ${url.host}`,
+    async drop() {
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- run -------------------------------------------------------------------------------------------
+
+interface ServerFigures {
+  name: string;
+  rssIdle: number;
+  rssConnected: number;
+  rssAfter: number;
+  latency: LatencyResult;
+  throughput: ThroughputResult;
+  tally: Tally;
+}
+
+async function connectFleet(server: ServerProcess, clinicIds: string[], logins: Array<{ email: string; password: string }> | null, tally: Tally): Promise<BenchConsole[]> {
+  const consoles: Array<BenchConsole & { connect(): Promise<void> }> = [];
+  for (let i = 0; i < CONSOLES; i++) {
+    const clinicIndex = i % clinicIds.length;
+    const clinicId = clinicIds[clinicIndex]!;
+    if (server.name === 'voxanne') consoles.push(new VoxanneConsole(server.backendUrl, logins![clinicIndex]!, clinicIndex, tally));
+    else if (server.name === 'ws') consoles.push(new BareWsConsole(server.backendUrl, clinicId, clinicIndex, tally));
+    else consoles.push(new SocketIoConsole(server.backendUrl, clinicId, clinicIndex, tally));
+  }
+  // Sign-ins are scrypt-bound: a few at a time.
+  await inBatches(consoles, server.name === 'voxanne' ? 4 : 25, (c) => c.connect());
+  return consoles;
+}
+
+async function runServer(name: ServerProcess['name'], dbEnv: Record<string, string>): Promise<ServerFigures> {
+  const server = await startServer(name, {
+    NODE_ENV: 'development',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    // The periodic catch-up would deliver the throughput phase's prepared (unpublished) events early.
+    LIVE_CATCHUP_INTERVAL_MS: '600000',
+    ...dbEnv,
+  });
+  const tally = new Tally();
+  try {
+    let clinicIds: string[];
+    let logins: Array<{ email: string; password: string }> | null = null;
+    if (name === 'voxanne') {
+      const setup = await control<{ clinics: Array<{ clinicId: string; email: string; password: string }> }>(server, 'POST', '/setup', { clinics: CLINICS });
+      clinicIds = setup.clinics.map((c) => c.clinicId);
+      logins = setup.clinics;
+    } else {
+      clinicIds = Array.from({ length: CLINICS }, () => randomUUID());
+    }
+    const rssIdle = await rss(server);
+    out(`  ${name}: connecting ${CONSOLES} consoles across ${CLINICS} clinics ...`);
+    const consoles = await connectFleet(server, clinicIds, logins, tally);
+    const rssConnected = await rss(server);
+    out(`  ${name}: latency phase, ${RATE} events/s for ${SECONDS} s ...`);
+    const latency = await latencyPhase(server, consoles, clinicIds, tally, RATE * SECONDS, RATE);
+    type Pct = { p50: number; p99: number; max: number };
+    const afterLatency = await control<{ serverWriteMs?: Pct; eventLoopDelayMs?: Pct }>(server, 'GET', '/stats');
+    const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
+    if (afterLatency.serverWriteMs) out(`  ${name}: server-side POST /event (arrival → committed + published) ${pct(afterLatency.serverWriteMs)}`);
+    if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay ${pct(afterLatency.eventLoopDelayMs)}`);
+    out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
+    const throughput = await throughputPhase(server, consoles, clinicIds, tally, BURST);
+    const rssAfter = await rss(server);
+    for (const c of consoles) c.close();
+    return { name, rssIdle, rssConnected, rssAfter, latency, throughput, tally };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function soak(dbEnv: Record<string, string>): Promise<void> {
+  const total = Number(args['soak-events']);
+  const rate = Number(args['soak-rate']);
+  const server = await startServer('voxanne', {
+    NODE_ENV: 'development',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...dbEnv,
+  });
+  const tally = new Tally();
+  try {
+    const setup = await control<{ clinics: Array<{ clinicId: string; email: string; password: string }> }>(server, 'POST', '/setup', { clinics: CLINICS });
+    const clinicIds = setup.clinics.map((c) => c.clinicId);
+    out(`soak: connecting ${CONSOLES} consoles across ${CLINICS} clinics ...`);
+    const consoles = await connectFleet(server, clinicIds, setup.clinics, tally);
+    const rssConnected = await rss(server);
+    let rssWarm = 0;
+    const samples: Array<{ sent: number; rss: number }> = [];
+    const startedAt = performance.now();
+    out(`soak: ${total} events at ${rate}/s (about ${Math.round(total / rate / 60)} min); RSS after connect ${mb(rssConnected)}`);
+    const result = await latencyPhase(server, consoles, clinicIds, tally, total, rate, async (sent) => {
+      if (sent % 50_000 !== 0) return;
+      const now = await rss(server);
+      samples.push({ sent, rss: now });
+      if (!rssWarm && sent >= total * 0.1) rssWarm = now;
+      out(`  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}`);
+    });
+    const rssEnd = await rss(server);
+    for (const c of consoles) c.close();
+    const warm = rssWarm || rssConnected;
+    const growth = (rssEnd - warm) / warm;
+    out();
+    out(`soak result (${result.events} events, ${result.expected} deliveries expected, ${result.seconds.toFixed(0)} s)`);
+    out(`  delivered ${result.delivered}, lost ${result.lost}, duplicates ${tally.duplicates}, out of order ${tally.outOfOrder}, reconnects ${tally.reconnects} (resync closes ${tally.resyncCloses}), HTTP errors ${result.httpErrors}`);
+    out(`  latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`);
+    out(`  server RSS: after connect ${mb(rssConnected)}, after warm-up (10 %) ${mb(warm)}, end ${mb(rssEnd)}; growth ${(growth * 100).toFixed(1)} % from warm-up, ${(((rssEnd - rssConnected) / rssConnected) * 100).toFixed(1)} % from connect`);
+    out(`  budget RSS growth < 10 %: ${growth < 0.1 ? 'PASS' : 'FAIL'}; lost = 0: ${result.lost === 0 ? 'PASS' : 'FAIL'}`);
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function main(): Promise<void> {
+  const db = await benchDatabase();
+  out(`bench/live: ${CONSOLES} consoles, ${CLINICS} clinics (${PER_CLINIC} per clinic), ${os.cpus().length} CPUs, Node ${process.version}`);
+  out(`database: ${db.label}; events created through the bench's own HTTP route (POST /event → transactionWithEvents)`);
+  try {
+    if (args.soak) return await soak(db.env);
+    const servers = (args.only ? [args.only] : ['voxanne', 'ws', 'socketio']) as Array<ServerProcess['name']>;
+    const figures: ServerFigures[] = [];
+    for (const name of servers) figures.push(await runServer(name, name === 'voxanne' ? db.env : {}));
+
+    out();
+    out(`latency at ${RATE} events/s (HTTP request sent → console received), ${RATE * SECONDS} events per server`);
+    out('server     p50 ms   p99 ms   max ms  write p50/p99 ms   delivered/expected   lost  dup  order  reconn  rss idle → connected → after');
+    for (const f of figures) {
+      const l = f.latency;
+      const w = `${l.writeP50.toFixed(1)}/${l.writeP99.toFixed(1)}`;
+      out(
+        `${f.name.padEnd(9)} ${l.p50.toFixed(1).padStart(7)} ${l.p99.toFixed(1).padStart(8)} ${l.max.toFixed(1).padStart(8)} ${w.padStart(17)}   ${`${l.delivered}/${l.expected}`.padStart(18)} ${String(l.lost).padStart(6)} ${String(f.tally.duplicates).padStart(4)} ${String(f.tally.outOfOrder).padStart(6)} ${String(f.tally.reconnects).padStart(7)}  ${mb(f.rssIdle)} → ${mb(f.rssConnected)} → ${mb(f.rssAfter)}`,
+      );
+    }
+    out('(write = HTTP request sent → response: the event is committed and handed to the bus by then)');
+    out();
+    out(`fan-out throughput: ${BURST} events published as fast as the server takes them`);
+    const ceiling = figures.find((f) => f.name === 'ws')?.throughput.perSecond;
+    for (const f of figures) {
+      const t = f.throughput;
+      const ratio = ceiling ? ` (${((t.perSecond / ceiling) * 100).toFixed(0)} % of bare ws)` : '';
+      out(`${f.name.padEnd(9)} ${Math.round(t.perSecond).toString().padStart(9)} deliveries/s  ${t.deliveries}/${t.expected} in ${t.seconds.toFixed(2)} s${ratio}`);
+    }
+    const ours = figures.find((f) => f.name === 'voxanne');
+    if (ours) {
+      out();
+      const postgres = 'DATABASE_URL' in db.env;
+      const p99ok = ours.latency.p99 < 25;
+      out(`budget p99 < 25 ms at 200 events/s to 500 consoles with Postgres: ${!postgres || RATE !== 200 || CONSOLES !== 500 ? 'not judged (run the defaults with BENCH_DATABASE_URL)' : p99ok ? 'PASS' : 'FAIL'} (p99 ${ours.latency.p99.toFixed(1)} ms)`);
+      out(`budget events lost = 0: ${ours.latency.lost === 0 && ours.throughput.deliveries >= ours.throughput.expected ? 'PASS' : 'FAIL'}`);
+      if (ceiling) {
+        const share = ours.throughput.perSecond / ceiling;
+        out(`budget fan-out throughput ≥ 50 % of bare ws: ${share >= 0.5 ? 'PASS' : 'FAIL'} (${(share * 100).toFixed(0)} %)`);
+      }
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+await main();
