@@ -64,7 +64,9 @@ export class BatchCoalescer {
     this.pending = [];
     this.partialAt.clear();
     this.resyncRequired = false;
-    this.lastFlushAt = this.clock.now();
     if (events.length > 0 || batch.resyncRequired) this.emit(batch);
+    // Measured after the hand-over (which validates and sends the batch), so the renderer sees
+    // batches at least 500 ms apart even when a big one takes a while to go out.
+    this.lastFlushAt = this.clock.now();
   }
 }

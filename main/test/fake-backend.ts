@@ -49,6 +49,8 @@ export interface LiveSocketRecord {
 
 export interface FakeBackendOptions {
   accessTtlSeconds?: number;
+  /** Keep at most this many events for replay (the bench streams millions). Default: all. */
+  retainEvents?: number;
   /** The clock the access-token expiry is judged by (the test clock, usually). */
   now?: () => number;
 }
@@ -65,6 +67,8 @@ export class FakeBackend {
   /** When false, the server says nothing after the handshake (a hung server). */
   sayHello = true;
   readonly events: LiveEvent[] = [];
+  private nextSeq = 1;
+  private readonly retainEvents: number;
   readonly live = new Set<LiveSocketRecord>();
   maxConcurrentLive = 0;
   readonly webTestSockets = new Set<WebSocket>();
@@ -77,6 +81,7 @@ export class FakeBackend {
   constructor(options: FakeBackendOptions = {}) {
     this.accessTtlSeconds = options.accessTtlSeconds ?? 900;
     this.now = options.now ?? Date.now;
+    this.retainEvents = options.retainEvents ?? Number.POSITIVE_INFINITY;
     this.wss = new WebSocketServer({
       noServer: true,
       handleProtocols: (protocols) => (protocols.has(LIVE_PROTOCOL) ? LIVE_PROTOCOL : false),
@@ -116,8 +121,9 @@ export class FakeBackend {
 
   /** Appends to the clinic's log and streams it to every socket that has resumed. */
   emit(event: NewLiveEvent, at = new Date(this.now())): LiveEvent {
-    const stamped = stamp(event, this.events.length + 1, at);
+    const stamped = stamp(event, this.nextSeq++, at);
     this.events.push(stamped);
+    if (this.events.length > this.retainEvents) this.events.splice(0, this.events.length - this.retainEvents);
     for (const record of this.live) if (record.streaming) this.send(record.socket, { type: 'event', event: stamped });
     return stamped;
   }
@@ -293,7 +299,7 @@ export class FakeBackend {
       if (parsed.data.type === 'resume') {
         const after = parsed.data.afterSeq;
         for (const event of this.events) if (event.seq > after) this.send(ws, { type: 'event', event });
-        this.send(ws, { type: 'replay-complete', lastSeq: this.events.length });
+        this.send(ws, { type: 'replay-complete', lastSeq: this.nextSeq - 1 });
         record.streaming = true;
       } else {
         const next = this.access.get(parsed.data.accessToken);
@@ -305,7 +311,7 @@ export class FakeBackend {
         type: 'hello',
         protocolVersion: 1,
         clinicId: CLINIC_ID,
-        lastSeq: this.events.length,
+        lastSeq: this.nextSeq - 1,
         serverTime: new Date(this.now()).toISOString(),
         tokenExpiresAt: new Date(auth.expiresAt).toISOString(),
       });
