@@ -23,7 +23,8 @@ export interface SimulatorDeps {
   random: () => number;
 }
 
-interface SpokenMessage {
+/** One turn as the end-of-call report lists it. */
+export interface SpokenMessage {
   role: 'bot' | 'user';
   message: string;
   time: number;
@@ -57,7 +58,7 @@ export class CallSimulator {
     });
   }
 
-  private async setStatus(call: SandboxCall, status: SandboxCall['status'], extra: Record<string, unknown> = {}): Promise<void> {
+  async setStatus(call: SandboxCall, status: SandboxCall['status'], extra: Record<string, unknown> = {}): Promise<void> {
     call.status = status;
     call.updatedAt = new Date().toISOString();
     await this.deps.delivery.send(call, { type: 'status-update', status, ...extra });
@@ -83,8 +84,8 @@ export class CallSimulator {
       call.startedAt = new Date().toISOString();
       await this.setStatus(call, 'in-progress');
       const context: ScriptContext = {
-        callerName: call.customer.name ?? 'Sam Taylor',
-        callerNumber: call.customer.number,
+        callerName: call.customer?.name ?? 'Sam Taylor',
+        callerNumber: call.customer?.number ?? '',
         greeting: assistant?.firstMessage ?? 'Hello, you’re through to the clinic. How can I help?',
         knowledge: state.knowledgeOf(assistant),
         tomorrow: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
@@ -175,7 +176,8 @@ export class CallSimulator {
     });
   }
 
-  private async finish(
+  /** Ends the call: the `ended` status update, then the end-of-call report (also used by the voice transport). */
+  async finish(
     call: SandboxCall,
     endedReason: string,
     spoken: SpokenMessage[],
@@ -204,7 +206,7 @@ export class CallSimulator {
       },
       analysis: {
         summary: analysis.summary,
-        structuredData: { callCategory: analysis.category, ...(call.customer.name ? { patientName: call.customer.name } : {}) },
+        structuredData: { callCategory: analysis.category, ...(call.customer?.name ? { patientName: call.customer.name } : {}) },
         successEvaluation: script ? 'true' : 'false',
       },
     });

@@ -5,6 +5,7 @@
 //   GET  /control                    what the sandbox holds: base URLs, accounts, numbers, scripts
 //   POST /control/inbound-calls      {to?, from?, callerName?, script?} → 202 {callId}: a patient rings
 //   GET  /control/calls/:id          one simulated call (status, script, ended reason)
+//   GET  /control/voice-calls/:id    a web-test call's transport: audio received (frames, levels), turns
 //   PUT  /control/outbound-script    {script}: what outbound test calls play next (default new-booking)
 //   GET  /control/sms?to=            the Twilio message log (texts the backend sent)
 //   POST /control/sms/inbound        {from, body, to?}: a patient texts our SMS number (signed webhook)
@@ -26,6 +27,8 @@ import { SANDBOX_ORG_ID, SandboxState, type SandboxCall, type TwilioAccount } fr
 import { twilioApi } from './twilio-api.js';
 import { vapiApi } from './vapi-api.js';
 import { WebhookDelivery } from './webhook-delivery.js';
+import { VoiceTransport } from './voice-transport.js';
+import { createAssistantVoice } from './assistant-voice.js';
 
 export interface SandboxOptions {
   port: number;
@@ -58,6 +61,8 @@ export interface Sandbox {
   /** A clinic's own Twilio account, for connecting numbers (the demo clinic's line comes from here). */
   clinicAccount: TwilioAccount;
   state: SandboxState;
+  /** The `vapi.websocket` transport (web tests). */
+  voice: VoiceTransport;
   placeInboundCall(options?: PlaceCallOptions): SandboxCall;
   /** Resolves once the call's end-of-call report was delivered. */
   callFinished(callId: string): Promise<void>;
@@ -119,7 +124,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use('/vapi', vapiApi(state, { onOutboundCall: play, outboundScript: () => outboundScript }));
+  const voice = new VoiceTransport({ state, simulator, delivery, voice: createAssistantVoice('auto', logger), logger });
+  const onWebSocketCall = (call: SandboxCall) => {
+    voice.accept(call);
+    return `${url.replace(/^http/, 'ws')}/vapi/${call.id}/transport`;
+  };
+  app.use('/vapi', vapiApi(state, { onOutboundCall: play, outboundScript: () => outboundScript, onWebSocketCall }));
   app.use('/twilio', twilioApi(state));
 
   const control = express.Router();
@@ -140,7 +150,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const body = PlaceCallSchema.safeParse(req.body ?? {});
     if (!body.success) throw new ControlError(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const call = placeInboundCall(body.data);
-    res.status(202).json({ callId: call.id, script: call.script, to: state.phoneNumbers.get(call.phoneNumberId)?.number });
+    res.status(202).json({ callId: call.id, script: call.script, to: state.phoneNumbers.get(call.phoneNumberId ?? '')?.number });
+  });
+  control.get('/voice-calls/:id', (req, res) => {
+    const stats = voice.stats(req.params.id);
+    if (!stats) throw new ControlError(404, 'No such websocket call.');
+    res.json(stats);
   });
   control.get('/calls/:id', (req, res) => {
     const call = state.calls.get(req.params.id);
@@ -187,6 +202,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   app.use('/control', control);
 
   const server = http.createServer(app);
+  server.on('upgrade', (req, socket, head) => {
+    if (!voice.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
@@ -230,6 +248,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
     clinicAccount,
     state,
+    voice,
     placeInboundCall,
     async callFinished(callId) {
       await running.get(callId);
@@ -237,6 +256,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     async close() {
       clearTimeout(trafficTimer);
       abort.abort();
+      await voice.close();
       await Promise.allSettled([...running.values()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

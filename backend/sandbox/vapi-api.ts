@@ -36,9 +36,13 @@ const AssistantBodySchema = z.looseObject({
 
 const CallBodySchema = z.looseObject({
   assistantId: z.string().optional(),
-  phoneNumberId: z.string(),
-  customer: z.looseObject({ number: z.string(), name: z.string().optional() }),
+  phoneNumberId: z.string().optional(),
+  customer: z.looseObject({ number: z.string(), name: z.string().optional() }).optional(),
+  transport: z.looseObject({ provider: z.literal('vapi.websocket'), audioFormat: z.looseObject({}).optional() }).optional(),
 });
+
+/** The one audio format the sandbox's websocket transport speaks (Vapi's default). */
+const WebSocketAudioFormatSchema = z.looseObject({ format: z.literal('pcm_s16le'), container: z.literal('raw'), sampleRate: z.literal(16_000) });
 
 const PhoneNumberBodySchema = z.looseObject({
   provider: z.literal('twilio'),
@@ -79,6 +83,8 @@ export interface VapiApiHooks {
   onOutboundCall(call: SandboxCall): void;
   /** Which script an outbound call plays. */
   outboundScript(): string;
+  /** A `vapi.websocket` call was created: the voice transport takes it; answers its websocketCallUrl. */
+  onWebSocketCall(call: SandboxCall): string;
 }
 
 export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
@@ -124,6 +130,26 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
 
   router.post('/call', (req, res) => {
     const body = parse(CallBodySchema, req.body);
+    if (body.transport) {
+      if (body.phoneNumberId || body.customer) throw new VapiHttpError(400, 'phoneNumberId and customer are not permitted with the vapi.websocket transport');
+      parse(WebSocketAudioFormatSchema, body.transport.audioFormat ?? { format: 'pcm_s16le', container: 'raw', sampleRate: 16_000 });
+      if (!body.assistantId || !state.assistants.has(body.assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
+      const call: SandboxCall = {
+        id: randomUUID(),
+        orgId: SANDBOX_ORG_ID,
+        type: 'vapi.websocketCall',
+        status: 'queued',
+        assistantId: body.assistantId,
+        createdAt: now(),
+        updatedAt: now(),
+        script: 'web-test',
+      };
+      state.calls.set(call.id, call);
+      const websocketCallUrl = hooks.onWebSocketCall(call);
+      res.status(201).json({ ...publicCall(call), transport: { provider: 'vapi.websocket', websocketCallUrl } });
+      return;
+    }
+    if (!body.phoneNumberId || !body.customer) throw new VapiHttpError(400, ['phoneNumberId must be a string', 'customer must be an object']);
     const number = found(state.phoneNumbers, body.phoneNumberId, 'Phone Number');
     const assistantId = body.assistantId ?? number.assistantId ?? undefined;
     if (!assistantId || !state.assistants.has(assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');

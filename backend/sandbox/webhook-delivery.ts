@@ -22,7 +22,7 @@ export class WebhookDelivery {
   private serverFor(call: SandboxCall): SandboxServer | undefined {
     const assistant = call.assistantId ? this.state.assistants.get(call.assistantId) : undefined;
     if (assistant?.server?.url) return assistant.server;
-    const number = this.state.phoneNumbers.get(call.phoneNumberId);
+    const number = call.phoneNumberId ? this.state.phoneNumbers.get(call.phoneNumberId) : undefined;
     if (number?.server?.url) return number.server;
     return undefined;
   }
@@ -46,7 +46,7 @@ export class WebhookDelivery {
   async send(call: SandboxCall, message: Record<string, unknown>): Promise<unknown> {
     const server = this.serverFor(call);
     const url = server?.url ?? this.orgServer().url;
-    const number = this.state.phoneNumbers.get(call.phoneNumberId);
+    const number = call.phoneNumberId ? this.state.phoneNumbers.get(call.phoneNumberId) : undefined;
     const { script: _script, ...callJson } = call;
     const body = JSON.stringify({
       message: {

@@ -174,6 +174,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       bookingRoutes({ db: database.db, bus }),
       agentRoutes(agentDeps),
       ...telephony.apiRoutes(agentDeps, { rateLimitStore: store }),
+      webTestRoutes(webTest),
     );
 
     const app = createHttpApp({
@@ -190,6 +191,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const upgrades = new UpgradeRouter();
     const liveHub = new LiveHub({ db: database.db, bus, identity, logger, metrics, settings: liveHubSettings(config) });
     upgrades.register(LIVE_SOCKET_PATH, liveHub.handleUpgrade);
+    upgrades.register(WEB_TEST_SOCKET_PATH, webTest.handleUpgrade);
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
     closers.unshift(() => liveHub.close(), () => retention.stop());
@@ -215,12 +217,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const close = () =>
       (closing ??= (async () => {
         // Upgraded sockets are not requests: server.close() would wait for them, so end them first.
-        await liveHub.close();
+        await Promise.all([liveHub.close(), webTest.close()]);
         await stopHttp(server, config.http.shutdownTimeoutMs);
         for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
       })());
 
-    return { config, logger, database, identity, bus, telephony, liveHub, metrics, server, url, publicUrl, close };
+    return { config, logger, database, identity, bus, telephony, liveHub, webTest, metrics, server, url, publicUrl, close };
   } catch (error) {
     for (const closer of closers) await closer().catch(() => undefined);
     throw error;

@@ -68,6 +68,8 @@ const EnvSchema = z.object({
     .default('Hi {patientName}, your appointment at {clinicName} is booked for {when}. Reply STOP to opt out.'),
   TEST_CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(3),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
+  WEB_TEST_MAX_SESSION_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+  WEB_TEST_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
 
   CORS_ORIGIN: csv.default([]),
   WS_ALLOWED_ORIGINS: csv.default([]),
@@ -151,6 +153,12 @@ export interface Config {
     smsBookingTemplate: string;
     testCallsPerMinute: number;
     knowledgeMaxBytes: number;
+  };
+  webTest: {
+    /** A web test ends after this long (the user is told why). */
+    maxSessionSeconds: number;
+    /** Audio each direction of the bridge may hold while a socket is busy, in 20 ms frames; oldest dropped past it. */
+    audioBufferFrames: number;
   };
   sandbox: {
     timeScale: number;
@@ -263,6 +271,10 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       smsBookingTemplate: e.SMS_BOOKING_TEMPLATE,
       testCallsPerMinute: e.TEST_CALL_RATE_LIMIT_PER_MINUTE,
       knowledgeMaxBytes: e.KNOWLEDGE_MAX_BYTES,
+    },
+    webTest: {
+      maxSessionSeconds: e.WEB_TEST_MAX_SESSION_SECONDS,
+      audioBufferFrames: Math.ceil(e.WEB_TEST_AUDIO_BUFFER_MS / 20),
     },
     sandbox: {
       timeScale: e.SANDBOX_TIME_SCALE,

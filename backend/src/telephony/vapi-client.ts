@@ -75,6 +75,18 @@ export interface CreateCallRequest {
   name?: string;
 }
 
+/** A call carried over Vapi's `vapi.websocket` transport (the web test): raw PCM both ways, no phone line. */
+export interface CreateWebSocketCallRequest {
+  assistantId: string;
+  audioFormat: { format: 'pcm_s16le'; container: 'raw'; sampleRate: number };
+  name?: string;
+}
+
+export const VapiWebSocketCallSchema = VapiCallResourceSchema.extend({
+  transport: z.looseObject({ provider: z.literal('vapi.websocket'), websocketCallUrl: z.url({ protocol: /^wss?$/ }) }),
+});
+export type VapiWebSocketCall = z.infer<typeof VapiWebSocketCallSchema>;
+
 export interface ImportTwilioNumberRequest {
   provider: 'twilio';
   number: string;
@@ -119,6 +131,16 @@ export class VapiClient {
 
   createCall(body: CreateCallRequest) {
     return this.request('POST', '/call', { schema: VapiCallResourceSchema, json: body, idempotent: false, subject: 'call' });
+  }
+
+  createWebSocketCall(body: CreateWebSocketCallRequest) {
+    const { assistantId, audioFormat, name } = body;
+    return this.request('POST', '/call', {
+      schema: VapiWebSocketCallSchema,
+      json: { assistantId, ...(name ? { name } : {}), transport: { provider: 'vapi.websocket', audioFormat } },
+      idempotent: false,
+      subject: 'call',
+    });
   }
 
   getCall(id: string) {

@@ -1,0 +1,117 @@
+// The `/ws/web-test` endpoint of one backend instance (R-B6, R-B2): authenticates upgrades exactly as
+// the live socket does (subprotocols `voxanne.v1` + `auth.<token>`, origin allow-list, nothing in the
+// URL), keeps one web test per staff member (starting another ends the first, with a reason the user
+// can read), and reports its readiness and sessions for GET /api/web-test/diagnostics.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { LIVE_PROTOCOL, WEB_TEST_AUDIO, type WebTestDiagnostics } from '@voxanne/protocol';
+import type { Principal } from '../auth/principal.js';
+import type { Metrics } from '../http/metrics.js';
+import { rejectUpgrade } from '../http/upgrade-router.js';
+import { authenticateLiveUpgrade } from '../live/live-upgrade-auth.js';
+import { WebTestSession, type WebTestSessionDeps } from './web-test-session.js';
+
+export interface WebTestBridgeDeps extends WebTestSessionDeps {
+  metrics: Metrics;
+  mode: 'sandbox' | 'vapi';
+  allowedOrigins: readonly string[];
+}
+
+const SOCKET_LABEL = { socket: 'web-test' } as const;
+/** Control messages are tiny and audio frames are 640 bytes; nothing legitimate is bigger. */
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export class WebTestBridge {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<WebTestSession>();
+  /** The started session of each staff member. */
+  private readonly byStaff = new Map<string, WebTestSession>();
+  private closing = false;
+
+  constructor(private readonly deps: WebTestBridgeDeps) {
+    // closeTimeout is in ws 8.18+ but not yet in its type definitions.
+    const options: ServerOptions & { closeTimeout: number } = {
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+      handleProtocols: () => LIVE_PROTOCOL,
+    };
+    this.wss = new WebSocketServer(options);
+    deps.metrics.wsConnections.set(SOCKET_LABEL, 0);
+  }
+
+  /** The UpgradeRouter handler for WEB_TEST_SOCKET_PATH. */
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => undefined);
+    if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    authenticateLiveUpgrade(req, { identity: this.deps.identity, allowedOrigins: this.deps.allowedOrigins }).then(
+      (verdict) => {
+        if (!verdict.ok) {
+          this.deps.logger.info({ status: verdict.status, reason: verdict.reason }, 'web-test socket refused');
+          return rejectUpgrade(socket, verdict.status, verdict.reason);
+        }
+        if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, verdict.principal));
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'web-test socket upgrade failed');
+        rejectUpgrade(socket, 500, 'Internal Server Error');
+      },
+    );
+  };
+
+  /** R-B2: ready or not (and why), the audio format, and the sessions (the caller's clinic's listed). */
+  diagnostics(clinicId: string): WebTestDiagnostics {
+    const { encoding, container, sampleRate, channels, frameMs, frameBytes } = WEB_TEST_AUDIO;
+    return {
+      ready: !this.closing,
+      reason: this.closing ? 'The server is shutting down.' : null,
+      audioFormat: { encoding, container, sampleRate, channels, frameMs, frameBytes },
+      activeSessions: this.sessions.size,
+      sessions: [...this.sessions]
+        .filter((s) => s.principal.clinicId === clinicId)
+        .map((s) => ({ id: s.id, startedAt: s.startedAt.toISOString(), userId: s.principal.staffId })),
+      maxSessionSeconds: this.deps.maxSeconds,
+      mode: this.deps.mode,
+    };
+  }
+
+  /** Ends every session ("server restarting"), then stops taking new ones. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const session of [...this.sessions]) session.end('server-shutdown', 'The Voxanne server is restarting. Start the test again in a moment.');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const session = new WebTestSession(
+      ws,
+      principal,
+      this.deps,
+      (ended) => this.forget(ended),
+      (starting) => this.claim(starting),
+    );
+    this.sessions.add(session);
+    this.deps.metrics.wsConnections.inc(SOCKET_LABEL);
+  }
+
+  /** One web test per staff member: a new one replaces the old. */
+  private claim(session: WebTestSession): void {
+    const staffId = session.principal.staffId;
+    const previous = this.byStaff.get(staffId);
+    this.byStaff.set(staffId, session);
+    previous?.end('replaced-by-new-session', 'You started another web test, so this one ended.');
+  }
+
+  private forget(session: WebTestSession): void {
+    if (!this.sessions.delete(session)) return;
+    this.deps.metrics.wsConnections.dec(SOCKET_LABEL);
+    if (this.byStaff.get(session.principal.staffId) === session) this.byStaff.delete(session.principal.staffId);
+  }
+}

@@ -1,0 +1,13 @@
+// GET /api/web-test/diagnostics (R-B2): is the web-test audio bridge ready, in which audio format,
+// and which web tests are running (the caller's clinic's are listed; the count covers this instance).
+import { Router } from 'express';
+import { principalOf } from '../auth/middleware.js';
+import type { WebTestBridge } from './web-test-bridge.js';
+
+export function webTestRoutes(bridge: WebTestBridge): Router {
+  const router = Router();
+  router.get('/web-test/diagnostics', (req, res) => {
+    res.json(bridge.diagnostics(principalOf(req).clinicId));
+  });
+  return router;
+}
