@@ -10,6 +10,7 @@ import { readMainConfig } from '../core/config.js';
 import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
 import { KeyValueSettingsStore } from '../core/kv-settings-store.js';
 import { createLogger } from '../core/logger.js';
+import type { TrayState } from '../core/ports.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { bindIpc } from './ipc-binding.js';
 import { NativeNotifications } from './notifications.js';
@@ -65,6 +66,7 @@ async function run(): Promise<void> {
 
   const power = electronPowerHints();
   let tray: AppTray | null = null;
+  let lastTrayState: TrayState | null = null;
   let core: DesktopCore | null = null;
   const vault = new SafeStorageVault(safeStorage, openStore('vault'), process.platform);
   if (!vault.persistent) logger.warn('no usable keychain; the refresh token stays in memory', { platform: process.platform });
@@ -76,7 +78,10 @@ async function run(): Promise<void> {
     platform: process.platform,
     externalLinkHosts: config.externalLinkHosts,
     vault,
-    notifications: new NativeNotifications((state) => tray?.update(state), logger.child({ part: 'notifications' })),
+    notifications: new NativeNotifications((state) => {
+      lastTrayState = state;
+      tray?.update(state);
+    }, logger.child({ part: 'notifications' })),
     shell: {
       focusWindow,
       openExternal: (url) => shell.openExternal(url),
@@ -95,6 +100,7 @@ async function run(): Promise<void> {
     signOut: () => void desktop.invoke('session.logout', {}),
     quit: () => app.quit(),
   });
+  if (lastTrayState) tray.update(lastTrayState);
 
   const unbindIpc = bindIpc(ipcMain, desktop, () => window, logger);
   app.on('second-instance', focusWindow);

@@ -47,8 +47,9 @@ export class AppTray {
     private readonly actions: TrayActions,
   ) {
     this.tray = new Tray(this.icon('offline'));
-    this.tray.setToolTip('Voxanne Desk');
     this.tray.on('click', () => actions.open());
+    // A menu from the first moment, before the core has reported anything.
+    this.update({ connection: 'signed-out', attentionCount: 0, notificationsPaused: false, statusText: 'Starting…' });
   }
 
   update(state: TrayState): void {
