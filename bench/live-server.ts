@@ -1,8 +1,9 @@
 // Child process of bench/live.ts: one real backend instance (configured from the environment exactly
 // as `npm run backend` is) plus a small control server on its own port for the bench:
-//   POST /setup            clinics with one front-desk login each (password returned)
+//   POST /setup            clinics with one front-desk login each (password returned) and an assistant
+//                          id each, so the real POST /webhooks/vapi resolves their calls
 //   POST /event            the bench's own event route: one transaction through transactionWithEvents
-//                          (the same call services make), used until POST /webhooks/vapi exists
+//                          (--via bench-route; the default drives the real webhook path instead)
 //   POST /prepare-burst    writes N events into the log without publishing them (throughput test)
 //   POST /burst            publishes the prepared events through the bus as fast as it takes them
 //   GET  /stats            RSS, heap and hub counts of this process
@@ -17,6 +18,7 @@ import { createLogger } from '../backend/src/logging/logger.js';
 import { startBackend } from '../backend/src/backend.js';
 import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
 import { hashPassword } from '../backend/src/auth/passwords.js';
+import { getAgent } from '../backend/src/agent/agent-service.js';
 import { recordEvents, transactionWithEvents } from '../backend/src/live/event-log.js';
 
 const BENCH_PASSWORD = 'bench-password-0123456789';
@@ -25,8 +27,6 @@ const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
 const backend = await startBackend(config, logger);
 let prepared: LiveEvent[] = [];
-/** Server-side time of POST /event, request arrival → committed and published (ms). */
-const writeTimes: number[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 
@@ -42,12 +42,6 @@ const transcript = (clinicId: string, marker: string) =>
     data: { callId: clinicId, speaker: 'caller', transcriptType: 'partial', text: marker, segmentId: null },
   }) as const;
 
-function percentiles(values: number[]) {
-  values.sort((a, b) => a - b);
-  const at = (p: number) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
-  return { count: values.length, p50: at(50), p99: at(99), max: values.at(-1) ?? 0 };
-}
-
 const control = http.createServer((req, res) => {
   const reply = (status: number, body?: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -56,21 +50,27 @@ const control = http.createServer((req, res) => {
   const route = `${req.method} ${req.url}`;
   void (async () => {
     if (route === 'POST /event') {
-      const arrived = performance.now();
       const { clinicId, marker } = (await readJson(req)) as { clinicId: string; marker: string };
       await transactionWithEvents(backend.database.db, backend.bus, async (_tx, events) => events.emit(clinicId, transcript(clinicId, marker)));
-      if (writeTimes.length < 1_000_000) writeTimes.push(performance.now() - arrived);
       return reply(204);
     }
     if (route === 'POST /setup') {
       const { clinics } = (await readJson(req)) as { clinics: number };
       const passwordHash = await hashPassword(BENCH_PASSWORD);
-      const created: Array<{ clinicId: string; email: string; password: string }> = [];
+      const created: Array<{ clinicId: string; email: string; password: string; assistantId: string }> = [];
       for (let i = 0; i < clinics; i++) {
         const clinic = await createClinic(backend.database.db, { name: `Bench clinic ${i + 1}`, timeZone: 'Europe/London' });
         const email = `bench-${i + 1}-${clinic.id.slice(0, 8)}@bench.test`;
         await createStaff(backend.database.db, { clinicId: clinic.id, email, name: 'Bench Desk', role: 'front_desk', passwordHash });
-        created.push({ clinicId: clinic.id, email, password: BENCH_PASSWORD });
+        // The clinic's assistant on the voice platform: webhooks name it, the backend resolves the clinic.
+        await getAgent(backend.database.db, clinic.id);
+        const assistantId = `bench-assistant-${clinic.id}`;
+        await backend.database.db
+          .updateTable('agents')
+          .set({ provider_assistant_id: assistantId, sync_status: 'synced' })
+          .where('clinic_id', '=', clinic.id)
+          .execute();
+        created.push({ clinicId: clinic.id, email, password: BENCH_PASSWORD, assistantId });
       }
       return reply(200, { clinics: created });
     }
@@ -108,7 +108,6 @@ const control = http.createServer((req, res) => {
         liveSockets: hub.sockets.filter((s) => s.mode === 'live').length,
         peakBufferedBytes: Math.max(0, ...hub.sockets.map((s) => s.peakBufferedBytes)),
         pendingOutOfOrder: hub.pendingOutOfOrder,
-        serverWriteMs: percentiles(writeTimes.splice(0)),
         eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
         cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
       });

@@ -1,17 +1,20 @@
 // bench/live: live-event fan-out, measured (issue 4; never part of the timed test suite).
 //
 //   npx tsx bench/live.ts [--consoles 500] [--clinics 50] [--rate 200] [--seconds 30] [--burst 20000]
+//                         [--via webhook|bench-route] [--only voxanne|ws|socketio]
 //   npx tsx bench/live.ts --soak [--soak-events 1000000] [--soak-rate 1000]
 //
 // Three servers in turn, each in a child process of its own (so RSS is the server's alone), each with
 // the same consoles (WebSocket clients in this process) spread over the same clinics:
-//   voxanne   the real backend: event writes → transaction + log → bus → hub → consoles (auth,
-//             resume, heartbeats, backpressure all on)
+//   voxanne   the real backend: signed Vapi transcript webhooks (POST /webhooks/vapi: HMAC check,
+//             parse, clinic lookup, receipt, call row lock, event append, commit) → bus → hub →
+//             consoles (auth, resume, heartbeats, backpressure all on). `--via bench-route` drives a
+//             bare transactionWithEvents route instead, to separate webhook cost from fan-out.
 //   ws        a bare `ws` broadcast server: the ceiling of this machine
 //   socketio  a socket.io server with a room per clinic: what a team would usually pick
 // Phases per server:
 //   latency     events driven over HTTP at a fixed rate; latency = from sending the HTTP request that
-//               creates the event to a console receiving it (both clocks in this process)
+//               creates the event (the webhook) to a console receiving it (one clock: this process)
 //   throughput  N events published as fast as the server takes them; deliveries per second until
 //               every console has its share
 // Budgets (issue 4): p99 < 25 ms at 200 events/s to 500 consoles with Postgres; events lost = 0;
@@ -31,6 +34,7 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { io as socketIo, type Socket as SocketIoClient } from 'socket.io-client';
 import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL, LIVE_SOCKET_PATH, LiveCloseCode, type LoginResponse } from '@voxanne/protocol';
+import { vapiWebhookHeaders } from '../backend/src/telephony/webhook-auth.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,8 +47,12 @@ const { values: args } = parseArgs({
     'soak-events': { type: 'string', default: '1000000' },
     'soak-rate': { type: 'string', default: '1000' },
     only: { type: 'string' },
+    via: { type: 'string', default: 'webhook' },
   },
 });
+if (args.via !== 'webhook' && args.via !== 'bench-route') throw new Error('--via must be webhook or bench-route');
+const VIA_WEBHOOK = args.via === 'webhook';
+const WEBHOOK_SECRET = randomBytes(32).toString('hex');
 const CONSOLES = Number(args.consoles);
 const CLINICS = Number(args.clinics);
 const RATE = Number(args.rate);
@@ -161,9 +169,11 @@ function onEventMessage(receiver: BenchConsole & { lastSeq: number }, tally: Tal
   }
   if (receiver.lastSeq !== 0 && event.seq !== receiver.lastSeq + 1) tally.outOfOrder++;
   receiver.lastSeq = event.seq;
+  // Only the events the bench created count (a webhook may also produce call or stats events).
+  const text = event.data.text ?? '';
+  if (!text.startsWith('lat:') && !text.startsWith('burst:')) return;
   receiver.received++;
   tally.lastReceiptAt = now;
-  const text = event.data.text ?? '';
   if (text.startsWith('lat:')) {
     const sentAt = tally.sentAt[Number(text.slice(4))];
     if (sentAt) tally.latency.record(now - sentAt);
@@ -297,6 +307,43 @@ async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => 
 
 // --- phases ----------------------------------------------------------------------------------------
 
+/** Creates one event for a clinic over HTTP; the event's transcript text is `marker`. */
+type EventSender = (clinicId: string, marker: string) => Promise<Response>;
+
+interface BenchClinic {
+  clinicId: string;
+  /** voxanne only */
+  email?: string;
+  password?: string;
+  assistantId?: string;
+}
+
+function eventSender(server: ServerProcess, clinics: BenchClinic[]): EventSender {
+  if (server.name !== 'voxanne' || !VIA_WEBHOOK) {
+    return (clinicId, marker) =>
+      fetch(`${server.controlUrl}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clinicId, marker }) });
+  }
+  const assistantOf = new Map(clinics.map((c) => [c.clinicId, c.assistantId!]));
+  // A Vapi transcript webhook of the clinic's (one, ongoing) call, signed as Vapi's HMAC credential signs.
+  return (clinicId, marker) => {
+    const body = JSON.stringify({
+      message: {
+        type: 'transcript',
+        role: 'user',
+        transcriptType: 'partial',
+        transcript: marker,
+        timestamp: Date.now(),
+        call: { id: `bench-call-${clinicId}`, type: 'inboundPhoneCall', assistantId: assistantOf.get(clinicId) },
+      },
+    });
+    return fetch(`${server.backendUrl}/webhooks/vapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...vapiWebhookHeaders({ mode: 'hmac', secret: WEBHOOK_SECRET }, body) },
+      body,
+    });
+  };
+}
+
 interface LatencyResult {
   events: number;
   expected: number;
@@ -313,7 +360,7 @@ interface LatencyResult {
 
 /** Drives `total` events at `rate`/s over HTTP, then waits for every console to have its share. */
 async function latencyPhase(
-  server: ServerProcess,
+  send: EventSender,
   consoles: BenchConsole[],
   clinicIds: string[],
   tally: Tally,
@@ -338,11 +385,7 @@ async function latencyPhase(
       const clinicId = clinicIds[i % clinicIds.length]!;
       tally.sentAt[i] = performance.now();
       inFlight++;
-      fetch(`${server.controlUrl}/event`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clinicId, marker: `lat:${i}` }),
-      })
+      send(clinicId, `lat:${i}`)
         .then(async (res) => {
           if (res.status >= 300) httpErrors++;
           await res.arrayBuffer();
@@ -447,21 +490,22 @@ interface ServerFigures {
   tally: Tally;
 }
 
-async function connectFleet(server: ServerProcess, clinicIds: string[], logins: Array<{ email: string; password: string }> | null, tally: Tally): Promise<BenchConsole[]> {
+async function connectFleet(server: ServerProcess, clinics: BenchClinic[], tally: Tally): Promise<BenchConsole[]> {
   const consoles: Array<BenchConsole & { connect(): Promise<void> }> = [];
   for (let i = 0; i < CONSOLES; i++) {
-    const clinicIndex = i % clinicIds.length;
-    const clinicId = clinicIds[clinicIndex]!;
-    if (server.name === 'voxanne') consoles.push(new VoxanneConsole(server.backendUrl, logins![clinicIndex]!, clinicIndex, tally));
-    else if (server.name === 'ws') consoles.push(new BareWsConsole(server.backendUrl, clinicId, clinicIndex, tally));
-    else consoles.push(new SocketIoConsole(server.backendUrl, clinicId, clinicIndex, tally));
+    const clinicIndex = i % clinics.length;
+    const clinic = clinics[clinicIndex]!;
+    if (server.name === 'voxanne') consoles.push(new VoxanneConsole(server.backendUrl, { email: clinic.email!, password: clinic.password! }, clinicIndex, tally));
+    else if (server.name === 'ws') consoles.push(new BareWsConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
+    else consoles.push(new SocketIoConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
   }
   // Sign-ins are scrypt-bound: a few at a time.
   await inBatches(consoles, server.name === 'voxanne' ? 4 : 25, (c) => c.connect());
   return consoles;
 }
 
-async function runServer(name: ServerProcess['name'], dbEnv: Record<string, string>): Promise<ServerFigures> {
+/** Starts a server and its clinics; for the real backend, each clinic's call exists before measuring. */
+async function prepareServer(name: ServerProcess['name'], env: Record<string, string>): Promise<{ server: ServerProcess; clinics: BenchClinic[]; send: EventSender }> {
   const server = await startServer(name, {
     NODE_ENV: 'development',
     PORT: '0',
@@ -470,32 +514,45 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
-    // The periodic catch-up would deliver the throughput phase's prepared (unpublished) events early.
-    LIVE_CATCHUP_INTERVAL_MS: '600000',
-    ...dbEnv,
+    VAPI_WEBHOOK_AUTH: 'hmac',
+    VAPI_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ...env,
   });
+  try {
+    const clinics: BenchClinic[] =
+      name === 'voxanne'
+        ? (await control<{ clinics: BenchClinic[] }>(server, 'POST', '/setup', { clinics: CLINICS })).clinics
+        : Array.from({ length: CLINICS }, () => ({ clinicId: randomUUID() }));
+    const send = eventSender(server, clinics);
+    // The first webhook of a call creates it (call.started, stats): done here, outside the measurement.
+    for (const clinic of clinics) {
+      const res = await send(clinic.clinicId, 'warm-up');
+      if (res.status >= 300) throw new Error(`${name}: warm-up event refused: ${res.status} ${await res.text()}`);
+    }
+    return { server, clinics, send };
+  } catch (error) {
+    await stopServer(server);
+    throw error;
+  }
+}
+
+async function runServer(name: ServerProcess['name'], dbEnv: Record<string, string>): Promise<ServerFigures> {
+  // The periodic catch-up would deliver the throughput phase's prepared (unpublished) events early.
+  const { server, clinics, send } = await prepareServer(name, { LIVE_CATCHUP_INTERVAL_MS: '600000', ...dbEnv });
+  const clinicIds = clinics.map((c) => c.clinicId);
   const tally = new Tally();
   try {
-    let clinicIds: string[];
-    let logins: Array<{ email: string; password: string }> | null = null;
-    if (name === 'voxanne') {
-      const setup = await control<{ clinics: Array<{ clinicId: string; email: string; password: string }> }>(server, 'POST', '/setup', { clinics: CLINICS });
-      clinicIds = setup.clinics.map((c) => c.clinicId);
-      logins = setup.clinics;
-    } else {
-      clinicIds = Array.from({ length: CLINICS }, () => randomUUID());
-    }
     const rssIdle = await rss(server);
     out(`  ${name}: connecting ${CONSOLES} consoles across ${CLINICS} clinics ...`);
-    const consoles = await connectFleet(server, clinicIds, logins, tally);
+    const consoles = await connectFleet(server, clinics, tally);
     const rssConnected = await rss(server);
     out(`  ${name}: latency phase, ${RATE} events/s for ${SECONDS} s ...`);
-    const latency = await latencyPhase(server, consoles, clinicIds, tally, RATE * SECONDS, RATE);
+    await control(server, 'GET', '/stats'); // resets the server-side counters
+    const latency = await latencyPhase(send, consoles, clinicIds, tally, RATE * SECONDS, RATE);
     type Pct = { p50: number; p99: number; max: number };
-    const afterLatency = await control<{ serverWriteMs?: Pct; eventLoopDelayMs?: Pct }>(server, 'GET', '/stats');
+    const afterLatency = await control<{ eventLoopDelayMs?: Pct }>(server, 'GET', '/stats');
     const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
-    if (afterLatency.serverWriteMs) out(`  ${name}: server-side POST /event (arrival → committed + published) ${pct(afterLatency.serverWriteMs)}`);
-    if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay ${pct(afterLatency.eventLoopDelayMs)}`);
+    if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
     out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
     const throughput = await throughputPhase(server, consoles, clinicIds, tally, BURST);
     const rssAfter = await rss(server);
@@ -509,33 +566,20 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
 async function soak(dbEnv: Record<string, string>): Promise<void> {
   const total = Number(args['soak-events']);
   const rate = Number(args['soak-rate']);
-  const server = await startServer('voxanne', {
-    NODE_ENV: 'development',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: 'false',
-    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
-    ...dbEnv,
-  });
+  const { server, clinics, send } = await prepareServer('voxanne', dbEnv);
   const tally = new Tally();
   try {
-    const setup = await control<{ clinics: Array<{ clinicId: string; email: string; password: string }> }>(server, 'POST', '/setup', { clinics: CLINICS });
-    const clinicIds = setup.clinics.map((c) => c.clinicId);
     out(`soak: connecting ${CONSOLES} consoles across ${CLINICS} clinics ...`);
-    const consoles = await connectFleet(server, clinicIds, setup.clinics, tally);
+    const consoles = await connectFleet(server, clinics, tally);
     const rssConnected = await rss(server);
     let rssWarm = 0;
-    const samples: Array<{ sent: number; rss: number }> = [];
     const startedAt = performance.now();
     out(`soak: ${total} events at ${rate}/s (about ${Math.round(total / rate / 60)} min); RSS after connect ${mb(rssConnected)}`);
-    const result = await latencyPhase(server, consoles, clinicIds, tally, total, rate, async (sent) => {
+    const result = await latencyPhase(send, consoles, clinics.map((c) => c.clinicId), tally, total, rate, async (sent) => {
       if (sent % 50_000 !== 0) return;
       const now = await rss(server);
-      samples.push({ sent, rss: now });
       if (!rssWarm && sent >= total * 0.1) rssWarm = now;
-      out(`  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}`);
+      out(`  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}, write p99 ${tally.write.percentile(99).toFixed(1)} ms, delivery p99 ${tally.latency.percentile(99).toFixed(1)} ms`);
     });
     const rssEnd = await rss(server);
     for (const c of consoles) c.close();
@@ -544,7 +588,7 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
     out();
     out(`soak result (${result.events} events, ${result.expected} deliveries expected, ${result.seconds.toFixed(0)} s)`);
     out(`  delivered ${result.delivered}, lost ${result.lost}, duplicates ${tally.duplicates}, out of order ${tally.outOfOrder}, reconnects ${tally.reconnects} (resync closes ${tally.resyncCloses}), HTTP errors ${result.httpErrors}`);
-    out(`  latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`);
+    out(`  latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; write p50 ${result.writeP50.toFixed(1)} ms, p99 ${result.writeP99.toFixed(1)} ms`);
     out(`  server RSS: after connect ${mb(rssConnected)}, after warm-up (10 %) ${mb(warm)}, end ${mb(rssEnd)}; growth ${(growth * 100).toFixed(1)} % from warm-up, ${(((rssEnd - rssConnected) / rssConnected) * 100).toFixed(1)} % from connect`);
     out(`  budget RSS growth < 10 %: ${growth < 0.1 ? 'PASS' : 'FAIL'}; lost = 0: ${result.lost === 0 ? 'PASS' : 'FAIL'}`);
   } finally {
@@ -555,7 +599,7 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
 async function main(): Promise<void> {
   const db = await benchDatabase();
   out(`bench/live: ${CONSOLES} consoles, ${CLINICS} clinics (${PER_CLINIC} per clinic), ${os.cpus().length} CPUs, Node ${process.version}`);
-  out(`database: ${db.label}; events created through the bench's own HTTP route (POST /event → transactionWithEvents)`);
+  out(`database: ${db.label}; voxanne events created ${VIA_WEBHOOK ? 'by signed Vapi transcript webhooks (POST /webhooks/vapi)' : "through the bench's own route (POST /event → transactionWithEvents)"}`);
   try {
     if (args.soak) return await soak(db.env);
     const servers = (args.only ? [args.only] : ['voxanne', 'ws', 'socketio']) as Array<ServerProcess['name']>;
