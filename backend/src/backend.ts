@@ -232,8 +232,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
 /** Stops accepting connections and waits for in-flight requests, then cuts whatever is left. */
 async function stopHttp(server: http.Server, timeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection whose last request finishes during shutdown turns idle only then: keep
+  // closing idle ones, or the process waits for each client to hang up.
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
 }

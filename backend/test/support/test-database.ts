@@ -24,6 +24,8 @@ export function databaseKinds(): TestDatabaseKind[] {
 export interface TestDatabase extends DatabaseHandle {
   /** Empties every table (keeps the schema); call between tests. */
   reset(): Promise<void>;
+  /** The private server database's connection string (postgres kind only), e.g. for a child process. */
+  url?: string;
 }
 
 export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
@@ -61,7 +63,7 @@ async function pgliteTemplate(): Promise<Blob> {
   return new Blob([fs.readFileSync(file)]);
 }
 
-async function openServerDatabase(): Promise<DatabaseHandle> {
+async function openServerDatabase(): Promise<DatabaseHandle & { url: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `voxanne_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -80,6 +82,7 @@ async function openServerDatabase(): Promise<DatabaseHandle> {
   await migrate(handle.db);
   return {
     ...handle,
+    url: url.toString(),
     async close() {
       await handle.close();
       const dropper = new pg.Client({ connectionString: serverUrl });
