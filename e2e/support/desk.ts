@@ -131,24 +131,49 @@ export async function signIn(page: Page, host: HostProcess, email = FRONT_DESK_E
 
 type Desk = { backend: BackendProcess; host: HostProcess };
 
-/** `test` with a worker-scoped `desk` (backend + host), torn down after the file. */
-export const test = base.extend<object, { desk: Desk }>({
-  desk: [
+async function startDesk(): Promise<Desk> {
+  await ensureRendererBuilt();
+  const backend = await startBackend();
+  const host = await startHost(backend.url);
+  return { backend, host };
+}
+
+async function stopDesk(desk: Desk): Promise<void> {
+  await desk.host.stop();
+  await desk.backend.stop();
+  rmSync(desk.backend.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * `test` with a `desk` (backend + host) per test FILE: the tests of one file share it (PGlite's
+ * first open is slow), and the next file gets a fresh one, so files never see each other's data or
+ * sign-in. Playwright has no file scope, so a worker-scoped holder swaps desks when the file changes.
+ */
+export const test = base.extend<{ desk: Desk }, { deskHolder: { desk: Desk | null; file: string | null } }>({
+  deskHolder: [
     // Playwright reads a fixture's dependencies from this destructuring; this one has none.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
-      await ensureRendererBuilt();
-      const backend = await startBackend();
-      const host = await startHost(backend.url);
+      const holder: { desk: Desk | null; file: string | null } = { desk: null, file: null };
       try {
-        await use({ backend, host });
+        await use(holder);
       } finally {
-        await host.stop();
-        await backend.stop();
-        rmSync(backend.dataDir, { recursive: true, force: true });
+        if (holder.desk) await stopDesk(holder.desk);
       }
     },
-    { scope: 'worker', timeout: 240_000 },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  desk: [
+    async ({ deskHolder }, use, testInfo) => {
+      if (deskHolder.file !== testInfo.file || !deskHolder.desk) {
+        if (deskHolder.desk) await stopDesk(deskHolder.desk);
+        deskHolder.desk = null;
+        deskHolder.desk = await startDesk();
+        deskHolder.file = testInfo.file;
+      }
+      await use(deskHolder.desk);
+    },
+    { timeout: 240_000 },
   ],
 });
 
