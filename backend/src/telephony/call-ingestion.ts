@@ -36,6 +36,26 @@ export interface IngestionDeps {
   stats?: StatsProvider;
 }
 
+/** An exact delivery of a webhook, recorded in the writing transaction so a replay changes nothing. */
+export interface Receipt {
+  key: string;
+  type: string;
+}
+
+export class DuplicateDelivery extends Error {}
+
+/** Claims the receipt inside `tx`; throws DuplicateDelivery (rolling the transaction back) when it was seen. */
+async function claimReceipt(tx: Tx, clinicId: string, receipt: Receipt | undefined): Promise<void> {
+  if (!receipt) return;
+  const row = await tx
+    .insertInto('webhook_receipts')
+    .values({ source: 'vapi', dedupe_key: receipt.key, clinic_id: clinicId, message_type: receipt.type.slice(0, 100) })
+    .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) throw new DuplicateDelivery();
+}
+
 export interface LockedCall {
   row: CallRow;
   created: boolean;
@@ -89,6 +109,9 @@ export async function lockOrCreateCall(
   initialStatus: CallStatus,
   options: { isTest?: boolean } = {},
 ): Promise<LockedCall> {
+  // Most webhooks are about a call we already have: one locking read.
+  const known = await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', call.id).forUpdate().executeTakeFirst();
+  if (known) return { row: known, created: false };
   const callerNumber = call.customer?.number?.slice(0, 40) ?? null;
   const patient = callerNumber
     ? await tx.selectFrom('patients').select('id').where('clinic_id', '=', clinicId).where('phone', '=', callerNumber).executeTakeFirst()
@@ -121,10 +144,11 @@ async function emitStats(tx: Tx, events: EventRecorder, deps: IngestionDeps, cli
   events.emit(clinicId, { kind: 'stats.changed', data: { stats: await deps.stats(tx, clinicId) } });
 }
 
-async function recordTimeline(tx: Tx, row: CallRow, status: CallStatus, at: Date): Promise<void> {
+async function recordTimeline(tx: Tx, row: CallRow, entries: Array<{ status: CallStatus; at: Date }>): Promise<void> {
+  if (entries.length === 0) return;
   await tx
     .insertInto('call_status_changes')
-    .values({ call_id: row.id, clinic_id: row.clinic_id, status, at })
+    .values(entries.map((e) => ({ call_id: row.id, clinic_id: row.clinic_id, status: e.status, at: e.at })))
     .onConflict((oc) => oc.columns(['call_id', 'status']).doUpdateSet({ at: sql`least(call_status_changes.at, excluded.at)` }))
     .execute();
 }
@@ -168,29 +192,13 @@ export async function saveCall(
   const next = { ...before, ...changes } as CallRow;
   if (next.duration_seconds === null) next.duration_seconds = durationBetween(next.started_at, next.ended_at);
   if (next.status === 'ended') {
-    const booking = await tx
-      .selectFrom('bookings')
-      .select('id')
-      .where('call_id', '=', before.id)
-      .where('status', '<>', 'cancelled')
-      .executeTakeFirst();
-    const forwarding = await tx
-      .selectFrom('call_status_changes')
-      .select('status')
-      .where('call_id', '=', before.id)
-      .where('status', '=', 'forwarding')
-      .executeTakeFirst();
-    const callerTurn = await tx
-      .selectFrom('transcript_segments')
-      .select('id')
-      .where('call_id', '=', before.id)
-      .where('speaker', '=', 'caller')
-      .executeTakeFirst();
-    next.outcome = outcomeOf(next, {
-      booked: booking !== undefined,
-      forwarded: forwarding !== undefined || next.needs_attention,
-      callerSpoke: callerTurn !== undefined,
-    });
+    // One round trip for the three facts the outcome needs.
+    const facts = await sql<{ booked: boolean; forwarded: boolean; caller_spoke: boolean }>`
+      select exists (select 1 from bookings where call_id = ${before.id} and status <> 'cancelled') as booked,
+             exists (select 1 from call_status_changes where call_id = ${before.id} and status = 'forwarding') as forwarded,
+             exists (select 1 from transcript_segments where call_id = ${before.id} and speaker = 'caller') as caller_spoke`.execute(tx);
+    const row = facts.rows[0]!;
+    next.outcome = outcomeOf(next, { booked: row.booked, forwarded: row.forwarded || next.needs_attention, callerSpoke: row.caller_spoke });
   }
   const changed = (Object.keys(next) as Array<keyof CallRow>).filter((k) => !sameValue(next[k], before[k]));
   if (changed.length === 0) return before;
@@ -250,13 +258,14 @@ function callOf(message: { call?: VapiCall | null; customer?: { number?: string 
 export class CallIngestion {
   constructor(private readonly deps: IngestionDeps) {}
 
-  async statusUpdate(clinicId: string, message: StatusUpdate, receivedAt: Date): Promise<void> {
+  async statusUpdate(clinicId: string, message: StatusUpdate, receivedAt: Date, receipt?: Receipt): Promise<void> {
     const call = callOf(message);
     if (!call) return;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, message.status);
-      await recordTimeline(tx, row, message.status, at);
+      await recordTimeline(tx, row, [{ status: message.status, at }]);
       const changes: Partial<CallRow> = { status: advance(row.status, message.status) };
       if (message.status === 'in-progress' && row.started_at === null) changes.started_at = toDate(call.startedAt) ?? at;
       if (message.status === 'ended') {
@@ -267,12 +276,13 @@ export class CallIngestion {
     });
   }
 
-  async transcript(clinicId: string, message: TranscriptMessage, receivedAt: Date): Promise<void> {
+  async transcript(clinicId: string, message: TranscriptMessage, receivedAt: Date, receipt?: Receipt): Promise<void> {
     const call = callOf(message);
     if (!call) return;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     const speaker = message.role === 'user' ? 'caller' : 'assistant';
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
       const status = advance(row.status, 'in-progress');
       if (message.transcriptType === 'partial') {
@@ -308,18 +318,21 @@ export class CallIngestion {
     });
   }
 
-  async endOfCallReport(clinicId: string, message: EndOfCallReport): Promise<void> {
+  async endOfCallReport(clinicId: string, message: EndOfCallReport, receipt?: Receipt): Promise<void> {
     const call = callOf(message);
     if (!call) return;
     const artifact = message.artifact ?? undefined;
     const analysis = message.analysis ?? undefined;
     const turns = reportTurns(message);
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'ended');
       const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
       const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
-      if (startedAt) await recordTimeline(tx, row, 'in-progress', startedAt);
-      if (endedAt) await recordTimeline(tx, row, 'ended', endedAt);
+      await recordTimeline(tx, row, [
+        ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
+        ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
+      ]);
 
       const reportAnalysis =
         analysis && (analysis.structuredData || analysis.successEvaluation !== undefined)

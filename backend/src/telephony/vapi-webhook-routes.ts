@@ -12,7 +12,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../http/metrics.js';
 import { AppError } from '../http/errors.js';
 import { getAgent } from '../agent/agent-service.js';
-import type { CallIngestion } from './call-ingestion.js';
+import { DuplicateDelivery, type CallIngestion } from './call-ingestion.js';
 import type { AssistantTools } from './assistant-tools.js';
 import { assistantPayload } from './assistant-config.js';
 import type { WebhookServer } from './vapi-assistant-sync.js';
@@ -109,19 +109,18 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
     }
 
     const receivedAt = new Date();
-    if (!(await claimReceipt(deps.db, clinicId, type, req.rawBody!))) {
+    // Partials are only streamed, never stored: a replayed one costs no receipt.
+    const partial = message.type === 'transcript' && message.transcriptType === 'partial';
+    const receipt = partial ? undefined : { key: receiptKey(type, req.rawBody!), type };
+    try {
+      if (message.type === 'status-update') await deps.ingestion.statusUpdate(clinicId, message, receivedAt, receipt);
+      else if (message.type === 'end-of-call-report') await deps.ingestion.endOfCallReport(clinicId, message, receipt);
+      else await deps.ingestion.transcript(clinicId, message, receivedAt, receipt);
+    } catch (error) {
+      if (!(error instanceof DuplicateDelivery)) throw error;
       count(type, 'duplicate');
       res.json({ duplicate: true });
       return;
-    }
-    try {
-      if (message.type === 'status-update') await deps.ingestion.statusUpdate(clinicId, message, receivedAt);
-      else if (message.type === 'end-of-call-report') await deps.ingestion.endOfCallReport(clinicId, message);
-      else await deps.ingestion.transcript(clinicId, message, receivedAt);
-    } catch (error) {
-      // Let the provider's retry (or a replay) apply it again.
-      await releaseReceipt(deps.db, type, req.rawBody!).catch(() => undefined);
-      throw error;
     }
     count(type, 'stored');
     res.json({});
@@ -132,21 +131,6 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
 
 function receiptKey(type: string, rawBody: Buffer): string {
   return `${type}:${createHash('sha256').update(rawBody).digest('hex')}`;
-}
-
-/** Records that this exact delivery was seen; false when it had been already. */
-async function claimReceipt(db: Db, clinicId: string, type: string, rawBody: Buffer): Promise<boolean> {
-  const row = await db
-    .insertInto('webhook_receipts')
-    .values({ source: 'vapi', dedupe_key: receiptKey(type, rawBody), clinic_id: clinicId, message_type: type.slice(0, 100) })
-    .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-async function releaseReceipt(db: Db, type: string, rawBody: Buffer): Promise<void> {
-  await db.deleteFrom('webhook_receipts').where('source', '=', 'vapi').where('dedupe_key', '=', receiptKey(type, rawBody)).execute();
 }
 
 /**

@@ -1,0 +1,255 @@
+// bench/webhooks: Vapi webhook ingestion throughput and tool-call latency, measured (issue 3; never
+// part of the timed test suite).
+//
+//   npx tsx bench/webhooks.ts [--seconds 20] [--concurrency 32] [--clinics 20] [--tool-calls 600] [--only pglite|postgres]
+//
+// The backend runs in a child process of its own (real HTTP, HMAC verification, zod parsing, the
+// order-proof ingestion transactions with their live events, stats.changed on call start/end), on
+// embedded PGlite and, when BENCH_DATABASE_URL or TEST_DATABASE_URL names a PostgreSQL server, on a
+// database of its own there (created and dropped). This process plays Vapi: signed webhooks shaped as
+// Vapi documents them.
+//   ingestion   `concurrency` calls at a time, each sending its webhooks in order (status updates,
+//               partial and final transcripts, end-of-call report), new calls until `seconds` pass;
+//               events/s = webhooks answered 200 per second of wall time.
+//   tool calls  tool-calls webhooks (checkAvailability, lookupCaller, bookAppointment) 4 at a time;
+//               latency = request sent → answer received, p50/p99.
+// Budgets (issue 3): ≥ 1,000 webhook events/s sustained on Postgres, ≥ 300 on PGlite; tool-call p99 < 250 ms.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '32' },
+    clinics: { type: 'string', default: '20' },
+    'tool-calls': { type: 'string', default: '600' },
+    only: { type: 'string' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CONCURRENCY = Number(args.concurrency);
+const TOOL_CALLS = Number(args['tool-calls']);
+const SECRET = randomBytes(32).toString('hex');
+const here = path.dirname(new URL(import.meta.url).pathname);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+interface Server {
+  child: ChildProcess;
+  backendUrl: string;
+  controlUrl: string;
+  clinics: Array<{ clinicId: string; assistantId: string; phoneNumberId: string }>;
+}
+
+async function startServer(databaseUrl: string | undefined): Promise<Server> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-webhooks-'));
+  // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the server there (where its time goes).
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--conditions=@voxanne/source', path.join(here, 'webhooks-server.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-000000',
+      VAPI_WEBHOOK_AUTH: 'hmac',
+      VAPI_WEBHOOK_SECRET: SECRET,
+      SEED_DEMO: 'false',
+      SANDBOX_INBOUND_CALLS_PER_MINUTE: '0',
+      // Production logs every request at info; so does the bench (to a pipe it drains).
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      BENCH_CLINICS: args.clinics,
+      DATABASE_URL: databaseUrl ?? '',
+      REDIS_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.once('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const lines = createInterface({ input: child.stdout! });
+  return new Promise<Server>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
+    lines.on('line', (line) => {
+      if (!line.includes('"bench":"webhooks"')) return;
+      const ready = JSON.parse(line) as Omit<Server, 'child'>;
+      resolve({ child, ...ready });
+    });
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+function sign(raw: string): Record<string, string> {
+  const timestamp = String(Date.now());
+  return {
+    'content-type': 'application/json',
+    'x-timestamp': timestamp,
+    'x-signature': createHmac('sha256', SECRET).update(`${timestamp}.${raw}`).digest('hex'),
+  };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: string }> {
+  const raw = JSON.stringify(body);
+  const res = await fetch(`${url}/webhooks/vapi`, { method: 'POST', headers: sign(raw), body: raw });
+  return { status: res.status, body: await res.text() };
+}
+
+/** The webhooks of one call, in the order Vapi sends them (shapes as Vapi documents them). */
+function callWebhooks(clinic: Server['clinics'][number]): unknown[] {
+  const id = randomUUID();
+  const t0 = Date.now();
+  const call = { id, orgId: 'bench-org', type: 'inboundPhoneCall', assistantId: clinic.assistantId, phoneNumberId: clinic.phoneNumberId, customer: { number: '+441614960100' } };
+  const message = (m: Record<string, unknown>, dt: number) => ({ message: { ...m, timestamp: t0 + dt, call } });
+  const lines = ['Hello, you are through to the clinic.', 'Hi, I would like a check-up please.', 'Of course, what day suits you?'];
+  return [
+    message({ type: 'status-update', status: 'ringing' }, 0),
+    message({ type: 'status-update', status: 'in-progress' }, 1000),
+    ...lines.flatMap((text, i) => [
+      message({ type: 'transcript', role: i % 2 ? 'user' : 'assistant', transcriptType: 'partial', transcript: text.slice(0, 12) }, 2000 + i * 3000),
+      message({ type: 'transcript', role: i % 2 ? 'user' : 'assistant', transcriptType: 'final', transcript: text }, 3000 + i * 3000),
+    ]),
+    message({ type: 'status-update', status: 'ended', endedReason: 'customer-ended-call' }, 15_000),
+    message(
+      {
+        type: 'end-of-call-report',
+        endedReason: 'customer-ended-call',
+        startedAt: new Date(t0 + 1000).toISOString(),
+        endedAt: new Date(t0 + 15_000).toISOString(),
+        cost: 0.03,
+        artifact: {
+          messages: lines.map((text, i) => ({ role: i % 2 ? 'user' : 'bot', message: text, time: t0 + 2000 + i * 3000, secondsFromStart: 1 + i * 3 })),
+          transcript: lines.join('\n'),
+          recordingUrl: `https://storage.vapi.ai/${id}.wav`,
+        },
+        analysis: { summary: 'Caller asked for a check-up.', structuredData: { callCategory: 'question' } },
+      },
+      16_000,
+    ),
+  ];
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function ingestion(server: Server) {
+  const deadline = Date.now() + SECONDS * 1000;
+  let events = 0;
+  let failures = 0;
+  let calls = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const clinic = server.clinics[Math.floor(Math.random() * server.clinics.length)]!;
+      for (const body of callWebhooks(clinic)) {
+        const res = await post(server.backendUrl, body);
+        if (res.status === 200) events++;
+        else failures++;
+      }
+      calls++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (Date.now() - started) / 1000;
+  const counts = (await (await fetch(`${server.controlUrl}/counts`)).json()) as { calls: number; ended: number; segments: number; events: number };
+  return { events, failures, calls, elapsed, perSecond: events / elapsed, counts };
+}
+
+function nextWeekdays(count: number): string[] {
+  const days: string[] = [];
+  const d = new Date(Date.now() + 86_400_000);
+  while (days.length < count) {
+    if (d.getUTCDay() >= 1 && d.getUTCDay() <= 5) days.push(d.toISOString().slice(0, 10));
+    d.setUTCDate(d.getUTCDate() + 1);
+  }
+  return days;
+}
+
+async function toolCalls(server: Server) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const days = nextWeekdays(60);
+  const times = Array.from({ length: 18 }, (_, i) => `${String(9 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`);
+  let slot = 0;
+  let sent = 0;
+  const worker = async () => {
+    while (sent < TOOL_CALLS) {
+      const n = sent++;
+      const clinic = server.clinics[n % server.clinics.length]!;
+      const kind = n % 3;
+      const fn =
+        kind === 0
+          ? { name: 'checkAvailability', arguments: JSON.stringify({ date: days[n % days.length] }) }
+          : kind === 1
+            ? { name: 'lookupCaller', arguments: {} }
+            : { name: 'bookAppointment', arguments: { patientName: `Bench Patient ${n}`, date: days[Math.floor(slot / times.length) % days.length], time: times[slot++ % times.length] } };
+      const body = {
+        message: {
+          type: 'tool-calls',
+          timestamp: Date.now(),
+          toolCallList: [{ id: `tool-${randomUUID()}`, type: 'function', function: fn }],
+          call: { id: `bench-tools-${n % 50}-${clinic.clinicId}`, type: 'inboundPhoneCall', assistantId: clinic.assistantId, customer: { number: '+441614960200' } },
+        },
+      };
+      const startedAt = performance.now();
+      const res = await post(server.backendUrl, body);
+      latencies.push(performance.now() - startedAt);
+      if (res.status !== 200 || !res.body.includes('"results"')) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
+}
+
+async function withServerDatabase<T>(work: (url: string) => Promise<T>): Promise<T | undefined> {
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!serverUrl) return undefined;
+  const name = `voxanne_bench_webhooks_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await work(url.toString());
+  } finally {
+    const dropper = new pg.Client({ connectionString: serverUrl });
+    await dropper.connect();
+    await dropper.query(`drop database if exists ${name} with (force)`);
+    await dropper.end();
+  }
+}
+
+async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined, budget: number) {
+  const server = await startServer(databaseUrl);
+  try {
+    out(`\n== ${label}: ${server.clinics.length} clinics, ${CONCURRENCY} calls at a time, ${SECONDS} s ==`);
+    const ingest = await ingestion(server);
+    out(`ingestion   ${ingest.perSecond.toFixed(0)} webhook events/s (${ingest.events} events, ${ingest.calls} calls in ${ingest.elapsed.toFixed(1)} s; ${ingest.failures} not 200)`);
+    out(`            stored: ${ingest.counts.calls} calls (${ingest.counts.ended} ended), ${ingest.counts.segments} transcript segments, ${ingest.counts.events} live events`);
+    out(`            budget ≥ ${budget}/s: ${ingest.perSecond >= budget && ingest.failures === 0 ? 'MET' : 'MISSED'}`);
+    const tools = await toolCalls(server);
+    out(`tool calls  p50 ${tools.p50.toFixed(1)} ms, p99 ${tools.p99.toFixed(1)} ms, max ${tools.max.toFixed(1)} ms (${tools.count} calls, 4 at a time; ${tools.failures} failed)`);
+    out(`            budget p99 < 250 ms: ${tools.p99 < 250 && tools.failures === 0 ? 'MET' : 'MISSED'}`);
+  } finally {
+    await stopServer(server);
+  }
+}
+
+out(`bench/webhooks on ${os.cpus().length} CPU(s), Node ${process.version}`);
+if (args.only !== 'postgres') await run('pglite', undefined, 300);
+if (args.only !== 'pglite') {
+  const ran = await withServerDatabase((url) => run('postgres', url, 1000).then(() => true));
+  if (!ran) out('\n== postgres: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server) ==');
+}
