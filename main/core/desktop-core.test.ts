@@ -176,7 +176,7 @@ describe('Web-test relay (R-B6 plumbing)', () => {
     await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
     for (const s of h.backend.webTestSockets) s.terminate();
     await vi.waitFor(() =>
-      expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.lostContact, droppedFrames: 0 }),
+      expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.webTestLostContact, droppedFrames: 0 }),
     );
     expect(h.core.webTest.activeCount).toBe(0);
   });

@@ -9,6 +9,8 @@ export const UserMessage = {
   serverRestarting: 'The Voxanne server is restarting. Reconnecting…',
   catchingUp: 'Catching up with the Voxanne server…',
   lostContact: 'Lost contact with the Voxanne server. Reconnecting…',
+  /** A web test cannot pick up where it was: it ends, and the user starts another. */
+  webTestLostContact: 'Lost contact with the Voxanne server, so the test call ended. Start it again once the connection is back.',
   computerOffline: 'This computer is offline. Live updates resume when it reconnects.',
   sessionExpired: 'Your session expired — sign in again.',
   sessionRevoked: 'You were signed out on the server. Sign in again.',

@@ -1,12 +1,13 @@
 // "Web test" entry point (R-D7): opens the panel where the front desk talks to the assistant
-// through this PC's microphone. For now the panel reports whether the backend's web-test audio
-// bridge is ready (`webTest.diagnostics`); the microphone session itself belongs to the web-test work.
+// through this PC's microphone. It reports whether the backend's web-test audio bridge is ready
+// (`webTest.diagnostics`), then hands over to the call itself (web-test/WebTestConsole).
 import { useEffect, useId, useState } from 'react';
 import type { WebTestDiagnostics } from '@voxanne/protocol';
 import { useBridge } from '../../stores/context';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { Loading } from '../ui/Loading';
+import { WebTestConsole } from '../../web-test/WebTestConsole';
 
 function Readiness(props: { diagnostics: WebTestDiagnostics }) {
   const d = props.diagnostics;
@@ -81,7 +82,12 @@ export function WebTestPanel() {
               onRetry={() => void run().then((r) => r.ok && setDiagnostics(r.data))}
             />
           ) : (
-            diagnostics && <Readiness diagnostics={diagnostics} />
+            diagnostics && (
+              <>
+                <Readiness diagnostics={diagnostics} />
+                {diagnostics.ready && <WebTestConsole />}
+              </>
+            )
           )}
         </div>
       )}
