@@ -6,6 +6,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
   minute: '2-digit',
 });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function formatTime(iso: string): string {
@@ -14,6 +15,11 @@ export function formatTime(iso: string): string {
 
 export function formatDateTime(iso: string): string {
   return dateTimeFormat.format(new Date(iso));
+}
+
+/** `Tue 25 Nov`: which day, for appointments not today. */
+export function formatDay(iso: string): string {
+  return dayFormat.format(new Date(iso));
 }
 
 export function formatFullDateTime(iso: string): string {

@@ -110,7 +110,7 @@ export function CallMyPhone() {
         Call my phone
       </h3>
       <p className="tool__lead">The assistant calls you, so you can hear it exactly as a patient would.</p>
-      <form className="form form--row" onSubmit={(e) => void submit(e)} noValidate>
+      <form className="form form--tool" onSubmit={(e) => void submit(e)} noValidate>
         <PhoneField
           label="Your phone number"
           hint="Include the country code, for example +44 20 7946 0958."

@@ -96,7 +96,7 @@ export function HoursEditor(props: {
                     <button
                       type="button"
                       className="button button--small button--quiet"
-                      aria-label={`Add more hours on ${DAY_LABEL[day]}`}
+                      aria-label={`Add hours on ${DAY_LABEL[day]}`}
                       onClick={() => {
                         const last = intervals[intervals.length - 1];
                         setDay(day, [...intervals, { open: last?.close ?? '09:00', close: '18:00' }]);

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import type { Booking, BookingPatch } from '@voxanne/protocol';
 import { useBookings, useStores } from '../../stores/context';
 import { BOOKING_STATUS_LABEL } from '../../format/labels';
-import { formatDateTime, formatTime } from '../../format/time';
+import { formatDateTime, formatDay, formatTime } from '../../format/time';
 import { errorMessage } from '../../format/errors';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { Panel } from '../ui/Panel';
@@ -18,13 +18,17 @@ type View = 'booked' | 'appointments';
 
 function BookingRow(props: { booking: Booking; showDay: boolean }) {
   const { booking } = props;
-  const when = props.showDay ? formatDateTime(booking.startsAt) : formatTime(booking.startsAt);
+  const time = formatTime(booking.startsAt);
+  const when = props.showDay ? formatDateTime(booking.startsAt) : time;
   const stores = useStores();
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const action = useAsyncAction((patch: BookingPatch) => stores.bookings.getState().update(booking.id, patch));
   return (
     <li className={`booking booking--${booking.status}`}>
-      <span className={`booking__time ${props.showDay ? 'booking__time--day' : ''}`}>{when}</span>
+      <span className="booking__when">
+        {props.showDay && <span className="booking__day">{formatDay(booking.startsAt)}</span>}
+        <span className="booking__time">{time}</span>
+      </span>
       <div className="booking__who">
         <span className="booking__patient">{booking.patientName}</span>
         <span className="booking__service">{booking.service ?? 'Appointment'}</span>
