@@ -137,6 +137,36 @@ describe('LiveConnection (R-D2): resume and OS hints', () => {
     expect(batchedEvents().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('goes straight back, from its last seq, when the server closes it as too slow (4009)', async () => {
+    await h.signIn();
+    h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
+    await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(1));
+    h.backend.closeLive(LiveCloseCode.resync, 'too far behind');
+    await vi.waitFor(() => expect(h.backend.counts.liveHandshakes).toBe(2));
+    await h.waitForStatus('live');
+    expect([...h.backend.live][0]?.received[0]).toEqual({ type: 'resume', afterSeq: 1 });
+    expect(states().map((s) => s.reason)).toContain(UserMessage.catchingUp);
+  });
+
+  it('starts over, and has the renderer reload, when the server log is behind it (a new database)', async () => {
+    await h.signIn();
+    for (let i = 0; i < 3; i++) h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
+    await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(3));
+    await h.clock.tick(1_000);
+    await h.backend.stop();
+    h.backend.resetLog();
+    await h.backend.start();
+    h.batches.length = 0;
+    await h.clock.tick(await nextRetryDelay(0));
+    await h.waitForStatus('live');
+    expect([...h.backend.live][0]?.received[0]).toEqual({ type: 'resume', afterSeq: 0 });
+    h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
+    await vi.waitFor(() => expect(h.core.live.recentEvents().map((e) => e.seq)).toEqual([1]));
+    await h.clock.tick(1_000);
+    expect(h.batches[0]?.resyncRequired).toBe(true);
+    expect(batchedEvents().map((e) => e.seq)).toEqual([1]);
+  });
+
   it('goes offline when the OS says so, stops retrying, and connects at once when it is back', async () => {
     await h.signIn();
     h.power.emit('offline');

@@ -119,6 +119,12 @@ export class FakeBackend {
     this.wss.close();
   }
 
+  /** Forgets the event log, as a backend on a fresh database would. */
+  resetLog(): void {
+    this.events.length = 0;
+    this.nextSeq = 1;
+  }
+
   /** Appends to the clinic's log and streams it to every socket that has resumed. */
   emit(event: NewLiveEvent, at = new Date(this.now())): LiveEvent {
     const stamped = stamp(event, this.nextSeq++, at);
