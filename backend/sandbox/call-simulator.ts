@@ -119,7 +119,7 @@ export class CallSimulator {
       // A transient assistant: kept for this call only, like Vapi does.
       const now = new Date().toISOString();
       const id = randomUUID();
-      this.deps.state.assistants.set(id, { ...answer.assistant, id, orgId: call.orgId, createdAt: now, updatedAt: now });
+      this.deps.state.assistants.set(id, { ...answer.assistant, id, orgId: call.orgId, createdAt: now, updatedAt: now, transientFor: call.id });
       call.assistantId = id;
       return true;
     }

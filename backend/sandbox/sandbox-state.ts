@@ -19,6 +19,8 @@ export interface SandboxAssistant {
   model?: { toolIds?: string[]; [key: string]: unknown };
   server?: SandboxServer;
   serverMessages?: string[];
+  /** Sandbox-only: the call a transient assistant (from assistant-request) was made for. */
+  transientFor?: string;
   createdAt: string;
   updatedAt: string;
   [key: string]: unknown;

@@ -5,7 +5,7 @@
 //   GET  /control                    what the sandbox holds: base URLs, accounts, numbers, scripts
 //   POST /control/inbound-calls      {to?, from?, callerName?, script?} → 202 {callId}: a patient rings
 //   GET  /control/calls/:id          one simulated call (status, script, ended reason)
-//   GET  /control/voice-calls/:id    a web-test call's transport: audio received (frames, levels), turns
+//   GET  /control/voice-calls[/:id]  web-test calls' transports: audio received (frames, levels), turns
 //   PUT  /control/outbound-script    {script}: what outbound test calls play next (default new-booking)
 //   GET  /control/sms?to=            the Twilio message log (texts the backend sent)
 //   POST /control/sms/inbound        {from, body, to?}: a patient texts our SMS number (signed webhook)
@@ -66,8 +66,13 @@ export interface Sandbox {
   placeInboundCall(options?: PlaceCallOptions): SandboxCall;
   /** Resolves once the call's end-of-call report was delivered. */
   callFinished(callId: string): Promise<void>;
+  /** Resolves when no simulated call is playing (tests: before wiping the database under them). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
+
+const MAX_KEPT_CALLS = 1_000;
+const MAX_KEPT_MESSAGES = 2_000;
 
 const PlaceCallSchema = z.strictObject({
   to: z.string().max(40).optional(),
@@ -91,8 +96,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const abort = new AbortController();
   let outboundScript: ScriptName = 'new-booking';
 
+  // Hours of simulated traffic must not grow memory (R-P2): finished calls beyond the newest
+  // MAX_KEPT_CALLS are forgotten, with the transient assistants made for them.
+  const forgetOldCalls = () => {
+    if (state.calls.size <= MAX_KEPT_CALLS) return;
+    for (const [id, old] of state.calls) {
+      if (state.calls.size <= MAX_KEPT_CALLS) break;
+      if (running.has(id)) continue;
+      state.calls.delete(id);
+      if (old.assistantId && state.assistants.get(old.assistantId)?.transientFor === id) state.assistants.delete(old.assistantId);
+    }
+    if (state.messages.length > MAX_KEPT_MESSAGES) state.messages.splice(0, state.messages.length - MAX_KEPT_MESSAGES);
+  };
   const play = (call: SandboxCall) => {
-    const done = simulator.run(call, abort.signal).finally(() => running.delete(call.id));
+    const done = simulator.run(call, abort.signal).finally(() => {
+      running.delete(call.id);
+      forgetOldCalls();
+    });
     running.set(call.id, done);
   };
 
@@ -151,6 +171,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!body.success) throw new ControlError(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const call = placeInboundCall(body.data);
     res.status(202).json({ callId: call.id, script: call.script, to: state.phoneNumbers.get(call.phoneNumberId ?? '')?.number });
+  });
+  control.get('/voice-calls', (_req, res) => {
+    res.json({ calls: voice.list() });
   });
   control.get('/voice-calls/:id', (req, res) => {
     const stats = voice.stats(req.params.id);
@@ -252,6 +275,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     placeInboundCall,
     async callFinished(callId) {
       await running.get(callId);
+    },
+    async idle() {
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
     },
     async close() {
       clearTimeout(trafficTimer);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
@@ -21,6 +21,9 @@ describe.each(databaseKinds())('knowledge base on %s (R-B9)', (kind) => {
   afterAll(async () => {
     await backend?.close();
     await database?.close();
+  });
+  afterEach(async () => {
+    await backend.telephony.knowledge.drain();
   });
   beforeEach(async () => {
     await database.reset();

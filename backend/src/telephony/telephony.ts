@@ -27,6 +27,9 @@ import { VapiClient } from './vapi-client.js';
 import { vapiWebhookRoutes } from './vapi-webhook-routes.js';
 import type { WebhookAuth } from './webhook-auth.js';
 
+const RECEIPT_RETENTION_MS = 24 * 3_600_000;
+const RECEIPT_PRUNE_INTERVAL_MS = 3_600_000;
+
 export interface TelephonyDeps {
   config: Config;
   logger: Logger;
@@ -112,6 +115,17 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
     twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, logger, metrics: deps.metrics }),
   ];
 
+  // Receipts only short-cut exact replays (ingestion is idempotent without them), and signed
+  // deliveries older than 5 minutes are refused anyway: a day of them is plenty.
+  const pruneReceipts = setInterval(() => {
+    deps.db
+      .deleteFrom('webhook_receipts')
+      .where('received_at', '<', new Date(Date.now() - RECEIPT_RETENTION_MS))
+      .execute()
+      .catch((err: unknown) => logger.warn({ err }, 'webhook receipt pruning failed'));
+  }, RECEIPT_PRUNE_INTERVAL_MS);
+  pruneReceipts.unref();
+
   const phoneDeps = (agents: AgentServiceDeps): PhoneNumberDeps => ({ db: deps.db, logger, vapi, twilio, webhookServer, agents });
 
   const telephony: Telephony = {
@@ -173,6 +187,7 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
       logger.info({ clinicId, number: line.phoneNumber }, 'demo clinic line connected in the sandbox');
     },
     async close() {
+      clearInterval(pruneReceipts);
       await sandbox?.close();
       await sms.drain();
       await knowledge?.drain();

@@ -322,9 +322,9 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
           expect(inOrder?.bookings).toHaveLength(1);
         },
       ),
-      { numRuns: kind === 'pglite' ? 8 : 15 },
+      { numRuns: kind === 'pglite' ? 6 : 10 },
     );
-  });
+  }, 240_000);
 
   it('answers assistant-request with the clinic’s assistant, or a transient one built from its personality', async () => {
     const r = ref({ assistantId: undefined });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
@@ -17,6 +17,11 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5,
   afterAll(async () => {
     await backend?.close();
     await database?.close();
+  });
+  afterEach(async () => {
+    // Calls still playing would write under the next test's database reset.
+    await backend.telephony.sandbox!.idle();
+    await backend.telephony.sms.drain();
   });
   beforeEach(async () => {
     await database.reset();
