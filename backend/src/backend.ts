@@ -26,6 +26,7 @@ import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
 import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
 import { ensureDemoClinic } from './clinics/demo-clinic.js';
+import { ensureDemoHistory } from './clinics/demo-history.js';
 import { callRoutes } from './calls/call-routes.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
 import { dashboardRoutes } from './dashboard/stats-routes.js';
@@ -85,6 +86,8 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         `Demo sign-in (sandbox only): frontdesk@demo.voxanne.test or admin@demo.voxanne.test, password ${demo.password}`,
       );
       demoClinicId = demo.clinicId;
+      const history = await ensureDemoHistory(database.db, demo.clinicId);
+      if (history.created) logger.info({ calls: history.calls, bookings: history.bookings }, 'demo clinic sample history created');
     }
 
     const metrics = createMetrics();
