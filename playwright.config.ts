@@ -25,7 +25,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['junit', { outputFile: 'e2e/artifacts/junit.xml' }]] : 'list',
   use: {
     browserName: 'chromium',
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

@@ -10,9 +10,11 @@ import { createLogger } from '../core/logger.js';
 import { startBrowserHost } from './browser-host.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+// An empty variable (as copied from .env.example) means "use the default".
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 const HostEnv = z.object({
-  VOXANNE_HOST_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
-  VOXANNE_HOST_DATA_DIR: z.string().min(1).default(path.join(root, '.data/host')),
+  VOXANNE_HOST_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65_535).default(0)),
+  VOXANNE_HOST_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().min(1).default(path.join(root, '.data/host'))),
 });
 
 const config = readMainConfig(process.env);
