@@ -30,6 +30,8 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CALL_SECONDS = 1_800;
 /** Shorter bursts (a cough, a knock on the desk) are not a turn. */
 const MIN_TURN_MS = 200;
+/** Ended calls whose figures stay readable; older ones are forgotten (memory stays flat). */
+const KEPT_ENDED_CALLS = 100;
 
 const DEFAULT_GREETING = 'Hello, you’re through to the clinic. How can I help?';
 const REPLIES = [
@@ -79,6 +81,7 @@ export class VoiceTransport {
   /** A `vapi.websocket` call was created: it waits for its socket. */
   accept(call: SandboxCall): void {
     this.calls.set(call.id, new VoiceCall(call, this.deps, (callId, frame) => this.frameListeners.forEach((l) => l(callId, frame))));
+    this.forgetOldCalls();
   }
 
   /** Takes an upgrade on a transport path; false when the path is not one (the caller answers it). */
@@ -100,10 +103,25 @@ export class VoiceTransport {
     return this.calls.get(callId)?.stats();
   }
 
+  /** Every websocket call so far, oldest first. */
+  list(): VoiceCallStats[] {
+    return [...this.calls.values()].map((c) => c.stats());
+  }
+
   /** Every audio frame a call receives, as it arrives (the web-test bench times frames with this). */
   onFrame(listener: FrameListener): () => void {
     this.frameListeners.add(listener);
     return () => void this.frameListeners.delete(listener);
+  }
+
+  private forgetOldCalls(): void {
+    let ended = [...this.calls.values()].filter((c) => c.hasEnded).length;
+    for (const [id, call] of this.calls) {
+      if (ended <= KEPT_ENDED_CALLS) break;
+      if (!call.hasEnded) continue;
+      this.calls.delete(id);
+      ended--;
+    }
   }
 
   async close(): Promise<void> {
@@ -144,6 +162,10 @@ class VoiceCall {
   ) {
     this.log = deps.logger.child({ callId: call.id });
     this.later(CONNECT_TIMEOUT_MS, () => void this.end('customer-did-not-answer'));
+  }
+
+  get hasEnded(): boolean {
+    return this.ended !== null;
   }
 
   get connectable(): boolean {

@@ -40,8 +40,11 @@ describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind
       callerTurns: number;
       assistantTurns: number;
     };
-  const providerCallIdOf = async (callId: string) =>
-    (await database.db.selectFrom('calls').select('provider_call_id').where('id', '=', callId).executeTakeFirstOrThrow()).provider_call_id;
+  const providerCallIdOf = async (callId: string) => {
+    const row = await database.db.selectFrom('calls').select('provider_call_id').where('id', '=', callId).executeTakeFirstOrThrow();
+    expect(row.provider_call_id).toEqual(expect.any(String));
+    return row.provider_call_id!;
+  };
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
