@@ -21,18 +21,25 @@ export function isLocalTime(value: unknown): value is string {
   return typeof value === 'string' && TIME.test(value);
 }
 
+// Building an Intl.DateTimeFormat is far costlier than using one: one per time zone, kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function parts(instant: Date, timeZone: string): Record<string, string> {
-  const formatter = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    weekday: 'long',
-  });
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'long',
+    });
+    formatters.set(timeZone, formatter);
+  }
   return Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
 }
 
