@@ -195,19 +195,17 @@ export class ConsoleSocket {
     } catch {
       return this.protocolError('bad_message', 'Messages must be JSON.');
     }
-    // One message at a time, in the order they came.
+    // One message at a time, in the order they came. A replay runs on its own (a re-auth must not
+    // wait behind a long one); a newer resume supersedes it.
     this.inbox = this.inbox
       .then(() => (message.type === 'resume' ? this.onResume(message.afterSeq) : this.onAuth(message.accessToken)))
-      .catch((error: unknown) => {
-        this.deps.logger.error({ err: error, clinicId: this.principalValue.clinicId }, 'live socket message failed');
-        this.close(1011, 'server error');
-      });
+      .catch((error: unknown) => this.failed(error));
   }
 
-  private async onResume(afterSeq: number): Promise<void> {
+  private onResume(afterSeq: number): void {
     if (this.modeValue === 'closing') return;
     if (this.modeValue === 'awaiting-resume' || (afterSeq < this.anchor && this.position === this.anchor)) {
-      return this.replay(afterSeq, true);
+      return this.startReplay(afterSeq, true);
     }
     if (afterSeq >= this.anchor && afterSeq <= this.position) {
       // Everything up to `position` already went out on this connection, in order.
@@ -215,7 +213,7 @@ export class ConsoleSocket {
       else this.announceWhenLive = true;
       return;
     }
-    if (afterSeq > this.position) return this.replay(afterSeq, true);
+    if (afterSeq > this.position) return this.startReplay(afterSeq, true);
     // Older than what this connection already streamed: sending it now would go backwards in seq.
     // Start the connection over; the client resumes from the last seq it saw.
     this.closeForResync();
@@ -242,6 +240,15 @@ export class ConsoleSocket {
   }
 
   // --- replay --------------------------------------------------------------------------------------
+
+  private startReplay(afterSeq: number, announce: boolean): void {
+    this.replay(afterSeq, announce).catch((error: unknown) => this.failed(error));
+  }
+
+  private failed(error: unknown): void {
+    this.deps.logger.error({ err: error, clinicId: this.principalValue.clinicId }, 'live socket failed');
+    this.close(1011, 'server error');
+  }
 
   /** Sends every event after `afterSeq` from the log, then switches to live at the exact seam. */
   private async replay(afterSeq: number, announce: boolean): Promise<void> {
@@ -310,13 +317,7 @@ export class ConsoleSocket {
     this.clearResumeTimer();
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
-      if (this.modeValue !== 'awaiting-resume') return;
-      this.inbox = this.inbox
-        .then(() => (this.modeValue === 'awaiting-resume' ? this.replay(lastSeq, false) : undefined))
-        .catch((error: unknown) => {
-          this.deps.logger.error({ err: error }, 'live catch-up failed');
-          this.close(1011, 'server error');
-        });
+      if (this.modeValue === 'awaiting-resume') this.startReplay(lastSeq, false);
     }, this.deps.settings.resumeWaitMs);
     this.resumeTimer.unref();
   }
