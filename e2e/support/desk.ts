@@ -73,7 +73,7 @@ export interface HostProcess {
   notifications(): Promise<{ id: string; kind: string; title: string; body: string; navigate: unknown; clicked: boolean }[]>;
   clickNotification(id: string): Promise<void>;
   /** The host core's live connection: its state and the seqs of the raw events it holds (≤ 100). */
-  live(): Promise<{ connection: { status: string; lastSeq: number; attempt: number }; recentSeqs: number[] }>;
+  live(): Promise<{ connection: { status: string; lastSeq: number; attempt: number; since: string }; recentSeqs: number[] }>;
 }
 
 export async function startHost(backendUrl: string): Promise<HostProcess> {
@@ -197,4 +197,14 @@ export async function apiSession(backendUrl: string, email = ADMIN_EMAIL) {
     return { status: r.status, body: (await r.json().catch(() => null)) as unknown };
   };
   return { accessToken: tokens.accessToken, post };
+}
+
+/** A patient rings the clinic, through the telephony sandbox's control API. Returns the call id. */
+export async function placeInboundCall(backendUrl: string, body: { script?: string; callerName?: string; from?: string } = {}): Promise<string> {
+  const health = (await (await fetch(`${backendUrl}/health`)).json()) as { checks: { telephony: { sandbox?: { controlUrl: string } } } };
+  const control = health.checks.telephony.sandbox?.controlUrl;
+  if (!control) throw new Error('the backend is not running its telephony sandbox');
+  const response = await fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 202) throw new Error(`the sandbox refused the call: HTTP ${response.status}`);
+  return ((await response.json()) as { callId: string }).callId;
 }
