@@ -211,6 +211,34 @@ async function toolCalls(server: Server) {
   return { count: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
 }
 
+/** assistant-request (a number without a fixed assistant rang): answered from the clinic's agent. */
+async function assistantRequests(server: Server) {
+  const latencies: number[] = [];
+  let failures = 0;
+  let sent = 0;
+  const worker = async () => {
+    while (sent < 200) {
+      const n = sent++;
+      const clinic = server.clinics[n % server.clinics.length]!;
+      const body = {
+        message: {
+          type: 'assistant-request',
+          timestamp: Date.now(),
+          call: { id: randomUUID(), type: 'inboundPhoneCall', phoneNumberId: clinic.phoneNumberId, customer: { number: '+441614960300' } },
+          phoneNumber: { id: clinic.phoneNumberId },
+        },
+      };
+      const startedAt = performance.now();
+      const res = await post(server.backendUrl, body);
+      latencies.push(performance.now() - startedAt);
+      if (res.status !== 200 || !res.body.includes('assistant')) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
 async function withServerDatabase<T>(work: (url: string) => Promise<T>): Promise<T | undefined> {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (!serverUrl) return undefined;
@@ -242,6 +270,8 @@ async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined
     const tools = await toolCalls(server);
     out(`tool calls  p50 ${tools.p50.toFixed(1)} ms, p99 ${tools.p99.toFixed(1)} ms, max ${tools.max.toFixed(1)} ms (${tools.count} calls, 4 at a time; ${tools.failures} failed)`);
     out(`            budget p99 < 250 ms: ${tools.p99 < 250 && tools.failures === 0 ? 'MET' : 'MISSED'}`);
+    const requests = await assistantRequests(server);
+    out(`assistant-request  p50 ${requests.p50.toFixed(1)} ms, p99 ${requests.p99.toFixed(1)} ms (${requests.count}; ${requests.failures} failed); Vapi waits 7,500 ms`);
   } finally {
     await stopServer(server);
   }
