@@ -59,6 +59,12 @@ export class BatchCoalescer {
 
   private flush(): void {
     this.timer = null;
+    // Timers may fire a millisecond early against the wall clock; the 500 ms bound is a promise.
+    const early = this.lastFlushAt + this.intervalMs - this.clock.now();
+    if (early > 0) {
+      this.timer = this.clock.setTimeout(() => this.flush(), early);
+      return;
+    }
     const events = this.pending.filter((e): e is LiveEvent => e !== null);
     const batch: LiveBatch = { events, resyncRequired: this.resyncRequired };
     this.pending = [];
