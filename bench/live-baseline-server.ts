@@ -101,7 +101,13 @@ const control = http.createServer((req, res) => {
       return;
     }
     if (route === 'GET /stats') {
-      return reply(200, { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, sockets: connections() });
+      const cpu = process.cpuUsage();
+      return reply(200, {
+        rssBytes: process.memoryUsage().rss,
+        heapUsedBytes: process.memoryUsage().heapUsed,
+        sockets: connections(),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      });
     }
     reply(404, { error: route });
   })().catch((error: unknown) => {

@@ -109,7 +109,7 @@ const control = http.createServer((req, res) => {
         peakBufferedBytes: Math.max(0, ...hub.sockets.map((s) => s.peakBufferedBytes)),
         pendingOutOfOrder: hub.pendingOutOfOrder,
         eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
-        cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+        cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       });
       loopDelay.reset();
     }

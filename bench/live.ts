@@ -355,6 +355,8 @@ interface LatencyResult {
   writeP50: number;
   writeP99: number;
   httpErrors: number;
+  /** Server CPU time (user + system) per accepted event during the phase. */
+  cpuMsPerEvent?: number;
   seconds: number;
 }
 
@@ -431,6 +433,8 @@ async function latencyPhase(
 }
 
 interface ThroughputResult {
+  /** Server CPU time per delivery during the burst. */
+  cpuUsPerDelivery?: number;
   deliveries: number;
   expected: number;
   seconds: number;
@@ -553,14 +557,19 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
     const consoles = await connectFleet(server, clinics, tally);
     const rssConnected = await rss(server);
     out(`  ${name}: latency phase, ${RATE} events/s for ${SECONDS} s ...`);
-    await control(server, 'GET', '/stats'); // resets the server-side counters
-    const latency = await latencyPhase(send, consoles, clinicIds, tally, RATE * SECONDS, RATE);
     type Pct = { p50: number; p99: number; max: number };
-    const afterLatency = await control<{ eventLoopDelayMs?: Pct }>(server, 'GET', '/stats');
+    type Stats = { eventLoopDelayMs?: Pct; cpuSeconds: number };
+    const beforeLatency = await control<Stats>(server, 'GET', '/stats'); // also resets the loop-delay histogram
+    const latency = await latencyPhase(send, consoles, clinicIds, tally, RATE * SECONDS, RATE);
+    const afterLatency = await control<Stats>(server, 'GET', '/stats');
+    latency.cpuMsPerEvent = ((afterLatency.cpuSeconds - beforeLatency.cpuSeconds) * 1000) / Math.max(1, latency.events - latency.httpErrors);
     const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
     if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
     out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
+    const beforeBurst = await control<Stats>(server, 'GET', '/stats');
     const throughput = await throughputPhase(server, consoles, clinicIds, tally, BURST);
+    const afterBurst = await control<Stats>(server, 'GET', '/stats');
+    throughput.cpuUsPerDelivery = ((afterBurst.cpuSeconds - beforeBurst.cpuSeconds) * 1e6) / Math.max(1, throughput.deliveries);
     const rssAfter = await rss(server);
     for (const c of consoles) c.close();
     return { name, rssIdle, rssConnected, rssAfter, latency, throughput, tally };
@@ -613,13 +622,13 @@ async function main(): Promise<void> {
     for (const name of servers) figures.push(await runServer(name, name === 'voxanne' ? db.env : {}));
 
     out();
-    out(`latency at ${RATE} events/s (HTTP request sent → console received), ${RATE * SECONDS} events per server`);
-    out('server     p50 ms   p99 ms   max ms  write p50/p99 ms   delivered/expected   lost  dup  order  reconn  http err  rss idle → connected → after');
+    out(`latency at ${RATE} events/s (HTTP request sent → console received), ${RATE * SECONDS} events per server, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+    out('server     p50 ms   p99 ms   max ms  write p50/p99 ms   delivered/expected   lost  dup  order  reconn  http err  cpu ms/event  rss idle → connected → after');
     for (const f of figures) {
       const l = f.latency;
       const w = `${l.writeP50.toFixed(1)}/${l.writeP99.toFixed(1)}`;
       out(
-        `${f.name.padEnd(9)} ${l.p50.toFixed(1).padStart(7)} ${l.p99.toFixed(1).padStart(8)} ${l.max.toFixed(1).padStart(8)} ${w.padStart(17)}   ${`${l.delivered}/${l.expected}`.padStart(18)} ${String(l.lost).padStart(6)} ${String(f.tally.duplicates).padStart(4)} ${String(f.tally.outOfOrder).padStart(6)} ${String(f.tally.reconnects).padStart(7)} ${String(l.httpErrors).padStart(9)}  ${mb(f.rssIdle)} → ${mb(f.rssConnected)} → ${mb(f.rssAfter)}`,
+        `${f.name.padEnd(9)} ${l.p50.toFixed(1).padStart(7)} ${l.p99.toFixed(1).padStart(8)} ${l.max.toFixed(1).padStart(8)} ${w.padStart(17)}   ${`${l.delivered}/${l.expected}`.padStart(18)} ${String(l.lost).padStart(6)} ${String(f.tally.duplicates).padStart(4)} ${String(f.tally.outOfOrder).padStart(6)} ${String(f.tally.reconnects).padStart(7)} ${String(l.httpErrors).padStart(9)} ${(l.cpuMsPerEvent ?? 0).toFixed(2).padStart(13)}  ${mb(f.rssIdle)} → ${mb(f.rssConnected)} → ${mb(f.rssAfter)}`,
       );
     }
     out('(write = HTTP request sent → response: the event is committed and handed to the bus by then;');
@@ -630,7 +639,7 @@ async function main(): Promise<void> {
     for (const f of figures) {
       const t = f.throughput;
       const ratio = ceiling ? ` (${((t.perSecond / ceiling) * 100).toFixed(0)} % of bare ws)` : '';
-      out(`${f.name.padEnd(9)} ${Math.round(t.perSecond).toString().padStart(9)} deliveries/s  ${t.deliveries}/${t.expected} in ${t.seconds.toFixed(2)} s${ratio}`);
+      out(`${f.name.padEnd(9)} ${Math.round(t.perSecond).toString().padStart(9)} deliveries/s  ${t.deliveries}/${t.expected} in ${t.seconds.toFixed(2)} s, server CPU ${(t.cpuUsPerDelivery ?? 0).toFixed(1)} µs/delivery${ratio}`);
     }
     const ours = figures.find((f) => f.name === 'voxanne');
     if (ours) {
