@@ -1,0 +1,268 @@
+// bench/backend: the REST hot paths and start-up memory (issue 2; never part of the timed test suite).
+//
+//   npx tsx bench/backend.ts [--seconds 10] [--connections 200] [--calls 5000] [--only pglite|postgres]
+//                            [--node-flags "--liftoff-only"]   (extra node flags for the backend, to compare)
+//
+// The backend runs as the container runs it: the esbuild bundle under plain node with production
+// settings, in a child process, on embedded PGlite and, when BENCH_DATABASE_URL or TEST_DATABASE_URL
+// names a PostgreSQL server, on a database of its own there (created and dropped). Before it starts,
+// its database gets one clinic with `calls` calls of history (60 days, patients, summaries).
+//   RSS           resident memory of the backend process once started and idle (from /proc), and
+//                 again after the load runs
+//   /health       autocannon, `connections` concurrent connections for `seconds`; besides latency, the
+//                 backend's own CPU time per request (from /proc), which a busy shared machine does not
+//                 inflate the way it inflates latency
+//   GET /api/calls  the first page (limit 50) of the call history, signed in, same load; the per-clinic
+//                 rate limit is raised for the run (it would answer most of the load with 429)
+// Budgets (issue 2): /health p99 < 5 ms and calls-list p99 < 50 ms at 200 connections;
+// RSS < 200 MB with PGlite, < 120 MB with Postgres.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+import { buildBackend } from '../backend/scripts/build.js';
+import { openDatabase } from '../backend/src/db/database.js';
+import { migrate } from '../backend/src/db/migrate.js';
+import { hashPassword } from '../backend/src/auth/passwords.js';
+import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '200' },
+    calls: { type: 'string', default: '5000' },
+    only: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+  },
+});
+const NODE_FLAGS = args['node-flags'].split(' ').filter(Boolean);
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const CALLS = Number(args.calls);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EMAIL = 'bench@clinic.example';
+const PASSWORD = 'bench password long enough';
+const BUDGETS = { healthP99Ms: 5, callsP99Ms: 50, rssMb: { pglite: 200, postgres: 120 } } as const;
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+type Driver = 'pglite' | 'postgres';
+
+interface Measured extends Result {
+  /** Backend CPU (user + system) per answered request. */
+  cpuMsPerRequest: number;
+}
+
+interface Figures {
+  driver: Driver;
+  rssStartMb: number;
+  rssAfterMb: number;
+  health: Measured;
+  calls: Measured;
+}
+
+/** Builds the deployable bundle once; the repository's node_modules stand in for the image's. */
+async function bundle(): Promise<{ server: string; remove(): void }> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-bundle-'));
+  const built = await buildBackend(root);
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  return { server: built.server, remove: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+/** One clinic, its front desk login and a realistic history, written before the backend starts. */
+async function seed(database: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
+  await migrate(database.db);
+  const clinic = await createClinic(database.db, { name: 'Bench Clinic', timeZone: 'Europe/London' });
+  await createStaff(database.db, { clinicId: clinic.id, email: EMAIL, name: 'Bench Desk', role: 'front_desk', passwordHash: await hashPassword(PASSWORD) });
+  const patients = await database.db
+    .insertInto('patients')
+    .values(Array.from({ length: 200 }, (_, i) => ({ clinic_id: clinic.id, name: `Patient ${i}`, phone: `+4479111${String(10000 + i).padStart(5, '0')}` })))
+    .returning('id')
+    .execute();
+  const outcomes = ['booked', 'answered', 'answered', 'transferred', 'missed', 'abandoned'] as const;
+  const now = Date.now();
+  for (let start = 0; start < CALLS; start += 500) {
+    await database.db
+      .insertInto('calls')
+      .values(
+        Array.from({ length: Math.min(500, CALLS - start) }, (_, j) => {
+          const i = start + j;
+          const at = new Date(now - Math.floor((i / CALLS) * 60 * 86_400_000) - j * 1_000);
+          return {
+            clinic_id: clinic.id,
+            direction: 'inbound' as const,
+            status: 'ended' as const,
+            caller_number: `+4479112${String(10000 + (i % 90000)).padStart(5, '0')}`,
+            patient_id: i % 3 === 0 ? patients[i % patients.length]!.id : null,
+            started_at: at,
+            ended_at: new Date(at.getTime() + 95_000),
+            duration_seconds: 95,
+            ended_reason: 'customer-ended-call',
+            outcome: outcomes[i % outcomes.length]!,
+            summary: `Caller asked about appointment availability and clinic opening hours (call ${i}).`,
+            created_at: at,
+          };
+        }),
+      )
+      .execute();
+  }
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startBackend(server: string, env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, server], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PUBLIC_URL: 'https://voxanne.example.test',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'info',
+      API_RATE_LIMIT_PER_MINUTE: '100000000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    // Every log line is read (and dropped) for the whole run: an unread pipe would stall the server.
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"backend listening"')) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`backend exited with ${code}: ${stderr.join('')}`)));
+  });
+  return {
+    child,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU time the process has used so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function load(pid: number, url: string, headers: Record<string, string> = {}): Promise<Measured> {
+  // A short warm-up (JIT, connection pools), then the measured run.
+  await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
+  const cpuBefore = cpuMs(pid);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const answered = result['2xx'] + result.non2xx;
+  return { ...result, cpuMsPerRequest: answered ? Math.round(((cpuMs(pid) - cpuBefore) / answered) * 100) / 100 : NaN };
+}
+
+async function run(driver: Driver, server: string, serverUrl: string | undefined): Promise<Figures> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-backend-'));
+  let databaseUrl: string | undefined;
+  let drop = async () => undefined as void;
+  try {
+    if (driver === 'postgres') {
+      const name = `voxanne_bench_${randomBytes(4).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      const url = new URL(serverUrl!);
+      url.pathname = `/${name}`;
+      databaseUrl = url.toString();
+      drop = async () => {
+        const dropper = new pg.Client({ connectionString: serverUrl });
+        await dropper.connect();
+        await dropper.query(`drop database if exists ${name} with (force)`);
+        await dropper.end();
+      };
+    }
+    const database = await openDatabase(
+      databaseUrl ? { kind: 'postgres', url: databaseUrl, poolMax: 4 } : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    );
+    await seed(database);
+    await database.close();
+
+    const backend = await startBackend(server, databaseUrl ? { DATABASE_URL: databaseUrl, DATA_DIR: dataDir } : { DATA_DIR: dataDir });
+    try {
+      const health = await fetch(`${backend.url}/health`);
+      if (health.status !== 200) throw new Error(`backend unhealthy: ${health.status} ${await health.text()}`);
+      await sleep(3_000); // settle: start-up garbage collected, pools idle
+      const rssStartMb = rssMb(backend.child.pid!);
+
+      const login = await fetch(`${backend.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+
+      const pid = backend.child.pid!;
+      const healthLoad = await load(pid, `${backend.url}/health`);
+      const callsLoad = await load(pid, `${backend.url}/api/calls?limit=50`, { authorization: `Bearer ${accessToken}` });
+      const rssAfterMb = rssMb(backend.child.pid!);
+      return { driver, rssStartMb, rssAfterMb, health: healthLoad, calls: callsLoad };
+    } finally {
+      await backend.stop();
+    }
+  } finally {
+    await drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describe(result: Measured): string {
+  const failures = result.errors + result.timeouts + result.non2xx;
+  return `p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  ${Math.round(result.requests.average)} req/s  ${result.cpuMsPerRequest} ms CPU/req${failures ? `  (${failures} failed)` : ''}`;
+}
+
+const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const drivers: Driver[] = (['pglite', 'postgres'] as const).filter((d) => (!args.only || args.only === d) && (d === 'pglite' || serverUrl));
+if (!serverUrl && args.only !== 'pglite') out('backend bench: Postgres skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)');
+
+out(`backend bench: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${CALLS} calls of history, ${os.cpus().length} CPUs, node ${process.version}${NODE_FLAGS.length ? `, backend flags ${NODE_FLAGS.join(' ')}` : ''}`);
+out(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (latency figures mean little when it exceeds the CPU count)`);
+const built = await bundle();
+let missed = 0;
+try {
+  for (const driver of drivers) {
+    const figures = await run(driver, built.server, serverUrl);
+    const checks: Array<[string, boolean]> = [
+      [`RSS at start-up ${figures.rssStartMb} MB (budget < ${BUDGETS.rssMb[driver]} MB); after load ${figures.rssAfterMb} MB`, figures.rssStartMb < BUDGETS.rssMb[driver]],
+      [`GET /health      ${describe(figures.health)} (budget p99 < ${BUDGETS.healthP99Ms} ms)`, figures.health.latency.p99 < BUDGETS.healthP99Ms && figures.health.non2xx === 0],
+      [`GET /api/calls   ${describe(figures.calls)} (budget p99 < ${BUDGETS.callsP99Ms} ms)`, figures.calls.latency.p99 < BUDGETS.callsP99Ms && figures.calls.non2xx === 0],
+    ];
+    out(`\n${driver}`);
+    for (const [line, ok] of checks) {
+      out(`  ${ok ? 'ok  ' : 'MISS'}  ${line}`);
+      if (!ok) missed += 1;
+    }
+  }
+} finally {
+  built.remove();
+}
+if (missed) {
+  out(`\nbackend bench: ${missed} budget(s) missed`);
+  process.exitCode = 1;
+}
