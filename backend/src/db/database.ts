@@ -49,7 +49,7 @@ export async function openDatabase(config: Config['database']): Promise<Database
   }
 
   fs.mkdirSync(config.dir, { recursive: true });
-  return openPglite(await PGlite.create(config.dir, { extensions: { btree_gist } }));
+  return openPglite(await PGlite.create(config.dir, { extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS }));
 }
 
 /** An embedded database from an existing PGlite instance (e.g. loaded from a dump in tests). */
@@ -62,6 +62,12 @@ export async function openPglite(pglite: PGlite): Promise<DatabaseHandle> {
 }
 
 export const PGLITE_EXTENSIONS = { btree_gist };
+
+/**
+ * Postgres's default 128 MB of shared buffers live inside PGlite's WebAssembly memory, i.e. in this
+ * process: 16 MB keeps a clinic's working set cached and start-up RSS ~125 MB lower (bench/backend).
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 function wrap(pool: pg.Pool, kind: DatabaseHandle['kind'], end: () => Promise<void>): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

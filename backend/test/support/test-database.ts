@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase, openPglite, PGLITE_EXTENSIONS, type DatabaseHandle, type Db } from '../../src/db/database.js';
+import { openDatabase, openPglite, PGLITE_EXTENSIONS, PGLITE_START_PARAMS, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrate, migrationsDir } from '../../src/db/migrate.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
@@ -29,7 +29,7 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
-  const handle = kind === 'pglite' ? await openPglite(await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS })) : await openServerDatabase();
+  const handle = kind === 'pglite' ? await openPglite(await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS })) : await openServerDatabase();
   return { ...handle, reset: () => resetDatabase(handle.db) };
 }
 
