@@ -150,6 +150,7 @@ class VoiceCall {
   private framesPlayed = 0;
   private webhooks: Promise<unknown> = Promise.resolve();
   private replies = 0;
+  private speaking = false;
   private malformed = 0;
   private callerTurns = 0;
   private framesSent = 0;
@@ -269,11 +270,21 @@ class VoiceCall {
     this.sendJson({ type: 'speech-update', status: 'stopped', role: 'user' });
     this.transcript('user', 'final', text);
     this.remember('user', text, now - speechMs, now);
-    void this.say(REPLIES[this.replies++ % REPLIES.length]!);
+    // Talked over while speaking: the assistant finishes its line rather than stacking up replies.
+    if (!this.speaking) void this.say(REPLIES[this.replies++ % REPLIES.length]!);
   }
 
   /** The assistant speaks a line: speech update, partial then final transcript, audio in real time. */
   private async say(text: string): Promise<void> {
+    this.speaking = true;
+    try {
+      await this.speakLine(text);
+    } finally {
+      this.speaking = false;
+    }
+  }
+
+  private async speakLine(text: string): Promise<void> {
     const samples = await this.deps.voice.speak(text);
     if (this.ended) return;
     const started = Date.now();

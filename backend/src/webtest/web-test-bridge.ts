@@ -81,6 +81,11 @@ export class WebTestBridge {
     };
   }
 
+  /** How each running session's audio queues fare (sent, dropped, peak), for the bench and logs. */
+  audioCounters() {
+    return [...this.sessions].map((s) => ({ id: s.id, ...s.audioCounters() }));
+  }
+
   /** Ends every session ("server restarting"), then stops taking new ones. */
   async close(): Promise<void> {
     if (this.closing) return;

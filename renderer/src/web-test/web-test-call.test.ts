@@ -132,6 +132,27 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     t.expectReleased();
   });
 
+  it('shows the voice platform’s refusal as a failure, with its reason', async () => {
+    const t = setup();
+    await t.call.start({ deviceId: null, voiceProcessing: true });
+    const worklet = t.worklets[0]!;
+    worklet.relay({ type: 'relay-status', status: 'open', reason: null, droppedFrames: 0 });
+    worklet.relay({ type: 'status', status: 'connecting' });
+    worklet.relay({ type: 'ended', reason: 'provider-refused', message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.' });
+    expect(t.call.getState()).toMatchObject({ phase: 'failed', message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.' });
+    t.expectReleased();
+  });
+
+  it('says the server cannot be reached when main cannot open the socket at all', async () => {
+    const t = setup();
+    await t.call.start({ deviceId: null, voiceProcessing: true });
+    const reason = "Can't reach the Voxanne server. Check this computer's internet connection.";
+    t.worklets[0]!.relay({ type: 'relay-status', status: 'connecting', reason: null, droppedFrames: 0 });
+    t.worklets[0]!.relay({ type: 'relay-status', status: 'closed', reason, droppedFrames: 0 });
+    expect(t.call.getState()).toMatchObject({ phase: 'failed', message: reason });
+    t.expectReleased();
+  });
+
   it('when main never answers for the port, gives up with a message', async () => {
     const t = setup();
     await t.call.start({ deviceId: null, voiceProcessing: true });
