@@ -97,7 +97,9 @@ interface ServerProcess {
 
 async function startServer(name: ServerProcess['name'], env: Record<string, string>): Promise<ServerProcess> {
   const script = name === 'voxanne' ? 'live-server.ts' : 'live-baseline-server.ts';
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the servers.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

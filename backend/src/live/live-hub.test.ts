@@ -20,6 +20,7 @@ const LIVE_ENV = {
   LIVE_SESSION_RECHECK_MS: '300',
   LIVE_RESUME_WAIT_MS: '1000',
   AUTH_RATE_LIMIT_PER_MINUTE: '1000', // every test signs in afresh
+  LIVE_CATCHUP_INTERVAL_MS: '500',
 };
 
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
@@ -159,6 +160,17 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
       const completeAt = client.messages.findIndex((m) => m.type === 'replay-complete');
       const replayed = client.messages.slice(0, completeAt).flatMap((m) => (m.type === 'event' ? [m.event.seq] : []));
       expect(replayed.at(-1)).toBe(complete.lastSeq);
+    });
+
+    it('delivers events whose publish was lost after commit: at once when a later one shows the hole, else by the catch-up', async () => {
+      const client = await connectResumed();
+      const nowhere = new InProcessEventBus(); // a writer that crashed between commit and publish
+      await write(2);
+      await writeLiveEvents(database.db, nowhere, staff.clinicId, 3);
+      await write(1); // seq 6 arrives; 3..5 are read from the log first
+      expect(seqs(await client.seqReached(6))).toEqual(range(0, 6));
+      await writeLiveEvents(database.db, nowhere, staff.clinicId, 2); // the last ones: nothing reveals them
+      expect(seqs(await client.seqReached(8))).toEqual(range(0, 8));
     });
 
     it('a client that never resumes gets the live events after hello\'s lastSeq', async () => {
