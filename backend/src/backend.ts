@@ -170,6 +170,8 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       allowedOrigins: config.http.wsAllowedOrigins,
       maxSeconds: config.webTest.maxSessionSeconds,
       bufferFrames: config.webTest.audioBufferFrames,
+      startsPerMinute: config.webTest.startsPerMinute,
+      rateLimitStore: store,
     });
     protectedApi.use(
       dashboardRoutes({ db: database.db }),

@@ -52,6 +52,8 @@ export const WebTestEndReasonSchema = z.enum([
   'provider-error',
   'provider-refused',
   'replaced-by-new-session',
+  /** Too many web tests started in the last minute (each one is a call on the voice platform). */
+  'rate-limited',
   'server-shutdown',
 ]);
 

@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
   WEB_TEST_MAX_SESSION_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   WEB_TEST_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
+  WEB_TEST_STARTS_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(5),
 
   CORS_ORIGIN: csv.default([]),
   WS_ALLOWED_ORIGINS: csv.default([]),
@@ -159,6 +160,8 @@ export interface Config {
     maxSessionSeconds: number;
     /** Audio each direction of the bridge may hold while a socket is busy, in 20 ms frames; oldest dropped past it. */
     audioBufferFrames: number;
+    /** Web tests a staff member may start a minute (each is a call on the voice platform). */
+    startsPerMinute: number;
   };
   sandbox: {
     timeScale: number;
@@ -275,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
     webTest: {
       maxSessionSeconds: e.WEB_TEST_MAX_SESSION_SECONDS,
       audioBufferFrames: Math.ceil(e.WEB_TEST_AUDIO_BUFFER_MS / 20),
+      startsPerMinute: e.WEB_TEST_STARTS_PER_MINUTE,
     },
     sandbox: {
       timeScale: e.SANDBOX_TIME_SCALE,

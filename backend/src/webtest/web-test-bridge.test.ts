@@ -219,7 +219,7 @@ describe('web test time limit and shutdown (R-B6)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
-    backend = await startTestBackend(database, { WEB_TEST_MAX_SESSION_SECONDS: '5' });
+    backend = await startTestBackend(database, { WEB_TEST_MAX_SESSION_SECONDS: '5', WEB_TEST_STARTS_PER_MINUTE: '2' });
     staff = await signIn(backend.url, await createClinicWithStaff(database.db));
   });
   afterAll(async () => {
@@ -234,6 +234,21 @@ describe('web test time limit and shutdown (R-B6)', () => {
     const ended = await client.next('ended', () => true, 10_000);
     expect(ended).toEqual({ type: 'ended', reason: 'time-limit', message: 'Web tests last at most 5 seconds. Start a new one to keep talking.' });
     expect((await client.closed).code).toBe(1000);
+  });
+
+  it('refuses a web test past the per-minute limit, without calling the voice platform (R-S5)', async () => {
+    const someone = await signIn(backend.url, await addStaff(database.db, staff.session.user.clinicId));
+    for (let i = 0; i < 2; i++) {
+      const allowed = await openWebTestClient(backend.url, someone.session.accessToken);
+      allowed.send({ type: 'start' });
+      await allowed.next('ready');
+      await allowed.close();
+    }
+    const callsBefore = backend.telephony.sandbox!.state.calls.size;
+    const refused = await openWebTestClient(backend.url, someone.session.accessToken);
+    refused.send({ type: 'start' });
+    expect(await refused.next('ended')).toEqual({ type: 'ended', reason: 'rate-limited', message: 'You can start 2 web tests a minute. Wait a moment and try again.' });
+    expect(backend.telephony.sandbox!.state.calls.size).toBe(callsBefore);
   });
 
   it('ends running tests with a message when the server shuts down', async () => {

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { MemoryStore, type Options, type Store } from 'express-rate-limit';
 import { LIVE_PROTOCOL, WEB_TEST_AUDIO, type WebTestDiagnostics } from '@voxanne/protocol';
 import type { Principal } from '../auth/principal.js';
 import type { Metrics } from '../http/metrics.js';
@@ -16,12 +17,18 @@ export interface WebTestBridgeDeps extends WebTestSessionDeps {
   metrics: Metrics;
   mode: 'sandbox' | 'vapi';
   allowedOrigins: readonly string[];
+  /** Web tests each staff member may start a minute: every start is a call on the voice platform (R-S5). */
+  startsPerMinute: number;
+  /** The shared rate-limit counters (Redis) when configured; otherwise this instance counts alone. */
+  rateLimitStore?: ((prefix: string) => Store) | undefined;
 }
 
 const SOCKET_LABEL = { socket: 'web-test' } as const;
 /** Control messages are tiny and audio frames are 640 bytes; nothing legitimate is bigger. */
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 const CLOSE_TIMEOUT_MS = 5_000;
+const START_WINDOW_MS = 60_000;
+const STARTS_PREFIX = 'web-test-user';
 
 export class WebTestBridge {
   private readonly wss: WebSocketServer;
@@ -29,8 +36,12 @@ export class WebTestBridge {
   /** The started session of each staff member. */
   private readonly byStaff = new Map<string, WebTestSession>();
   private closing = false;
+  private readonly starts: Store;
 
   constructor(private readonly deps: WebTestBridgeDeps) {
+    // express-rate-limit's counters, used directly: a WebSocket message is not an HTTP request.
+    this.starts = deps.rateLimitStore?.(STARTS_PREFIX) ?? new MemoryStore();
+    void this.starts.init?.({ windowMs: START_WINDOW_MS } as Options);
     // closeTimeout is in ws 8.18+ but not yet in its type definitions.
     const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
@@ -92,6 +103,7 @@ export class WebTestBridge {
     this.closing = true;
     for (const session of [...this.sessions]) session.end('server-shutdown', 'The Voxanne server is restarting. Start the test again in a moment.');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.starts.shutdown?.();
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
@@ -106,12 +118,18 @@ export class WebTestBridge {
     this.deps.metrics.wsConnections.inc(SOCKET_LABEL);
   }
 
-  /** One web test per staff member: a new one replaces the old. */
-  private claim(session: WebTestSession): void {
+  /**
+   * A session asks to start: refused past the per-minute limit; otherwise it becomes the staff
+   * member's one web test, and replaces the one they had.
+   */
+  private async claim(session: WebTestSession): Promise<boolean> {
     const staffId = session.principal.staffId;
+    const { totalHits } = await this.starts.increment(`${STARTS_PREFIX}:${staffId}`);
+    if (totalHits > this.deps.startsPerMinute) return false;
     const previous = this.byStaff.get(staffId);
     this.byStaff.set(staffId, session);
-    previous?.end('replaced-by-new-session', 'You started another web test, so this one ended.');
+    if (previous !== session) previous?.end('replaced-by-new-session', 'You started another web test, so this one ended.');
+    return true;
   }
 
   private forget(session: WebTestSession): void {

@@ -41,6 +41,7 @@ export interface WebTestSessionDeps {
   maxSeconds: number;
   /** Frames each direction may hold while its socket is busy (25 = 500 ms). */
   bufferFrames: number;
+  startsPerMinute: number;
 }
 
 /** How long a connected socket may wait before sending `start`. */
@@ -86,8 +87,8 @@ export class WebTestSession {
     private readonly deps: WebTestSessionDeps,
     /** Called once when the session has ended (the bridge forgets it). */
     private readonly onEnded: (session: WebTestSession) => void,
-    /** Called on `start`: the bridge ends the user's other session. */
-    private readonly onStarting: (session: WebTestSession) => void,
+    /** Called on `start`: false when the user may not start one now; else the bridge ends their other session. */
+    private readonly onStarting: (session: WebTestSession) => Promise<boolean>,
   ) {
     this.log = deps.logger.child({ webTestSession: this.id, clinicId: principal.clinicId, staffId: principal.staffId });
     const limit = deps.bufferFrames * WEB_TEST_AUDIO.frameBytes;
@@ -168,7 +169,10 @@ export class WebTestSession {
 
   private async start(): Promise<void> {
     this.started = true;
-    this.onStarting(this);
+    if (!(await this.onStarting(this))) {
+      return this.end('rate-limited', `You can start ${this.deps.startsPerMinute} web tests a minute. Wait a moment and try again.`);
+    }
+    if (this.ended) return;
     this.send({ type: 'status', status: 'connecting' });
     let websocketCallUrl: string;
     try {

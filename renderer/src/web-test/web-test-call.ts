@@ -77,6 +77,9 @@ export const Messages = {
   connectionClosed: 'The connection to the assistant closed.',
 } as const;
 
+/** Endings the user should read as something having gone wrong (shown as an alert). */
+const FAILURES = new Set<string>(['provider-refused', 'provider-error', 'rate-limited']);
+
 const INITIAL: WebTestState = {
   phase: 'idle',
   message: null,
@@ -247,7 +250,7 @@ export class WebTestCall {
         this.set({ transcript: this.withTranscript(message.speaker, message.text, message.transcriptType === 'final') });
         return;
       case 'ended':
-        this.finish(message.reason === 'provider-refused' || message.reason === 'provider-error' ? 'failed' : 'ended', message.message);
+        this.finish(FAILURES.has(message.reason) ? 'failed' : 'ended', message.message);
         return;
       case 'error':
         this.set({ message: message.message });
