@@ -13,37 +13,55 @@ import { EmptyState, Loading } from '../ui/Loading';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { LiveTranscript } from './LiveTranscript';
 
-function LiveCallCard(props: { callId: string }) {
+/** Who and how the call is going; re-renders only when the call itself changes, not per transcript line. */
+function LiveCallHeader(props: { callId: string }) {
   const call = useCalls((s) => s.live[props.callId]?.call);
+  if (!call) return null;
+  return (
+    <header className="live-call__header">
+      <div className="live-call__who">
+        <CallLink callId={call.id} className="live-call__name">
+          {callerLabel(call)}
+        </CallLink>
+        <span className="live-call__meta">
+          {call.needsAttention && (
+            <span className="live-call__flag">
+              <span aria-hidden="true">⚑ </span>Needs the front desk ·{' '}
+            </span>
+          )}
+          {call.patientName && call.callerNumber ? `${formatPhoneNumber(call.callerNumber)} · ` : ''}
+          {CALL_DIRECTION_LABEL[call.direction]}
+          {call.isTest ? ' · test' : ''}
+        </span>
+      </div>
+      <div className="live-call__state">
+        <CallStatusBadge status={call.status} />
+        {call.startedAt && <Elapsed since={call.startedAt} label="Call time" />}
+      </div>
+    </header>
+  );
+}
+
+function LiveCallTranscript(props: { callId: string; who: string }) {
   const lines = useCalls((s) => s.live[props.callId]?.lines);
   const partials = useCalls((s) => s.live[props.callId]?.partials);
-  if (!call || !lines || !partials) return null;
-  const who = callerLabel(call);
+  if (!lines || !partials) return null;
+  return <LiveTranscript lines={lines} partials={partials} label={`Live transcript, call with ${props.who}`} />;
+}
+
+function LiveCallCard(props: { callId: string }) {
+  // The card's name for assistive technology; the label only changes when the caller is recognised.
+  const who = useCalls((s) => {
+    const call = s.live[props.callId]?.call;
+    return call ? callerLabel(call) : null;
+  });
+  const attention = useCalls((s) => s.live[props.callId]?.call.needsAttention ?? false);
+  if (who === null) return null;
   return (
-    <li className={`live-call ${call.needsAttention ? 'live-call--attention' : ''}`}>
+    <li className={`live-call ${attention ? 'live-call--attention' : ''}`}>
       <article aria-label={`Call with ${who}`}>
-        <header className="live-call__header">
-          <div className="live-call__who">
-            <CallLink callId={call.id} className="live-call__name">
-              {who}
-            </CallLink>
-            <span className="live-call__meta">
-              {call.patientName && call.callerNumber ? `${formatPhoneNumber(call.callerNumber)} · ` : ''}
-              {CALL_DIRECTION_LABEL[call.direction]}
-              {call.isTest ? ' · test' : ''}
-            </span>
-          </div>
-          <div className="live-call__state">
-            <CallStatusBadge status={call.status} />
-            {call.startedAt && <Elapsed since={call.startedAt} label="Call time" />}
-          </div>
-        </header>
-        {call.needsAttention && (
-          <p className="live-call__flag">
-            <span aria-hidden="true">⚑ </span>Needs the front desk
-          </p>
-        )}
-        <LiveTranscript lines={lines} partials={partials} label={`Live transcript, call with ${who}`} />
+        <LiveCallHeader callId={props.callId} />
+        <LiveCallTranscript callId={props.callId} who={who} />
       </article>
     </li>
   );
