@@ -61,7 +61,8 @@ export class RedisEventBus implements LiveEventBus {
         logger.warn({ role }, 'Redis live bus disconnected: events stay on this instance until it is back');
       });
       client.on('ready', () => {
-        const recovered = this.lost[role];
+        // A connection that was lost, or that failed before it ever came up (Redis down at start).
+        const recovered = this.lost[role] || this.errorReported[role];
         this.everReady[role] = true;
         this.lost[role] = false;
         this.errorReported[role] = false;

@@ -160,6 +160,32 @@ describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %
         await Promise.all([a.close(), b.close()]);
       }
     });
+
+    it('starts while Redis is down (degraded, serving its own consoles) and catches up once Redis comes up', async () => {
+      await redis.kill();
+      const env = envFor(redis.url, 'voxanne-test:live:late');
+      const a = await startTestBackend(database, env);
+      const b = await startTestBackend(database, env);
+      try {
+        expect(await health(a)).toMatchObject({ httpStatus: 200, status: 'degraded', liveBus: { status: 'fail' } });
+        const token = (await signIn(a.url, staff)).session.accessToken;
+        const onA = await consoleOn(a, token);
+        const onB = await consoleOn(b, token);
+        clients.push(onA, onB);
+        await writeLiveEvents(database.db, a.bus, staff.clinicId, 3);
+        expect(seqs(await onA.seqReached(3))).toEqual(range(0, 3));
+        await writeLiveEvents(database.db, b.bus, staff.clinicId, 2);
+        expect(seqs(await onB.seqReached(5))).toEqual(range(0, 5));
+
+        await redis.restart();
+        await waitFor('both instances to report ok', async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok');
+        // Nothing new was written: only Redis coming up can have told A about B's two events.
+        expect(seqs(await onA.seqReached(5))).toEqual(range(0, 5));
+      } finally {
+        await Promise.all(clients.splice(0).map((c) => c.close()));
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
   });
 });
 
