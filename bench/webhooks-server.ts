@@ -2,7 +2,7 @@
 // `npm run backend` is) with clinics whose assistants and numbers are known, plus a small control
 // server for the bench:
 //   GET /counts   what is stored: calls (and ended ones), transcript segments, bookings, events
-// It prints one JSON line {"bench":"webhooks","backendUrl","controlUrl","clinics":[...]} when ready.
+// When ready it sends {"bench":"webhooks","backendUrl","controlUrl","clinics":[...]} (IPC, or a stdout line).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -50,9 +50,11 @@ const control = http.createServer((req, res) => {
 });
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 
-process.stdout.write(
-  `${JSON.stringify({ bench: 'webhooks', backendUrl: backend.url, controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, clinics })}\n`,
-);
+const ready = { bench: 'webhooks', backendUrl: backend.url, controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, clinics };
+// Over the IPC channel when the bench opened one (its logs then go to a file, as a log shipper would
+// read them, instead of a pipe the busy bench must drain); else as a line on stdout.
+if (process.send) process.send(ready);
+else process.stdout.write(`${JSON.stringify(ready)}\n`);
 
 process.on('SIGTERM', () => {
   control.close();

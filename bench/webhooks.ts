@@ -19,7 +19,6 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 
@@ -68,17 +67,15 @@ async function startServer(databaseUrl: string | undefined): Promise<Server> {
       DATABASE_URL: databaseUrl ?? '',
       REDIS_URL: '',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Logs (every request at info, as in production) go to a file, not a pipe this busy process drains.
+    stdio: ['ignore', fs.openSync(path.join(dataDir, 'server.log'), 'w'), 'inherit', 'ipc'],
   });
-  child.once('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
-  const lines = createInterface({ input: child.stdout! });
   return new Promise<Server>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
-    lines.on('line', (line) => {
-      if (!line.includes('"bench":"webhooks"')) return;
-      const ready = JSON.parse(line) as Omit<Server, 'child'>;
-      resolve({ child, ...ready });
+    child.once('exit', (code) => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      reject(new Error(`bench server exited (${code})`));
     });
+    child.on('message', (ready: Omit<Server, 'child'>) => resolve({ child, ...ready }));
   });
 }
 
