@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
@@ -35,6 +35,17 @@ describe('Call detail', () => {
     const timeline = screen.getByRole('region', { name: 'Timeline' });
     expect(within(timeline).getAllByRole('listitem')).toHaveLength(3);
     expect(within(screen.getByText('Outcome').closest('div')!).getByText('Booked')).toBeInTheDocument();
+  });
+
+  it('offers the system browser when the recording cannot be played in the window', async () => {
+    const call = makeCall({ patientName: 'Maria Lopez' });
+    const fake = new FakeBridge({ calls: [call] });
+    fake.world.callDetails.set(call.id, makeCallDetail(call, { recordingUrl: 'https://recordings.example/abc.wav' }));
+    renderConsole({ fake, route: { page: 'call', callId: call.id } });
+    const audio = await screen.findByLabelText('Call recording');
+    fireEvent.error(audio);
+    await userEvent.click(screen.getByRole('button', { name: 'Open in the browser' }));
+    expect(fake.requestsOn('app.openExternal')).toEqual([{ url: 'https://recordings.example/abc.wav' }]);
   });
 
   it('says plainly when a call has no transcript, recording or booking', async () => {

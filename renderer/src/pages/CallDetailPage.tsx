@@ -4,6 +4,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CallDetail, IpcResult } from '@voxanne/protocol';
 import { settle } from '../bridge';
+import { useAsyncAction } from '../hooks/use-async-action';
+import { errorMessage } from '../format/errors';
 import { useBridge, useCalls, useStores } from '../stores/context';
 import { callerLabel } from '../format/people';
 import { formatPhoneNumber } from '../format/phone';
@@ -41,6 +43,33 @@ function useCallDetail(callId: string) {
   const shown = answer?.callId === callId ? answer : null;
   const reload = useCallback(() => setReloads((n) => n + 1), []);
   return { result: shown?.result ?? null, refreshing: shown !== null && shown.reloads !== reloads, reload };
+}
+
+/** The call's recording; if this window cannot play it, the system browser can be asked to. */
+function Recording(props: { url: string }) {
+  const bridge = useBridge();
+  const [failed, setFailed] = useState(false);
+  const open = useAsyncAction(() => bridge.app.openExternal({ url: props.url }));
+  return (
+    <>
+      <audio className="recording" controls preload="metadata" src={props.url} aria-label="Call recording" onError={() => setFailed(true)} />
+      {failed && (
+        <div className="recording__problem">
+          <p className="muted" role="status">
+            The recording could not be played here.
+          </p>
+          <button type="button" className="button button--small" disabled={open.pending} onClick={() => void open.run()}>
+            {open.pending ? 'Opening…' : 'Open in the browser'}
+          </button>
+          {open.error && (
+            <p className="field__error" role="alert">
+              {errorMessage(open.error)}
+            </p>
+          )}
+        </div>
+      )}
+    </>
+  );
 }
 
 function LiveSection(props: { callId: string; stored: CallDetail }) {
@@ -163,9 +192,7 @@ export function CallDetailPage(props: { callId: string }) {
         <div className="call-grid__side">
           <Panel title="Recording">
             {call.recordingUrl ? (
-              <audio className="recording" controls preload="none" src={call.recordingUrl} aria-label="Call recording">
-                <a href={call.recordingUrl}>Download the recording</a>
-              </audio>
+              <Recording url={call.recordingUrl} />
             ) : (
               <p className="muted">{status === 'ended' ? 'No recording for this call.' : 'Available when the call ends.'}</p>
             )}
