@@ -53,6 +53,8 @@ const { values: args } = parseArgs({
 if (args.via !== 'webhook' && args.via !== 'bench-route') throw new Error('--via must be webhook or bench-route');
 const VIA_WEBHOOK = args.via === 'webhook';
 const WEBHOOK_SECRET = randomBytes(32).toString('hex');
+/** The soak measures memory over a million events, not a backlog: it waits when the server lags. */
+const SOAK_IN_FLIGHT = 32;
 const CONSOLES = Number(args.consoles);
 const CLINICS = Number(args.clinics);
 const RATE = Number(args.rate);
@@ -116,7 +118,19 @@ async function startServer(name: ServerProcess['name'], env: Record<string, stri
       }
     });
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return { name, child, ...ready };
+}
+
+/** Server children still running: ended, and the bench database dropped, if the bench is interrupted. */
+const running = new Set<ChildProcess>();
+let dropDatabase: (() => Promise<void>) | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    void (dropDatabase?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
 async function stopServer(server: ServerProcess): Promise<void> {
@@ -371,6 +385,8 @@ async function latencyPhase(
   total: number,
   rate: number,
   onProgress?: (sent: number) => Promise<void>,
+  /** Closed loop: never more than this many requests outstanding (the soak); open loop when unset. */
+  maxInFlight = Number.POSITIVE_INFINITY,
 ): Promise<LatencyResult> {
   for (const c of consoles) c.received = 0;
   const latency = new Histogram();
@@ -386,7 +402,7 @@ async function latencyPhase(
   let nextProgress = 10_000;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    while (sent < due) {
+    while (sent < due && inFlight < maxInFlight) {
       const i = sent++;
       const clinicIndex = i % clinicIds.length;
       tally.sentAt[i] = performance.now();
@@ -591,13 +607,13 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
     const rssConnected = await rss(server);
     let rssWarm = 0;
     const startedAt = performance.now();
-    out(`soak: ${total} events at ${rate}/s (about ${Math.round(total / rate / 60)} min); RSS after connect ${mb(rssConnected)}`);
+    out(`soak: ${total} events at up to ${rate}/s, at most ${SOAK_IN_FLIGHT} webhooks outstanding (about ${Math.round(total / rate / 60)} min or more); RSS after connect ${mb(rssConnected)}`);
     const result = await latencyPhase(send, consoles, clinics.map((c) => c.clinicId), tally, total, rate, async (sent) => {
       if (sent % 50_000 !== 0) return;
       const now = await rss(server);
       if (!rssWarm && sent >= total * 0.1) rssWarm = now;
       out(`  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}, write p99 ${tally.write.percentile(99).toFixed(1)} ms, delivery p99 ${tally.latency.percentile(99).toFixed(1)} ms`);
-    });
+    }, SOAK_IN_FLIGHT);
     const rssEnd = await rss(server);
     for (const c of consoles) c.close();
     const warm = rssWarm || rssConnected;
@@ -615,6 +631,7 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
 
 async function main(): Promise<void> {
   const db = await benchDatabase();
+  dropDatabase = () => db.drop();
   out(`bench/live: ${CONSOLES} consoles, ${CLINICS} clinics (${PER_CLINIC} per clinic), ${os.cpus().length} CPUs, Node ${process.version}`);
   out(`database: ${db.label}; voxanne events created ${VIA_WEBHOOK ? 'by signed Vapi transcript webhooks (POST /webhooks/vapi)' : "through the bench's own route (POST /event → transactionWithEvents)"}`);
   try {
