@@ -2,9 +2,10 @@
 // telephony, embedded PGlite in a temporary DATA_DIR, the demo clinic seeded. Prints one JSON line
 // {backendUrl, email, password} when ready. Over the IPC channel it answers {type:'memory', id, gc?}
 // with process.memoryUsage() (after a full GC when asked), and {type:'bridge', id} with the web-test
-// bridge's audio counters; it streams {type:'arrivals', items:[[seq, hrtimeNs], ...]}: the moment each microphone
-// frame reached the provider socket (the sandbox's vapi.websocket transport), seq read from the
-// frame's first four bytes, on the machine-wide monotonic clock the driver also uses.
+// bridge's audio counters. It streams {type:'arrivals', items:[[seq, hrtimeNs], ...]}: the moment
+// each microphone frame reached the provider socket (the sandbox's vapi.websocket transport), on the
+// machine-wide monotonic clock the driver also uses. A frame's sequence number rides in its first
+// three samples, one byte each (values 0…255: far below the speech threshold, so silence stays silent).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,8 @@ const sandbox = backend.telephony.sandbox!;
 
 let arrivals: Array<[number, string]> = [];
 sandbox.voice.onFrame((_callId, frame) => {
-  if (frame.byteLength >= 4) arrivals.push([new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, true), process.hrtime.bigint().toString()]);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.byteLength >= 6) arrivals.push([view.getInt16(0, true) | (view.getInt16(2, true) << 8) | (view.getInt16(4, true) << 16), process.hrtime.bigint().toString()]);
 });
 const flush = setInterval(() => {
   if (arrivals.length === 0) return;

@@ -136,11 +136,12 @@ while (performance.now() - started < sessionMs) {
   const frame = new Uint8Array(WEB_TEST_AUDIO.frameBytes);
   const view = new DataView(frame.buffer);
   const talking = Math.floor(seq / TALK_FRAMES) % 2 === 0;
-  for (let i = 2; i < WEB_TEST_AUDIO.frameSamples; i++) {
+  for (let i = 3; i < WEB_TEST_AUDIO.frameSamples; i++) {
     const n = seq * WEB_TEST_AUDIO.frameSamples + i;
     view.setInt16(i * 2, talking ? Math.round(6000 * Math.sin((2 * Math.PI * 300 * n) / WEB_TEST_AUDIO.sampleRate)) : 0, true);
   }
-  view.setUint32(0, seq, true);
+  // The sequence number, one byte per sample (see webtest-server.ts).
+  for (let b = 0; b < 3; b++) view.setInt16(b * 2, (seq >> (8 * b)) & 0xff, true);
   sentAt.set(seq, process.hrtime.bigint());
   portListener(frame);
   seq++;
@@ -190,7 +191,7 @@ process.stdout.write(
     '',
     `added latency, relay input → provider socket (${latencies.length} frames):`,
     `  p50 ${pct(50).toFixed(2)} ms   p95 ${p95.toFixed(2)} ms   p99 ${pct(99).toFixed(2)} ms   max ${latencies.at(-1)!.toFixed(2)} ms   budget p95 < ${LATENCY_BUDGET_P95_MS} ms: ${latencyOk ? 'met' : 'MISSED'}`,
-    `audio: ${seq} frames sent, ${arrivedAt.size} arrived, ${seq - arrivedAt.size} lost; ${assistantFrames} assistant frames received (${((assistantFrames * WEB_TEST_AUDIO.frameMs) / 1000).toFixed(0)} s of speech)`,
+    `audio: ${seq} frames sent, ${arrivedAt.size} arrived, ${seq - arrivedAt.size} lost; ${assistantFrames} assistant frames received (${((assistantFrames * WEB_TEST_AUDIO.frameMs) / 1000).toFixed(0)} s of speech); ${transcripts('caller')} caller and ${transcripts('assistant')} assistant turns transcribed`,
     `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min): tail latencies grow with other work on the machine`,
     `bridge queues: ${JSON.stringify(bridge.map(({ toProvider, toClient }) => ({ toProvider, toClient })))}`,
     `backend memory (heap as sampled: ${memory.map((m) => mb(m.heapUsed)).join(', ')})`,
@@ -203,6 +204,10 @@ process.stdout.write(
 
 server.kill('SIGTERM');
 process.exitCode = latencyOk && heapFlat && seq === arrivedAt.size ? 0 : 1;
+
+function transcripts(speaker: 'caller' | 'assistant'): number {
+  return received.filter((m) => m.type === 'transcript' && m.speaker === speaker && m.transcriptType === 'final').length;
+}
 
 function mb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
