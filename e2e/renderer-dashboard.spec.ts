@@ -4,14 +4,13 @@
 // assistant makes, and the stats moving. Then "Call my phone": refused when invalid, followed when
 // valid, and listed in Recent calls.
 import { DEMO_PASSWORD, FRONT_DESK_EMAIL } from './support/desk.js';
-import { expect, openSignedIn, ringClinic, saveScreen, seriousAxeViolations, setOutboundScript, test } from './support/renderer-console.js';
+import { expect, openSignedIn, openSignedOut, ringClinic, saveScreen, seriousAxeViolations, setOutboundScript, test } from './support/renderer-console.js';
 
 test.describe('Console dashboard, live', () => {
   test.use({ viewport: { width: 1440, height: 960 } });
 
   test('signs in and shows the live dashboard', async ({ page, consoleDesk }) => {
-    await page.goto(consoleDesk.host.url);
-    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await openSignedOut(page, consoleDesk);
     await saveScreen(page, 'sign-in');
     expect(await seriousAxeViolations(page)).toEqual([]);
 

@@ -148,3 +148,13 @@ export async function openSignedIn(page: Page, desk: ConsoleDesk): Promise<void>
   }
   await expect(shell).toBeVisible();
 }
+
+/** Opens the console at its sign-in screen, signing out first if the host kept a session. */
+export async function openSignedOut(page: Page, desk: ConsoleDesk): Promise<void> {
+  await page.goto(desk.host.url);
+  const signInHeading = page.getByRole('heading', { name: 'Sign in' });
+  const shell = page.getByRole('navigation', { name: 'Main' });
+  await expect(signInHeading.or(shell)).toBeVisible({ timeout: 30_000 });
+  if (await shell.isVisible()) await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(signInHeading).toBeVisible();
+}
