@@ -169,7 +169,8 @@ export class VapiClient {
 
   uploadFile(file: { name: string; bytes: Uint8Array; mimeType: string }) {
     const form = new FormData();
-    form.set('file', new Blob([file.bytes], { type: file.mimeType }), file.name);
+    // A copy typed as a plain ArrayBuffer view: what Blob accepts under every lib setting.
+    form.set('file', new Blob([new Uint8Array(file.bytes)], { type: file.mimeType }), file.name);
     return this.request('POST', '/file', { schema: VapiFileSchema, form, idempotent: false, subject: 'file' });
   }
 
