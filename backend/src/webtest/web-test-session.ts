@@ -169,7 +169,12 @@ export class WebTestSession {
 
   private async start(): Promise<void> {
     this.started = true;
-    if (!(await this.onStarting(this))) {
+    const allowed = await this.onStarting(this).catch((error: unknown) => {
+      // The counters fail open: a limit that cannot be checked must not stop a test.
+      this.log.warn({ err: error }, 'web-test start limit not checked');
+      return true;
+    });
+    if (!allowed) {
       return this.end('rate-limited', `You can start ${this.deps.startsPerMinute} web tests a minute. Wait a moment and try again.`);
     }
     if (this.ended) return;
