@@ -7,6 +7,7 @@ import type { Config } from './config/config.js';
 import type { Logger } from './logging/logger.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { startEmbeddedUpkeep } from './db/embedded-upkeep.js';
 import { createHttpApp } from './http/app.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { clientIp, rateLimiter } from './http/rate-limits.js';
@@ -88,6 +89,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       demoClinicId = demo.clinicId;
       const history = await ensureDemoHistory(database.db, demo.clinicId);
       if (history.created) logger.info({ calls: history.calls, bookings: history.bookings }, 'demo clinic sample history created');
+    }
+    if (database.kind === 'pglite' && !overrides.database) {
+      // No autovacuum in embedded Postgres: statistics and dead rows are looked after here.
+      const upkeep = startEmbeddedUpkeep(database.db, logger);
+      closers.unshift(async () => upkeep.stop());
+      await upkeep.runNow();
     }
 
     const metrics = createMetrics();
