@@ -2,8 +2,10 @@
 // the production build with 50 calls in progress; every 500 ms (the bridge's coalescing limit) a
 // batch brings a transcript update for each of them (growing partials, then finals) and, every
 // fourth batch, new stats. For 15 s we record:
-//   - main-thread work per frame: Chrome's trace of the page's main thread, busy time summed per
-//     16.7 ms frame slot (the budget applies to this: the work a frame asks of the main thread);
+//   - main-thread work per frame: Chrome's trace of the page's main thread, top-level tasks summed
+//     per 16.7 ms frame slot, as CPU time (the budget applies to this: the work a frame asks of
+//     the main thread) and as wall time (which also counts the OS running other processes: on a
+//     busy shared machine it measures the machine as much as the console);
 //   - frame intervals seen by requestAnimationFrame, and how many frames were missed;
 //   - each batch's cost from delivery to React having committed it.
 //
@@ -22,6 +24,8 @@ interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time, as opposed to wall-clock `dur`: excludes time the OS gave other processes. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: { name?: string; data?: { frame?: string; url?: string } };
@@ -59,17 +63,23 @@ function mainThreadWorkPerFrame(events: TraceEvent[], pageUrl: string) {
   const slotUs = FRAME_MS * 1000;
   const slotOf = (ts: number) => Math.floor((ts - start) / slotUs);
   const slots = new Array<number>(slotOf(stop) + 1).fill(0);
+  const cpuSlots = new Array<number>(slots.length).fill(0);
   for (const task of topLevel) {
-    const to = task.ts + (task.dur ?? 0);
+    const dur = task.dur ?? 0;
+    const to = task.ts + dur;
+    const cpuShare = dur > 0 ? Math.min(1, (task.tdur ?? dur) / dur) : 0;
     // Spread the task over the slots it overlaps (slot indexes step by one, so this always ends).
     for (let slot = slotOf(task.ts); slot <= slotOf(to) && slot < slots.length; slot++) {
       const slotStart = start + slot * slotUs;
       const overlap = Math.min(to, slotStart + slotUs) - Math.max(task.ts, slotStart);
-      if (overlap > 0) slots[slot]! += overlap / 1000;
+      if (overlap > 0) {
+        slots[slot]! += overlap / 1000;
+        cpuSlots[slot]! += (overlap * cpuShare) / 1000;
+      }
     }
   }
   const longestTask = topLevel.reduce((longest, t) => Math.max(longest, (t.dur ?? 0) / 1000), 0);
-  return { perFrame: slots, longestTask, busy: slots.reduce((a, b) => a + b, 0) };
+  return { perFrame: slots, cpuPerFrame: cpuSlots, longestTask, busy: slots.reduce((a, b) => a + b, 0) };
 }
 
 const benchPage = await bundleBenchPage();
@@ -126,10 +136,14 @@ try {
   const work = mainThreadWorkPerFrame(trace.traceEvents, server.url);
   const missed = intervals.filter((i) => i > FRAME_MS * 1.5).length;
   const p95 = percentile(work.perFrame, 95);
+  const cpuP95 = percentile(work.cpuPerFrame, 95);
+  const load = (await import('node:os')).loadavg()[0] ?? 0;
   report(
     `Frame time, ${CALLS} live calls streaming transcripts (${SECONDS} s, one batch per 500 ms)`,
     [
-      ['main-thread work per frame p50 / p95 / p99', `${ms(percentile(work.perFrame, 50))} / ${ms(p95)} / ${ms(percentile(work.perFrame, 99))}`],
+      ['main-thread CPU per frame p50 / p95 / p99', `${ms(percentile(work.cpuPerFrame, 50))} / ${ms(cpuP95)} / ${ms(percentile(work.cpuPerFrame, 99))}`],
+      ['main-thread wall time per frame p50 / p95', `${ms(percentile(work.perFrame, 50))} / ${ms(p95)} (includes time the OS ran other processes)`],
+      ['machine load average (1 min)', `${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`],
       ['worst frame / longest task', `${ms(work.perFrame.reduce((a, b) => Math.max(a, b), 0))} / ${ms(work.longestTask)}`],
       ['main thread busy', `${((work.busy / (work.perFrame.length * FRAME_MS)) * 100).toFixed(1)} %`],
       ['rAF interval p50 / p95', `${ms(percentile(intervals, 50))} / ${ms(percentile(intervals, 95))}`],
@@ -137,7 +151,7 @@ try {
       ['batch delivered → committed p50 / p95', `${ms(percentile(batchCosts, 50))} / ${ms(percentile(batchCosts, 95))}`],
       ['transcript lines on screen at the end', String(lines)],
     ],
-    { label: `main-thread work per frame p95 < ${BUDGET_MS} ms`, ok: p95 < BUDGET_MS },
+    { label: `main-thread CPU per frame p95 < ${BUDGET_MS} ms (wall time: ${p95 < BUDGET_MS ? 'within' : 'over'})`, ok: cpuP95 < BUDGET_MS },
   );
 } finally {
   await browser.close();

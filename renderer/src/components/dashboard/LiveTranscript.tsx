@@ -3,10 +3,22 @@
 // unless the reader scrolled up to read back. A reversed flex column does that in CSS (the scroll
 // origin is the bottom, and scroll anchoring holds a reader's place), so no script has to read
 // layout for 50 transcripts on every batch.
+import { memo } from 'react';
 import type { Speaker } from '@voxanne/protocol';
 import type { TranscriptLine } from '../../stores/calls-store';
 
 export const SPEAKER_LABEL: Record<Speaker, string> = { assistant: 'Assistant', caller: 'Caller' };
+
+/** A final line never changes once said, so a new line re-renders itself only, not the ones before it. */
+const FinalLine = memo(function FinalLine(props: { line: TranscriptLine }) {
+  const { line } = props;
+  return (
+    <li className={`transcript__line transcript__line--${line.speaker}`}>
+      <span className="transcript__speaker">{SPEAKER_LABEL[line.speaker]}</span>
+      <span className="transcript__text">{line.text}</span>
+    </li>
+  );
+});
 
 export function LiveTranscript(props: {
   lines: TranscriptLine[];
@@ -23,10 +35,7 @@ export function LiveTranscript(props: {
         ) : (
           <ol className="transcript__lines">
             {lines.map((line) => (
-              <li key={line.id} className={`transcript__line transcript__line--${line.speaker}`}>
-                <span className="transcript__speaker">{SPEAKER_LABEL[line.speaker]}</span>
-                <span className="transcript__text">{line.text}</span>
-              </li>
+              <FinalLine key={line.id} line={line} />
             ))}
             {speaking.map((speaker) => (
               <li key={`partial-${speaker}`} className={`transcript__line transcript__line--${speaker} transcript__line--partial`}>
