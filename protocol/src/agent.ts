@@ -72,11 +72,19 @@ export type AgentResponse = z.infer<typeof AgentResponseSchema>;
 export const AgentUpdateRequestSchema = z.strictObject({ personality: AgentPersonalitySchema });
 export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequestSchema>;
 
+// Building an Intl formatter costs far more than the parse around it, and personalities are parsed on
+// every tool-call webhook: remember the answers (the set of zone names is small and fixed).
+const knownTimeZones = new Map<string, boolean>();
 function isKnownTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let known = knownTimeZones.get(tz);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownTimeZones.size < 1_000) knownTimeZones.set(tz, known);
   }
+  return known;
 }
