@@ -4,7 +4,8 @@
 /**
  * Everything the renderer may load comes from the app itself. The renderer talks to main only, so
  * `connect-src` needs no backend. `blob:` for workers and media covers the AudioWorklet and the
- * playback of the assistant's voice in the web test.
+ * playback of the assistant's voice in the web test. `https:` media is for call recordings, which
+ * the voice platform serves from its own storage; media elements cannot run code.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -13,7 +14,7 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
-  "media-src 'self' blob:",
+  "media-src 'self' blob: https:",
   "worker-src 'self' blob:",
   "manifest-src 'self'",
   "base-uri 'none'",
