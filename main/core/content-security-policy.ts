@@ -3,9 +3,9 @@
 
 /**
  * Everything the renderer may load comes from the app itself. The renderer talks to main only, so
- * `connect-src` needs no backend. `blob:` for workers and media covers the AudioWorklet and the
- * playback of the assistant's voice in the web test. `https:` media is for call recordings, which
- * the voice platform serves from its own storage; media elements cannot run code.
+ * `connect-src` needs no backend. The web test's AudioWorklet is a file of the app (`script-src
+ * 'self'`) and its audio plays through Web Audio, so neither needs `blob:`. `https:` media is for
+ * call recordings, which the voice platform serves from its own storage; media elements run no code.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -14,8 +14,8 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
-  "media-src 'self' blob: https:",
-  "worker-src 'self' blob:",
+  "media-src 'self' https:",
+  "worker-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
