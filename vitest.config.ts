@@ -23,6 +23,8 @@ export default defineConfig({
           include: ['renderer/**/*.test.{ts,tsx}'],
           exclude: ['**/node_modules/**'],
           setupFiles: ['renderer/test/setup.ts'],
+          // Generous: CI machines are small and shared; no test waits on wall-clock time for its verdict.
+          testTimeout: 15_000,
         },
       },
     ],
