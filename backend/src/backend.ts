@@ -1,5 +1,6 @@
 // Composition root: builds one backend instance from a Config. Used by server.ts (the process) and
 // by the integration tests (real HTTP on an ephemeral port), so both run exactly the same wiring.
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -9,6 +10,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedUpkeep } from './db/embedded-upkeep.js';
 import { createHttpApp } from './http/app.js';
+import { AppError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { clientIp, rateLimiter } from './http/rate-limits.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
@@ -154,7 +156,11 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     ];
 
     const metricsRouter = express.Router();
-    metricsRouter.get('/metrics', async (_req, res) => {
+    metricsRouter.get('/metrics', async (req, res) => {
+      if (config.http.metricsToken && !bearerMatches(req.get('authorization'), config.http.metricsToken)) {
+        res.status(401).json(new AppError('unauthenticated', 'GET /metrics needs the METRICS_TOKEN as a bearer token.').toBody());
+        return;
+      }
       res.setHeader('Content-Type', metrics.registry.contentType);
       res.send(await metrics.registry.metrics());
     });
@@ -239,6 +245,13 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     for (const closer of closers) await closer().catch(() => undefined);
     throw error;
   }
+}
+
+/** Constant-time comparison of `Authorization: Bearer <token>` with the expected token. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const wanted = Buffer.from(expected);
+  return presented.length === wanted.length && timingSafeEqual(presented, wanted);
 }
 
 /** Stops accepting connections and waits for in-flight requests, then cuts whatever is left. */

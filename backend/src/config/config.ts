@@ -79,6 +79,7 @@ const EnvSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('voxanne:rl:'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 
@@ -90,6 +91,9 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.input<typeof EnvSchema>;
+
+/** Every variable the backend reads (each must be explained in .env.example; a test checks). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -109,6 +113,8 @@ export interface Config {
     apiRateLimitPerMinute: number;
     /** Namespaces the shared rate-limit counters in Redis (deployments sharing one Redis keep apart). */
     rateLimitRedisPrefix: string;
+    /** When set, GET /metrics wants `Authorization: Bearer <token>` (the service is public on most hosts). */
+    metricsToken: string | undefined;
     shutdownTimeoutMs: number;
   };
   dataDir: string;
@@ -222,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
       apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
       rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
+      metricsToken: e.METRICS_TOKEN,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     dataDir,
