@@ -3,7 +3,26 @@
 import type { CallSummary } from '@voxanne/protocol';
 import type { CallRow } from '../db/schema.js';
 
-export function toCallSummary(row: CallRow, patientName: string | null): CallSummary {
+/** The columns a summary is made of: lists select just these (a call's analysis JSON can be large). */
+export const CALL_SUMMARY_COLUMNS = [
+  'id',
+  'direction',
+  'status',
+  'caller_number',
+  'started_at',
+  'ended_at',
+  'duration_seconds',
+  'ended_reason',
+  'outcome',
+  'summary',
+  'is_test',
+  'needs_attention',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof CallRow>;
+
+export type CallSummaryRow = Pick<CallRow, (typeof CALL_SUMMARY_COLUMNS)[number]>;
+
+export function toCallSummary(row: CallSummaryRow, patientName: string | null): CallSummary {
   return {
     id: row.id,
     direction: row.direction,

@@ -6,7 +6,7 @@ import type { CallDetail, CallListQuery, CallListResponse } from '@voxanne/proto
 import type { Db } from '../db/database.js';
 import { AppError } from '../http/errors.js';
 import { assertDayRange, endOfClinicDay, startOfClinicDay } from '../clinics/clinic-days.js';
-import { toCallSummary } from './call-mapping.js';
+import { CALL_SUMMARY_COLUMNS, toCallSummary } from './call-mapping.js';
 
 /**
  * The cursor names the last call of the previous page by (created_at, id), the list's sort key. The
@@ -55,7 +55,7 @@ export async function listCalls(db: Db, clinicId: string, query: CallListQuery):
   let select = db
     .selectFrom('calls')
     .leftJoin('patients', 'patients.id', 'calls.patient_id')
-    .selectAll('calls')
+    .select(CALL_SUMMARY_COLUMNS.map((column) => `calls.${column}` as const))
     .select(['patients.name as patient_name', sql<string>`calls.created_at::text`.as('cursor_at')])
     .where('calls.clinic_id', '=', clinicId);
 
