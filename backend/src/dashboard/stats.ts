@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { DashboardStats } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { clinicToday } from '../clinics/clinic-days.js';
+import { AppError } from '../http/errors.js';
 
 /** Outcomes where someone (the assistant or staff) spoke with the caller. */
 const ANSWERED = ['booked', 'answered', 'transferred'] as const;
@@ -16,45 +16,55 @@ const MISSED = ['missed', 'abandoned'] as const;
 const LIVE_STATUSES = ['queued', 'ringing', 'in-progress', 'forwarding'] as const;
 
 export async function computeDashboardStats(db: Db, clinicId: string, now: Date = new Date()): Promise<DashboardStats> {
-  const today = await clinicToday(db, clinicId, now);
+  // One statement (it also runs inside every call-start and call-end transaction): the clinic's day
+  // in its time zone, then the day's calls and bookings counted against it.
+  const { rows } = await sql<{
+    time_zone: string;
+    date: string;
+    total: number | string;
+    answered: number | string;
+    missed: number | string;
+    in_progress: number | string;
+    booked: number | string;
+    average_duration: number | string | null;
+    bookings_made: number | string;
+  }>`
+    with day as (
+      select time_zone, local_day::text as date,
+             local_day::timestamp at time zone time_zone as day_start,
+             (local_day + 1)::timestamp at time zone time_zone as day_end
+      from (select time_zone, (${now}::timestamptz at time zone time_zone)::date as local_day from clinics where id = ${clinicId}) as clinic
+    ), today_calls as (
+      select count(*) as total,
+             count(*) filter (where outcome in (${sql.join(ANSWERED)})) as answered,
+             count(*) filter (where outcome in (${sql.join(MISSED)})) as missed,
+             count(*) filter (where status in (${sql.join(LIVE_STATUSES)})) as in_progress,
+             count(*) filter (where outcome = 'booked') as booked,
+             avg(duration_seconds) filter (where status = 'ended') as average_duration
+      from calls, day
+      where clinic_id = ${clinicId} and not is_test and created_at >= day.day_start and created_at < day.day_end
+    ), today_bookings as (
+      -- Appointments made today (whenever they are for), as long as they still stand.
+      select count(*) as bookings_made
+      from bookings, day
+      where clinic_id = ${clinicId} and status <> 'cancelled' and created_at >= day.day_start and created_at < day.day_end
+    )
+    select day.time_zone, day.date, today_calls.*, today_bookings.bookings_made
+    from day, today_calls, today_bookings`.execute(db);
+  const row = rows[0];
+  if (!row) throw AppError.notFound('Clinic');
 
-  const calls = await db
-    .selectFrom('calls')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      sql<number>`count(*) filter (where ${eb('outcome', 'in', ANSWERED)})`.as('answered'),
-      sql<number>`count(*) filter (where ${eb('outcome', 'in', MISSED)})`.as('missed'),
-      sql<number>`count(*) filter (where ${eb('status', 'in', LIVE_STATUSES)})`.as('in_progress'),
-      sql<number>`count(*) filter (where ${eb('outcome', '=', 'booked')})`.as('booked'),
-      sql<number | null>`avg(duration_seconds) filter (where ${eb('status', '=', 'ended')})`.as('average_duration'),
-    ])
-    .where('clinic_id', '=', clinicId)
-    .where('is_test', '=', false)
-    .where('created_at', '>=', today.start)
-    .where('created_at', '<', today.end)
-    .executeTakeFirstOrThrow();
-
-  // Appointments made today (whenever they are for), as long as they still stand.
-  const bookings = await db
-    .selectFrom('bookings')
-    .select((eb) => eb.fn.countAll<number>().as('made'))
-    .where('clinic_id', '=', clinicId)
-    .where('status', '<>', 'cancelled')
-    .where('created_at', '>=', today.start)
-    .where('created_at', '<', today.end)
-    .executeTakeFirstOrThrow();
-
-  const answered = Number(calls.answered);
-  const average = calls.average_duration === null ? null : Number(calls.average_duration);
+  const answered = Number(row.answered);
+  const average = row.average_duration === null ? null : Number(row.average_duration);
   return {
-    date: today.date,
-    timeZone: today.timeZone,
-    callsToday: Number(calls.total),
+    date: row.date,
+    timeZone: row.time_zone,
+    callsToday: Number(row.total),
     answered,
-    missed: Number(calls.missed),
-    inProgress: Number(calls.in_progress),
-    bookingsToday: Number(bookings.made),
+    missed: Number(row.missed),
+    inProgress: Number(row.in_progress),
+    bookingsToday: Number(row.bookings_made),
     averageDurationSeconds: average === null ? null : Math.round(average * 10) / 10,
-    bookingRate: answered === 0 ? null : Math.min(1, Number(calls.booked) / answered),
+    bookingRate: answered === 0 ? null : Math.min(1, Number(row.booked) / answered),
   };
 }

@@ -10,7 +10,6 @@
 //   applied its transcript replaces them (and later live ones are ignored);
 // - the outcome is recomputed from the stored facts on every write to an ended call.
 // So every delivery order of the same set of webhooks leaves the same stored call.
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { isCallStatusAdvance, type CallDirection, type CallOutcome, type CallStatus, type DashboardStats } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
@@ -18,6 +17,7 @@ import type { CallRow } from '../db/schema.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { toCallSummary } from '../calls/call-mapping.js';
+import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
   VapiConversationMessageSchema,
   type EndOfCallReport,
@@ -44,7 +44,11 @@ export interface Receipt {
 
 export class DuplicateDelivery extends Error {}
 
-/** Claims the receipt inside `tx`; throws DuplicateDelivery (rolling the transaction back) when it was seen. */
+/**
+ * Claims the receipt inside `tx`; throws DuplicateDelivery (rolling the transaction back) when it was
+ * seen. Claimed after the call is locked: call, receipt, counter is the lock order live-transcript.ts
+ * keeps too, so the two paths never wait for each other in a circle.
+ */
 async function claimReceipt(tx: Tx, clinicId: string, receipt: Receipt | undefined): Promise<void> {
   if (!receipt) return;
   const row = await tx
@@ -76,7 +80,7 @@ function toDate(value: string | null | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function fromMillis(value: number | null | undefined): Date | undefined {
+export function fromMillis(value: number | null | undefined): Date | undefined {
   if (value === null || value === undefined || !Number.isFinite(value)) return undefined;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d;
@@ -263,8 +267,8 @@ export class CallIngestion {
     if (!call) return;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, message.status);
+      await claimReceipt(tx, clinicId, receipt);
       await recordTimeline(tx, row, [{ status: message.status, at }]);
       const changes: Partial<CallRow> = { status: advance(row.status, message.status) };
       if (message.status === 'in-progress' && row.started_at === null) changes.started_at = toDate(call.startedAt) ?? at;
@@ -276,14 +280,19 @@ export class CallIngestion {
     });
   }
 
+  /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
+  liveTranscript(message: TranscriptMessage, receivedAt: Date, receipt?: Receipt): Promise<LiveTranscriptOutcome> {
+    return storeLiveTranscript(this.deps.db, this.deps.bus, message, receivedAt, receipt);
+  }
+
   async transcript(clinicId: string, message: TranscriptMessage, receivedAt: Date, receipt?: Receipt): Promise<void> {
     const call = callOf(message);
     if (!call) return;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     const speaker = message.role === 'user' ? 'caller' : 'assistant';
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
+      await claimReceipt(tx, clinicId, receipt);
       const status = advance(row.status, 'in-progress');
       if (message.transcriptType === 'partial') {
         // Partials are only streamed; a partial for a finished call is stale.
@@ -298,7 +307,7 @@ export class CallIngestion {
       }
       // Once the report's transcript is stored it is the whole truth; a late live line adds nothing.
       if (row.report_received_at === null && message.transcript.trim() !== '') {
-        const dedupeKey = `live:${createHash('sha256').update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`).digest('hex')}`;
+        const dedupeKey = liveSegmentKey(message);
         // Live transcript messages carry no offset into the call; the report's turns do.
         const segment = await tx
           .insertInto('transcript_segments')
@@ -325,8 +334,8 @@ export class CallIngestion {
     const analysis = message.analysis ?? undefined;
     const turns = reportTurns(message);
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      await claimReceipt(tx, clinicId, receipt);
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'ended');
+      await claimReceipt(tx, clinicId, receipt);
       const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
       const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
       await recordTimeline(tx, row, [

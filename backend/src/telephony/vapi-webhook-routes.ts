@@ -82,6 +82,20 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
       throw AppError.fromZod(parsed.error, `${type} message`);
     }
     const message = parsed.data;
+    const receivedAt = new Date();
+    // Partials are only streamed, never stored: a replayed one costs no receipt.
+    const partial = message.type === 'transcript' && message.transcriptType === 'partial';
+    const receipt = partial ? undefined : { key: receiptKey(type, req.rawBody!), type };
+    if (message.type === 'transcript') {
+      // Most webhooks are transcript lines of a call in progress: one statement, no clinic lookup
+      // (the stored call names it). Anything else takes the general path below.
+      const outcome = await deps.ingestion.liveTranscript(message, receivedAt, receipt);
+      if (outcome !== 'not-live') {
+        count(type, outcome);
+        res.json(outcome === 'duplicate' ? { duplicate: true } : {});
+        return;
+      }
+    }
     const clinicId = await resolveClinic(deps.db, message);
     if (!clinicId) {
       count(type, 'unknown_clinic');
@@ -108,10 +122,6 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
         return;
     }
 
-    const receivedAt = new Date();
-    // Partials are only streamed, never stored: a replayed one costs no receipt.
-    const partial = message.type === 'transcript' && message.transcriptType === 'partial';
-    const receipt = partial ? undefined : { key: receiptKey(type, req.rawBody!), type };
     try {
       if (message.type === 'status-update') await deps.ingestion.statusUpdate(clinicId, message, receivedAt, receipt);
       else if (message.type === 'end-of-call-report') await deps.ingestion.endOfCallReport(clinicId, message, receipt);

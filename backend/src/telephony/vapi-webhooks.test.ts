@@ -15,6 +15,7 @@ import {
   transcript,
   type CallRef,
 } from '../../test/support/vapi-fixtures.js';
+import type { LiveEvent } from '@voxanne/protocol';
 import { getAgent } from '../agent/agent-service.js';
 import type { Db } from '../db/database.js';
 
@@ -146,6 +147,73 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
     expect(kinds).toContain('call.transcript');
     expect(kinds.filter((k) => k === 'call.ended').length).toBeGreaterThanOrEqual(1);
     expect(kinds).toContain('stats.changed');
+  });
+
+  it('announces each live transcript line once, in seq order, as stored, and never after the call ended', async () => {
+    const r = ref();
+    const published: LiveEvent[] = [];
+    const unsubscribe = backend.bus.subscribe((events) => published.push(...events.filter((e) => e.clinicId === clinic.clinicId)));
+    try {
+      const final = transcript(r, 'user', 'final', 'I would like to book a check-up.', T0 + 5500);
+      const finalRaw = JSON.stringify(final);
+      const replies = [];
+      for (const [body, raw] of [
+        [statusUpdate(r, 'in-progress', T0 + 1000)],
+        [transcript(r, 'assistant', 'partial', 'Hello, River', T0 + 1500)],
+        [transcript(r, 'assistant', 'final', 'Hello, Riverside clinic.', T0 + 2500)],
+        [final, finalRaw],
+        [final, finalRaw], // the exact delivery again
+        [final, JSON.stringify(final, null, 2)], // the same line in another body
+        [statusUpdate(r, 'ended', T0 + 30_000, 'customer-ended-call')],
+        [transcript(r, 'user', 'partial', 'Thanks', T0 + 31_000)], // stale: the call has ended
+      ] as Array<[unknown, string?]>) {
+        const res = await send(body, raw ? { raw } : {});
+        expect(res.status).toBe(200);
+        replies.push(await json(res));
+      }
+      expect(replies[4]).toEqual({ duplicate: true });
+
+      const stored = await database.db
+        .selectFrom('events')
+        .select(['id', 'seq', 'kind', 'data'])
+        .where('clinic_id', '=', clinic.clinicId)
+        .orderBy('seq')
+        .execute();
+      // What consoles were sent is exactly what the log holds (resume replays the same thing).
+      expect(published.map((e) => [e.id, e.seq, e.kind, e.data])).toEqual(stored.map((e) => [e.id, Number(e.seq), e.kind, e.data]));
+      expect(stored.map((e) => Number(e.seq))).toEqual(stored.map((_, i) => i + 1));
+      const lines = stored.filter((e) => e.kind === 'call.transcript').map((e) => e.data as { transcriptType: string; text: string; segmentId: string | null });
+      expect(lines.map((l) => [l.transcriptType, l.text])).toEqual([
+        ['partial', 'Hello, River'],
+        ['final', 'Hello, Riverside clinic.'],
+        ['final', 'I would like to book a check-up.'],
+      ]);
+      const segments = await database.db.selectFrom('transcript_segments').select('id').orderBy('at').execute();
+      expect(lines.filter((l) => l.transcriptType === 'final').map((l) => l.segmentId)).toEqual(segments.map((s) => s.id));
+      expect(stored.findIndex((e) => e.kind === 'call.ended')).toBeGreaterThan(stored.findLastIndex((e) => e.kind === 'call.transcript'));
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('never announces a partial after call.ended when lines race the end of the call (no deadlock, no 500)', async () => {
+    const r = ref();
+    expect((await send(statusUpdate(r, 'in-progress', T0 + 1000))).status).toBe(200);
+    const lines = Array.from({ length: 24 }, (_, i) =>
+      transcript(r, i % 2 ? 'user' : 'assistant', i % 3 ? 'final' : 'partial', `Line ${i}`, T0 + 2000 + i * 100),
+    );
+    const bodies = [...lines.slice(0, 12), statusUpdate(r, 'ended', T0 + 30_000, 'customer-ended-call'), report(r), ...lines.slice(12)];
+    const statuses = await Promise.all(bodies.map(async (body) => (await send(body)).status));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const events = await database.db.selectFrom('events').select(['kind', 'data']).where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute();
+    const firstEnded = events.findIndex((e) => e.kind === 'call.ended');
+    expect(firstEnded).toBeGreaterThan(0);
+    // A partial is stale once the call has ended; a late final line may still be stored (the report
+    // may never come) and is announced as such.
+    const partialsAfterEnd = events.slice(firstEnded).filter((e) => e.kind === 'call.transcript' && (e.data as { transcriptType: string }).transcriptType === 'partial');
+    expect(partialsAfterEnd).toEqual([]);
+    // However the race went, the report's transcript is what stays.
+    expect((await snapshot(database.db, r.id))?.segments.map((s) => s.text)).toEqual(turns.map((t) => t.message));
   });
 
   it('builds one correct call from an end-of-call report alone (no status updates)', async () => {
