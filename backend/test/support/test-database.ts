@@ -38,7 +38,17 @@ export async function resetDatabase(db: Db): Promise<void> {
     select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`.execute(db);
   if (tables.rows.length === 0) return;
   const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
-  await sql.raw(`truncate ${list} restart identity cascade`).execute(db);
+  // A previous test's stragglers (e.g. the sandbox's last webhooks of a call that test ended) may still
+  // be writing: TRUNCATE takes its table locks one by one and can then be picked as a deadlock's
+  // victim. It is one statement, rolled back whole, so running it again is safe.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql.raw(`truncate ${list} restart identity cascade`).execute(db);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt === 5) throw error;
+    }
+  }
 }
 
 /**
