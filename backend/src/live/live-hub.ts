@@ -53,6 +53,8 @@ const SOCKET_LABEL = { socket: 'live-calls' } as const;
 /** A closing socket that has not finished its close handshake by then is destroyed. */
 const CLOSE_TIMEOUT_MS = 5_000;
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+/** Sockets pinged per turn of the event loop (see heartbeat). */
+const HEARTBEAT_SLICE = 32;
 
 export class LiveHub {
   private readonly wss: WebSocketServer;
@@ -65,6 +67,7 @@ export class LiveHub {
   private readonly replayed: Counter;
   private closing = false;
   private rechecking = false;
+  private pinging = false;
 
   constructor(private readonly deps: LiveHubDeps) {
     // closeTimeout is in ws 8.18+ but not yet in its type definitions.
@@ -106,7 +109,7 @@ export class LiveHub {
       timer.unref();
       this.timers.push(timer);
     };
-    every(deps.settings.heartbeatIntervalMs, () => this.heartbeat());
+    every(deps.settings.heartbeatIntervalMs, () => void this.heartbeat());
     every(deps.settings.sessionRecheckMs, () => void this.recheckSessions());
     every(deps.settings.catchUpIntervalMs, () => void this.catchUp());
   }
@@ -229,15 +232,29 @@ export class LiveHub {
 
   // --- chores --------------------------------------------------------------------------------------
 
-  private heartbeat(): void {
-    for (const socket of this.sockets) {
-      if (!socket.alive) {
-        this.deps.logger.info({ clinicId: socket.principal.clinicId }, 'live socket missed its heartbeat; terminated');
-        socket.terminate();
-        continue;
+  /**
+   * Pings every socket, a slice at a time: each ping is a system call, and hundreds of them in one
+   * go held up live events for tens of milliseconds (bench/live); between slices events flow.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.pinging) return;
+    this.pinging = true;
+    try {
+      const sockets = [...this.sockets];
+      for (let i = 0; i < sockets.length; i++) {
+        if (i > 0 && i % HEARTBEAT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        const socket = sockets[i]!;
+        if (!this.sockets.has(socket)) continue; // gone while an earlier slice was pinged
+        if (!socket.alive) {
+          this.deps.logger.info({ clinicId: socket.principal.clinicId }, 'live socket missed its heartbeat; terminated');
+          socket.terminate();
+          continue;
+        }
+        socket.alive = false;
+        socket.ping();
       }
-      socket.alive = false;
-      socket.ping();
+    } finally {
+      this.pinging = false;
     }
   }
 
