@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { CSRF_HEADER } from '@voxanne/protocol';
 import type { Config } from '../config/config.js';
 import { runWithRequestId, type Logger } from '../logging/logger.js';
 import { AppError } from './errors.js';
 import { httpMetrics, type Metrics } from './metrics.js';
+import { requestLog } from './request-log.js';
 
 export interface HttpAppParts {
   config: Config;
@@ -40,19 +40,7 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
     res.setHeader('X-Request-Id', id);
     runWithRequestId(id, next);
   });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-      // Paths only: query strings can hold a searched phone number or name.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(httpMetrics(parts.metrics));
   app.use(helmet());
   app.use(

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/logging/logger.js';
 import { startBackend, type Backend } from '../../src/backend.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
@@ -18,6 +19,8 @@ export interface TestBackend extends Backend {
 export async function startTestBackend(
   database: DatabaseHandle,
   env: Record<string, string | undefined> = {},
+  /** Where log lines go (at LOG_LEVEL from `env`); silent by default. */
+  logs?: DestinationStream,
 ): Promise<TestBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-backend-test-'));
   const config = loadConfig({
@@ -33,7 +36,7 @@ export async function startTestBackend(
     RATE_LIMIT_REDIS_PREFIX: `test:${path.basename(dataDir)}:`,
     ...env,
   });
-  const backend = await startBackend(config, createLogger(config.logLevel), { database });
+  const backend = await startBackend(config, createLogger(config.logLevel, logs), { database });
   return {
     ...backend,
     dataDir,
