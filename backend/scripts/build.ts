@@ -31,6 +31,9 @@ export async function buildBackend(outRoot: string = BACKEND_DIR): Promise<{ ser
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    // Modules the code imports on demand (optional integrations) become chunks loaded on demand.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     external,
     conditions: ['@voxanne/source'],
     sourcemap: true,

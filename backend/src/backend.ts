@@ -18,13 +18,10 @@ import { healthRoutes, type HealthCheck } from './health/health-routes.js';
 import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
-import { SupabaseIdentityProvider } from './auth/supabase-identity.js';
-import { redisRateLimitStores } from './http/rate-limit-store.js';
 import type { IdentityProvider } from './auth/identity-provider.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
-import { RedisEventBus } from './live/redis-event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
 import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
@@ -100,8 +97,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     }
 
     const metrics = createMetrics();
+    // Optional integrations (Redis, Supabase) are loaded only when configured: their client libraries
+    // are tens of MB of resident memory an instance without them should not carry (bench/backend).
     const bus: LiveEventBus = config.redisUrl
-      ? new RedisEventBus(config.redisUrl, config.live.redisChannel, logger)
+      ? new (await import('./live/redis-event-bus.js')).RedisEventBus(config.redisUrl, config.live.redisChannel, logger)
       : new InProcessEventBus();
     closers.unshift(() => bus.close());
 
@@ -124,12 +123,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     });
     // Supabase Auth when configured (its own JWTs; our secret still keys the CSRF tokens), else local accounts.
     const identity: IdentityProvider = config.auth.supabase
-      ? new SupabaseIdentityProvider(database.db, config.auth.supabase, tokens)
+      ? new (await import('./auth/supabase-identity.js')).SupabaseIdentityProvider(database.db, config.auth.supabase, tokens)
       : new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
     const authenticated = requireAuth(identity);
 
     // With Redis the counters are shared by every instance; otherwise each instance counts alone.
-    const sharedCounters = config.redisUrl ? redisRateLimitStores(config.redisUrl, config.http.rateLimitRedisPrefix, logger) : undefined;
+    const sharedCounters = config.redisUrl
+      ? (await import('./http/rate-limit-store.js')).redisRateLimitStores(config.redisUrl, config.http.rateLimitRedisPrefix, logger)
+      : undefined;
     if (sharedCounters) closers.push(() => sharedCounters.close());
     const store = sharedCounters && (() => sharedCounters.store());
     const authLimiter = rateLimiter({

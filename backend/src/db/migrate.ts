@@ -8,7 +8,7 @@ import type { Db } from './database.js';
 
 const MIGRATION_LOCK_KEY = 724_311_001;
 
-/** The migrations folder, from the source tree (src/db) or from the bundled build (dist/). */
+/** The migrations folder, from the source tree (src/db), the bundle's entry files (dist/) or its shared chunks (dist/chunks/). */
 export function migrationsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const candidate of [path.resolve(here, '../../migrations'), path.resolve(here, '../migrations')]) {
