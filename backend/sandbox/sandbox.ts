@@ -204,7 +204,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     state.messages.push({ sid: params.MessageSid, accountSid: platformAccount.sid, from: params.From, to, body: params.Body, status: 'delivered', direction: 'inbound', dateCreated: new Date().toISOString() });
     const response = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(platformAccount.authToken, target, params) },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await twilioSignature(platformAccount.authToken, target, params) },
       body: new URLSearchParams(params).toString(),
       signal: AbortSignal.timeout(10_000),
     });

@@ -1,7 +1,6 @@
 // What an uploaded knowledge document really is, judged by its bytes (not the name or the browser's
 // Content-Type), and its text: PDFs through unpdf (PDF.js), text and Markdown as strict UTF-8.
 import path from 'node:path';
-import { extractText, getDocumentProxy } from 'unpdf';
 import { KNOWLEDGE_EXTENSIONS } from '@voxanne/protocol';
 import { AppError } from '../http/errors.js';
 
@@ -45,6 +44,8 @@ export function detectDocumentType(filename: string, bytes: Buffer): KnowledgeMi
 /** The document's text; empty when a PDF has none (e.g. a scan). Throws for a broken PDF. */
 export async function documentText(type: KnowledgeMimeType, bytes: Buffer): Promise<string> {
   if (type !== 'application/pdf') return new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '').slice(0, MAX_DOCUMENT_CHARS);
+  // PDF.js is loaded with the first PDF, not at start-up: most instances rarely see one.
+  const { extractText, getDocumentProxy } = await import('unpdf');
   try {
     const pdf = await getDocumentProxy(new Uint8Array(bytes));
     const { text } = await extractText(pdf, { mergePages: true });

@@ -4,7 +4,7 @@
 //
 // The package always builds https://api.twilio.com/... URLs; a small RequestClient re-points them at
 // TWILIO_BASE_URL, so in sandbox mode the very same client code talks to the simulator.
-import twilio from 'twilio';
+import type TwilioSDK from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type { ErrorCode } from '@voxanne/protocol';
 import { AppError } from '../http/errors.js';
@@ -12,14 +12,27 @@ import { AppError } from '../http/errors.js';
 export const TWILIO_TIMEOUT_MS = 10_000;
 const TWILIO_API_ORIGIN = /^https:\/\/api\.twilio\.com/;
 
-class RedirectingRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super({ timeout: TWILIO_TIMEOUT_MS });
-  }
+type TwilioPackage = typeof TwilioSDK;
+let twilioPackage: Promise<TwilioPackage> | undefined;
 
-  override request<TData>(opts: TwilioRequestClient.RequestOptions<TData>) {
-    return super.request<TData>({ ...opts, uri: opts.uri.replace(TWILIO_API_ORIGIN, this.baseUrl) });
+/**
+ * The `twilio` package, loaded on first use: it is ~20 MB of resident memory, and an instance may
+ * go hours without sending an SMS or checking a number.
+ */
+function loadTwilio(): Promise<TwilioPackage> {
+  // A CommonJS package: its function is the ES module's default export.
+  twilioPackage ??= import('twilio').then((module) => (module as unknown as { default: TwilioPackage }).default);
+  return twilioPackage;
+}
+
+/** A RequestClient that sends what the package addresses to api.twilio.com to `baseUrl` instead. */
+function redirectingRequestClient(twilio: TwilioPackage, baseUrl: string): TwilioRequestClient {
+  class RedirectingRequestClient extends twilio.RequestClient {
+    override request<TData>(opts: TwilioRequestClient.RequestOptions<TData>) {
+      return super.request<TData>({ ...opts, uri: opts.uri.replace(TWILIO_API_ORIGIN, baseUrl) });
+    }
   }
+  return new RedirectingRequestClient({ timeout: TWILIO_TIMEOUT_MS });
 }
 
 export interface TwilioCredentials {
@@ -36,11 +49,12 @@ export interface SentSms {
 export class TwilioGateway {
   constructor(private readonly baseUrl: string) {}
 
-  client(credentials: TwilioCredentials): twilio.Twilio {
+  async client(credentials: TwilioCredentials): Promise<TwilioSDK.Twilio> {
+    const twilio = await loadTwilio();
     const production = this.baseUrl === 'https://api.twilio.com';
     return twilio(credentials.accountSid, credentials.authToken, {
       timeout: TWILIO_TIMEOUT_MS,
-      ...(production ? {} : { httpClient: new RedirectingRequestClient(this.baseUrl) }),
+      ...(production ? {} : { httpClient: redirectingRequestClient(twilio, this.baseUrl) }),
     });
   }
 
@@ -50,7 +64,7 @@ export class TwilioGateway {
    */
   async ownsIncomingNumber(credentials: TwilioCredentials, number: string): Promise<boolean> {
     try {
-      const found = await this.client(credentials).incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
+      const found = await (await this.client(credentials)).incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
       return found.some((n) => n.phoneNumber === number);
     } catch (error) {
       throw twilioError(error, 'Twilio did not accept this Account SID and Auth Token. Copy both again from the Twilio console.');
@@ -59,7 +73,7 @@ export class TwilioGateway {
 
   async sendSms(credentials: TwilioCredentials, message: { from: string; to: string; body: string }): Promise<SentSms> {
     try {
-      const sent = await this.client(credentials).messages.create({ from: message.from, to: message.to, body: message.body });
+      const sent = await (await this.client(credentials)).messages.create({ from: message.from, to: message.to, body: message.body });
       return { sid: sent.sid, status: sent.status };
     } catch (error) {
       throw twilioError(error, 'Twilio rejected the SMS credentials configured for this service.');
@@ -83,12 +97,12 @@ function twilioError(error: unknown, authMessage: string): AppError {
 }
 
 /** X-Twilio-Signature check for a form-encoded webhook (R-S7); `url` is the full public URL Twilio posted to. */
-export function twilioSignatureValid(authToken: string, signature: string | undefined, url: string, params: Record<string, unknown>): boolean {
+export async function twilioSignatureValid(authToken: string, signature: string | undefined, url: string, params: Record<string, unknown>): Promise<boolean> {
   if (!signature) return false;
-  return twilio.validateRequest(authToken, signature, url, params);
+  return (await loadTwilio()).validateRequest(authToken, signature, url, params);
 }
 
 /** The signature Twilio would send for these parameters (the sandbox signs its inbound SMS with it). */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
-  return twilio.getExpectedTwilioSignature(authToken, url, params);
+export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
+  return (await loadTwilio()).getExpectedTwilioSignature(authToken, url, params);
 }

@@ -35,7 +35,7 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): Router {
     }
     const params = (req.body ?? {}) as Record<string, unknown>;
     const url = `${deps.publicUrl()}${req.originalUrl}`;
-    if (!twilioSignatureValid(deps.authToken, req.get('x-twilio-signature'), url, params)) {
+    if (!(await twilioSignatureValid(deps.authToken, req.get('x-twilio-signature'), url, params))) {
       count('bad_signature');
       throw new AppError('unauthenticated', 'Twilio signature missing or invalid.');
     }
