@@ -45,30 +45,26 @@ export async function storeLiveTranscript(
   if (!providerCallId) return 'not-live';
   const speaker = message.role === 'user' ? 'caller' : 'assistant';
   const at = fromMillis(message.timestamp) ?? receivedAt;
-  const eventId = randomUUID();
-  const recordedAt = new Date();
+  const event: TranscriptEvent = {
+    id: randomUUID(),
+    at: new Date(),
+    speaker,
+    transcriptType: message.transcriptType,
+    text: message.transcript,
+  };
 
   if (message.transcriptType === 'partial') {
     // Partials are streamed, never stored: only the event.
     const { rows } = await sql<{ call_id: string; clinic_id: string; seq: string | number }>`
       with target as (
-        select id, clinic_id from calls where provider_call_id = ${providerCallId} and status in ${LIVE} for share
-      ), counter as (
-        insert into clinic_event_counters (clinic_id, last_seq) select clinic_id, 1 from target
-        on conflict (clinic_id) do update set last_seq = clinic_event_counters.last_seq + 1
-        returning clinic_id, last_seq
-      ), inserted as (
-        insert into events (id, clinic_id, seq, at, kind, data)
-        select ${eventId}, counter.clinic_id, counter.last_seq, ${recordedAt}, 'call.transcript',
-               jsonb_build_object('callId', target.id, 'speaker', ${speaker}::text, 'transcriptType', 'partial',
-                                  'text', ${message.transcript}::text, 'segmentId', null)
-        from counter, target
-        returning seq
-      )
-      select target.id as call_id, counter.clinic_id, counter.last_seq as seq from target, counter`.execute(db);
+        select id as call_id, clinic_id, null::uuid as segment_id from calls
+        where provider_call_id = ${providerCallId} and status in ${LIVE}
+        for share
+      ), ${eventCtes('target', event)}
+      select target.call_id, counter.clinic_id, counter.last_seq as seq from target, counter`.execute(db);
     const row = rows[0];
     if (!row) return 'not-live';
-    publish(bus, eventId, row, recordedAt, { callId: row.call_id, speaker, transcriptType: 'partial', text: message.transcript, segmentId: null });
+    publish(bus, event, row, { callId: row.call_id, segmentId: null });
     return 'stored';
   }
 
@@ -88,43 +84,49 @@ export async function storeLiveTranscript(
       select target.id, target.clinic_id, ${speaker}, ${message.transcript}, null, ${at}, ${liveSegmentKey(message)}
       from target where exists (select 1 from receipt)
       on conflict (call_id, dedupe_key) do nothing
-      returning id, call_id, clinic_id
-    ), counter as (
-      insert into clinic_event_counters (clinic_id, last_seq) select clinic_id, 1 from segment
-      on conflict (clinic_id) do update set last_seq = clinic_event_counters.last_seq + 1
-      returning clinic_id, last_seq
-    ), inserted as (
-      insert into events (id, clinic_id, seq, at, kind, data)
-      select ${eventId}, counter.clinic_id, counter.last_seq, ${recordedAt}, 'call.transcript',
-             jsonb_build_object('callId', segment.call_id, 'speaker', ${speaker}::text, 'transcriptType', 'final',
-                                'text', ${message.transcript}::text, 'segmentId', segment.id)
-      from counter, segment
-      returning seq
-    )
+      returning id as segment_id, call_id, clinic_id
+    ), ${eventCtes('segment', event)}
     select (select count(*) from target)::int as live, (select count(*) from receipt)::int as fresh,
-           segment.id as segment_id, segment.call_id, segment.clinic_id, counter.last_seq as seq
+           segment.segment_id, segment.call_id, segment.clinic_id, counter.last_seq as seq
     from (select 1) as one left join segment on true left join counter on true`.execute(db);
   const row = rows[0]!;
   if (row.live === 0) return 'not-live';
   if (row.fresh === 0) return 'duplicate';
   // A line already stored from another delivery of it: acknowledged, nothing new to announce.
   if (row.segment_id === null || row.seq === null) return 'stored';
-  publish(bus, eventId, { clinic_id: row.clinic_id!, seq: row.seq }, recordedAt, {
-    callId: row.call_id!,
-    speaker,
-    transcriptType: 'final',
-    text: message.transcript,
-    segmentId: row.segment_id,
-  });
+  publish(bus, event, { clinic_id: row.clinic_id!, seq: row.seq }, { callId: row.call_id!, segmentId: row.segment_id });
   return 'stored';
 }
 
-function publish(
-  bus: LiveEventBus,
-  id: string,
-  row: { clinic_id: string; seq: string | number },
-  at: Date,
-  data: { callId: string; speaker: 'assistant' | 'caller'; transcriptType: 'partial' | 'final'; text: string; segmentId: string | null },
-): void {
-  bus.publish([{ id, clinicId: row.clinic_id, seq: Number(row.seq), at: at.toISOString(), kind: 'call.transcript', data } as LiveEvent]);
+interface TranscriptEvent {
+  id: string;
+  at: Date;
+  speaker: 'assistant' | 'caller';
+  transcriptType: 'partial' | 'final';
+  text: string;
+}
+
+/**
+ * The `counter` and `inserted` CTEs: for the row of `source` (call_id, clinic_id, segment_id), the
+ * clinic's next seq and the call.transcript event numbered with it. None when `source` is empty.
+ */
+function eventCtes(source: 'target' | 'segment', event: TranscriptEvent) {
+  const from = sql.id(source);
+  return sql`counter as (
+      insert into clinic_event_counters (clinic_id, last_seq) select clinic_id, 1 from ${from}
+      on conflict (clinic_id) do update set last_seq = clinic_event_counters.last_seq + 1
+      returning clinic_id, last_seq
+    ), inserted as (
+      insert into events (id, clinic_id, seq, at, kind, data)
+      select ${event.id}, counter.clinic_id, counter.last_seq, ${event.at}, 'call.transcript',
+             jsonb_build_object('callId', ${from}.call_id, 'speaker', ${event.speaker}::text, 'transcriptType', ${event.transcriptType}::text,
+                                'text', ${event.text}::text, 'segmentId', ${from}.segment_id)
+      from counter, ${from}
+      returning seq
+    )`;
+}
+
+function publish(bus: LiveEventBus, event: TranscriptEvent, row: { clinic_id: string; seq: string | number }, ids: { callId: string; segmentId: string | null }): void {
+  const data = { callId: ids.callId, speaker: event.speaker, transcriptType: event.transcriptType, text: event.text, segmentId: ids.segmentId };
+  bus.publish([{ id: event.id, clinicId: row.clinic_id, seq: Number(row.seq), at: event.at.toISOString(), kind: 'call.transcript', data } as LiveEvent]);
 }
