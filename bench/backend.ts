@@ -21,6 +21,8 @@
 //                 (200 / 4,000 req/s = 50 ms), so these latencies measure queueing, not the endpoint.
 //   Both report the backend's own CPU time per request (from /proc), which a busy shared machine does
 //   not inflate the way it inflates latency.
+//   floor         the at-a-rate /health load against a bare node:http server (no framework, no
+//                 database): the tail latency the machine itself adds, to read the budgets against.
 // Budgets (issue 2): /health p99 < 5 ms and calls-list p99 < 50 ms at 200 connections;
 // RSS < 200 MB with PGlite, < 120 MB with Postgres.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -266,6 +268,23 @@ async function run(driver: Driver, server: string, serverUrl: string | undefined
   }
 }
 
+/**
+ * The same paced /health load against a bare node:http server in a child process of its own (no
+ * framework, no database): the least latency this machine gives a request at that rate.
+ */
+async function floor(): Promise<string> {
+  const source = `require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{"status":"ok"}'); })
+    .listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port) + '\\n'); });`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    const bare = await withCpu(child.pid!, () => pacedLoad({ url: `http://127.0.0.1:${port}/health`, connections: CONNECTIONS, rate: HEALTH_RATE, seconds: SECONDS }));
+    return `bare node:http at ${HEALTH_RATE} req/s  ${describe(bare)} (the machine's own tail, for comparison)`;
+  } finally {
+    child.kill();
+  }
+}
+
 function describe(result: Measured): string {
   return `p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.perSecond} req/s  ${result.cpuMsPerRequest} ms CPU/req${result.failed ? `  (${result.failed} failed)` : ''}`;
 }
@@ -276,6 +295,7 @@ if (!serverUrl && args.only !== 'pglite') out('backend bench: Postgres skipped (
 
 out(`backend bench: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${CALLS} calls of history, ${os.cpus().length} CPUs, node ${process.version}${NODE_FLAGS.length ? `, backend flags ${NODE_FLAGS.join(' ')}` : ''}`);
 out(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (latency figures mean little when it exceeds the CPU count)`);
+out(`floor: ${await floor()}`);
 const built = await bundle();
 let missed = 0;
 try {
