@@ -40,6 +40,10 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
     res.setHeader('X-Request-Id', id);
     runWithRequestId(id, next);
   });
+  // Health probes and metrics scrapes come from load balancers and Prometheus, not browsers: served
+  // ahead of the browser-facing middleware (security headers, CORS), which cost more CPU than the
+  // probe itself (bench/backend). Not logged either (request-log.ts).
+  for (const router of parts.operational) app.use(router);
   app.use(requestLog(logger));
   app.use(httpMetrics(parts.metrics));
   app.use(helmet());
@@ -51,8 +55,6 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
       maxAge: 600,
     }),
   );
-
-  for (const router of parts.operational) app.use(router);
 
   const limit = config.http.bodyLimitBytes;
   const keepRawBody = (req: express.Request, _res: unknown, buf: Buffer) => {
