@@ -15,13 +15,28 @@ export interface ClinicDay {
   end: Date;
 }
 
-/** The clinic's current calendar day at `now`. */
-export async function clinicToday(db: Db, clinicId: string, now: Date): Promise<ClinicDay> {
-  const result = await sql<{ time_zone: string; date: string; start: Date; end: Date }>`
+/**
+ * The clinic's calendar day at `now` as a query (columns time_zone, date, start, end), to run alone
+ * or to use as a CTE in a larger statement.
+ */
+export function clinicDayQuery(clinicId: string, now: Date): RawBuilder<ClinicDayRow> {
+  return sql<ClinicDayRow>`
     select time_zone, day as date,
            day::timestamp at time zone time_zone as start,
            (day + 1)::timestamp at time zone time_zone as end
-    from (select time_zone, (${now}::timestamptz at time zone time_zone)::date as day from clinics where id = ${clinicId}) as today`.execute(db);
+    from (select time_zone, (${now}::timestamptz at time zone time_zone)::date as day from clinics where id = ${clinicId}) as today`;
+}
+
+interface ClinicDayRow {
+  time_zone: string;
+  date: string;
+  start: Date;
+  end: Date;
+}
+
+/** The clinic's current calendar day at `now`. */
+export async function clinicToday(db: Db, clinicId: string, now: Date): Promise<ClinicDay> {
+  const result = await clinicDayQuery(clinicId, now).execute(db);
   const row = result.rows[0];
   if (!row) throw AppError.notFound('Clinic');
   return { timeZone: row.time_zone, date: row.date, start: row.start, end: row.end };

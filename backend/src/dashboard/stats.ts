@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { DashboardStats } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
+import { clinicDayQuery } from '../clinics/clinic-days.js';
 import { AppError } from '../http/errors.js';
 
 /** Outcomes where someone (the assistant or staff) spoke with the caller. */
@@ -29,12 +30,7 @@ export async function computeDashboardStats(db: Db, clinicId: string, now: Date 
     average_duration: number | string | null;
     bookings_made: number | string;
   }>`
-    with day as (
-      select time_zone, local_day::text as date,
-             local_day::timestamp at time zone time_zone as day_start,
-             (local_day + 1)::timestamp at time zone time_zone as day_end
-      from (select time_zone, (${now}::timestamptz at time zone time_zone)::date as local_day from clinics where id = ${clinicId}) as clinic
-    ), today_calls as (
+    with day as (${clinicDayQuery(clinicId, now)}), today_calls as (
       select count(*) as total,
              count(*) filter (where outcome in (${sql.join(ANSWERED)})) as answered,
              count(*) filter (where outcome in (${sql.join(MISSED)})) as missed,
@@ -42,12 +38,12 @@ export async function computeDashboardStats(db: Db, clinicId: string, now: Date 
              count(*) filter (where outcome = 'booked') as booked,
              avg(duration_seconds) filter (where status = 'ended') as average_duration
       from calls, day
-      where clinic_id = ${clinicId} and not is_test and created_at >= day.day_start and created_at < day.day_end
+      where clinic_id = ${clinicId} and not is_test and created_at >= day.start and created_at < day.end
     ), today_bookings as (
       -- Appointments made today (whenever they are for), as long as they still stand.
       select count(*) as bookings_made
       from bookings, day
-      where clinic_id = ${clinicId} and status <> 'cancelled' and created_at >= day.day_start and created_at < day.day_end
+      where clinic_id = ${clinicId} and status <> 'cancelled' and created_at >= day.start and created_at < day.end
     )
     select day.time_zone, day.date, today_calls.*, today_bookings.bookings_made
     from day, today_calls, today_bookings`.execute(db);

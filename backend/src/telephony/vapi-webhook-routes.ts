@@ -83,9 +83,10 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
     }
     const message = parsed.data;
     const receivedAt = new Date();
-    // Partials are only streamed, never stored: a replayed one costs no receipt.
-    const partial = message.type === 'transcript' && message.transcriptType === 'partial';
-    const receipt = partial ? undefined : { key: receiptKey(type, req.rawBody!), type };
+    // Receipts make stored messages idempotent. Partials are only streamed, never stored, and tool
+    // calls and assistant requests are always answered: none of them costs a receipt.
+    const stored = message.type === 'status-update' || message.type === 'end-of-call-report' || (message.type === 'transcript' && message.transcriptType === 'final');
+    const receipt = stored ? { key: receiptKey(type, req.rawBody!), type } : undefined;
     if (message.type === 'transcript') {
       // Most webhooks are transcript lines of a call in progress: one statement, no clinic lookup
       // (the stored call names it). Anything else takes the general path below.
