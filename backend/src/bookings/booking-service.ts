@@ -50,6 +50,7 @@ export async function createBooking(tx: Tx, events: EventRecorder, input: NewBoo
     const existing = await findByIdempotencyKey(tx, input.clinicId, input.idempotencyKey);
     if (existing) return { booking: toBooking(existing), created: false };
   }
+  await takeClinicBookingTurn(tx, input.clinicId);
   try {
     const row = await insideSavepoint(tx, () =>
       tx
@@ -97,6 +98,7 @@ export interface BookingChange {
  * not found). Emits `booking.updated` when something changed; repeating a change is a no-op.
  */
 export async function updateBooking(tx: Tx, events: EventRecorder, input: BookingChange, now = new Date()): Promise<Booking> {
+  await takeClinicBookingTurn(tx, input.clinicId);
   const current = await tx
     .selectFrom('bookings')
     .selectAll()
@@ -236,6 +238,16 @@ function findByIdempotencyKey(tx: Tx, clinicId: string, key: string): Promise<Bo
 }
 
 let savepointCounter = 0;
+
+/**
+ * Makes the clinic's booking writers take turns until their transactions end. Without it, two
+ * transactions writing overlapping slots at once each wait in the exclusion constraint's check for
+ * the other to finish, and PostgreSQL breaks the deadlock by failing one with 40P01 (a 500) instead
+ * of answering it `booking_conflict`. Bookings are rare enough per clinic that the queue costs nothing.
+ */
+async function takeClinicBookingTurn(tx: Tx, clinicId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`voxanne.bookings:${clinicId}`}, 0))`.execute(tx);
+}
 
 /** Runs one statement so that its failure undoes only itself, not the surrounding transaction. */
 async function insideSavepoint<T>(tx: Tx, work: () => Promise<T>): Promise<T> {

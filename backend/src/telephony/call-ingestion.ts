@@ -74,16 +74,24 @@ const DIRECTION_BY_TYPE: Record<VapiCallType, CallDirection> = {
 
 const MISSED_REASONS = new Set(['customer-did-not-answer', 'customer-busy', 'voicemail', 'twilio-failed-to-connect-call']);
 
+// A vendor's time outside these years is garbage, not a call: it is treated as absent. (JavaScript
+// dates reach further back than PostgreSQL's, so without this a year like -4714 failed the insert.)
+const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
+const LATEST_PLAUSIBLE = Date.UTC(2100, 0, 1);
+
+function plausible(d: Date): Date | undefined {
+  const t = d.getTime();
+  return t >= EARLIEST_PLAUSIBLE && t < LATEST_PLAUSIBLE ? d : undefined;
+}
+
 function toDate(value: string | null | undefined): Date | undefined {
   if (!value) return undefined;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return plausible(new Date(value));
 }
 
 export function fromMillis(value: number | null | undefined): Date | undefined {
   if (value === null || value === undefined || !Number.isFinite(value)) return undefined;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return plausible(new Date(value));
 }
 
 export function directionOf(call: VapiCall): CallDirection {

@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 const optionalString = z.string().optional().nullable();
 const optionalNumber = z.number().finite().optional().nullable();
+/** A length of time within one call: never negative, and no call lasts a week. */
+const optionalCallSeconds = z.number().min(0).max(7 * 24 * 3600).optional().nullable();
 
 export const VapiCustomerSchema = z.looseObject({ number: optionalString, name: optionalString });
 
@@ -34,7 +36,8 @@ export const VapiConversationMessageSchema = z.looseObject({
   message: z.string().optional().nullable(),
   time: optionalNumber,
   endTime: optionalNumber,
-  secondsFromStart: optionalNumber,
+  // A turn with an impossible offset is still a turn of the transcript: keep it, without the offset.
+  secondsFromStart: optionalCallSeconds.catch(null),
 });
 export type VapiConversationMessage = z.infer<typeof VapiConversationMessageSchema>;
 
@@ -88,7 +91,7 @@ export const EndOfCallReportSchema = z.looseObject({
   cost: optionalNumber,
   startedAt: optionalString,
   endedAt: optionalString,
-  durationSeconds: optionalNumber,
+  durationSeconds: optionalCallSeconds,
   artifact: VapiArtifactSchema.optional().nullable(),
   analysis: VapiAnalysisSchema.optional().nullable(),
   // Legacy top-level fields (before `artifact`/`analysis` existed); read when the new ones are absent.

@@ -307,6 +307,28 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
       expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
     });
 
+    it('answers times outside any plausible call without a 500, and stores none of them', async () => {
+      const id = randomUUID();
+      const cases = [
+        { startedAt: '-004713-11-23T23:59:59.999Z', endedAt: '+275760-09-13T00:00:00.000Z' },
+        { durationSeconds: -1 },
+        { durationSeconds: 1e300 },
+        { artifact: { messages: [{ role: 'user', message: 'hello', secondsFromStart: 1e300, time: -8.64e15 }] } },
+      ];
+      const answers = [];
+      for (const fields of cases) {
+        const res = await send({ message: { type: 'end-of-call-report', call: { id, assistantId: clinic.assistantId }, endedReason: 'customer-ended-call', ...fields } });
+        answers.push(res.status);
+      }
+      expect(answers).toEqual([200, 400, 400, 200]);
+      const call = await database.db.selectFrom('calls').select(['id', 'started_at', 'ended_at']).where('provider_call_id', '=', id).executeTakeFirstOrThrow();
+      expect(call.started_at).toBeNull();
+      expect(call.ended_at === null || Math.abs(call.ended_at.getTime() - Date.now()) < 60_000).toBe(true);
+      // The turn with an impossible offset and time is kept, without them.
+      const turns = await database.db.selectFrom('transcript_segments').select(['text', 'offset_seconds']).where('call_id', '=', call.id).execute();
+      expect(turns).toEqual([{ text: 'hello', offset_seconds: null }]);
+    });
+
     it('never answers 500 to fuzzed payloads, signed or not', async () => {
       const known = ['status-update', 'transcript', 'end-of-call-report', 'tool-calls', 'assistant-request', 'speech-update', 'hang', 'conversation-update', 'x'];
       const message = fc.record(
@@ -326,6 +348,10 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
           analysis: fc.anything(),
           startedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
           endedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+          durationSeconds: fc.oneof(fc.double(), fc.anything()),
+          messages: fc.array(
+            fc.record({ role: fc.constantFrom('user', 'bot'), message: fc.string(), secondsFromStart: fc.double(), time: fc.double(), endTime: fc.double() }, { requiredKeys: [] }),
+          ),
         },
         { requiredKeys: ['type'] },
       );
