@@ -14,7 +14,7 @@ import { AppError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { clientIp, rateLimiter } from './http/rate-limits.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import { healthRoutes, type HealthCheck } from './health/health-routes.js';
+import { healthProbe, type HealthCheck } from './health/health-routes.js';
 import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
@@ -200,7 +200,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       config,
       logger,
       metrics,
-      operational: [healthRoutes({ version: config.version, startedAt, checks }), metricsRouter],
+      operational: [metricsRouter],
       webhooks: telephony.webhookRoutes,
       api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
     });
@@ -214,7 +214,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
     closers.unshift(() => liveHub.close(), () => retention.stop());
-    const server = http.createServer(app);
+    const health = healthProbe({ version: config.version, startedAt, checks });
+    const server = http.createServer((req, res) => {
+      if (!health(req, res)) app(req, res);
+    });
     server.on('upgrade', upgrades.handle);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {

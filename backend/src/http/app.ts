@@ -15,7 +15,7 @@ export interface HttpAppParts {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  /** Mounted at `/` before anything that needs a JSON body (health, metrics). */
+  /** Mounted at `/` ahead of the browser-facing middleware (metrics; /health is answered before Express). */
   operational: Router[];
   /** Mounted at `/webhooks`; they see `req.rawBody` for signature checks. */
   webhooks: Router[];
@@ -40,9 +40,9 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
     res.setHeader('X-Request-Id', id);
     runWithRequestId(id, next);
   });
-  // Health probes and metrics scrapes come from load balancers and Prometheus, not browsers: served
-  // ahead of the browser-facing middleware (security headers, CORS), which cost more CPU than the
-  // probe itself (bench/backend). Not logged either (request-log.ts).
+  // Metrics scrapes come from Prometheus, not browsers: served ahead of the browser-facing middleware
+  // (security headers, CORS), which cost more CPU than the scrape itself. Not logged either
+  // (request-log.ts). Health probes never reach Express at all (health/health-routes.ts).
   for (const router of parts.operational) app.use(router);
   app.use(requestLog(logger));
   app.use(httpMetrics(parts.metrics));

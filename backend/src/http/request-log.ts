@@ -2,20 +2,17 @@
 // and time taken. The request id comes from the logger's request context (logging/logger.ts) and is
 // also written explicitly, since a response can finish outside that context.
 //
-// Paths only: a query string can hold a searched phone number or name. /health and /metrics are not
-// logged (probes and scrapers call them every few seconds).
+// Paths only: a query string can hold a searched phone number or name. /health and /metrics are
+// answered before this middleware runs, so probes and scrapes (every few seconds) are not logged.
 //
 // pino-http did this before; it also built a child logger per request that nothing here used, which
 // cost ~10 % of the backend's CPU per request on the calls list (bench/backend, CPU profile).
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../logging/logger.js';
 
-const UNLOGGED = new Set(['/health', '/metrics']);
-
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const path = req.originalUrl.split('?')[0]!;
-    if (UNLOGGED.has(path)) return next();
     const startedAt = performance.now();
     const line = () => ({
       reqId: (req as Request & { id?: string }).id,
