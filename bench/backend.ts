@@ -42,6 +42,7 @@ import { migrate } from '../backend/src/db/migrate.js';
 import { hashPassword } from '../backend/src/auth/passwords.js';
 import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
 import { pacedLoad } from './paced-load.js';
+import { cpuMs } from './proc-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,12 +186,6 @@ function rssMb(pid: number): number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU time the process has used so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** The backend's CPU per answered request while `work` runs. */
 async function withCpu(pid: number, work: () => Promise<Omit<Measured, 'cpuMsPerRequest'> & { answered: number }>): Promise<Measured> {
