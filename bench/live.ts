@@ -32,6 +32,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -589,11 +590,17 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
     type Pct = { p50: number; p99: number; max: number };
     type Stats = { eventLoopDelayMs?: Pct; cpuSeconds: number };
     const beforeLatency = await control<Stats>(server, 'GET', '/stats'); // also resets the loop-delay histogram
+    // This process sends the webhooks AND holds the consoles: when its own loop is late, so is every
+    // latency it measures, whatever the server did.
+    const ownDelay = monitorEventLoopDelay({ resolution: 5 });
+    ownDelay.enable();
     const latency = await latencyPhase(send, consoles, clinicIds, tally, RATE * SECONDS, RATE);
+    ownDelay.disable();
     const afterLatency = await control<Stats>(server, 'GET', '/stats');
     latency.cpuMsPerEvent = ((afterLatency.cpuSeconds - beforeLatency.cpuSeconds) * 1000) / Math.max(1, latency.events - latency.httpErrors);
     const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
     if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
+    out(`  ${name}: this process's (consoles + webhook sender) event-loop delay ${pct({ p50: ownDelay.percentile(50) / 1e6, p99: ownDelay.percentile(99) / 1e6, max: ownDelay.max / 1e6 })}`);
     out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
     // Best of a few bursts: on a shared machine the best run is the closest to what the server can do.
     let throughput: ThroughputResult | undefined;
