@@ -48,15 +48,35 @@ export interface EventRecorder {
   emit(clinicId: string, event: NewLiveEvent): void;
 }
 
+/** Attempts per transaction when PostgreSQL aborts it as a deadlock's victim or a serialization failure. */
+const ATTEMPTS = 3;
+const RETRYABLE = new Set(['40P01', '40001']);
+
 /**
  * Runs `work` in a transaction, appends the events it emitted (per clinic, in emit order) before
  * committing, and publishes them once committed.
+ *
+ * A transaction PostgreSQL aborts to break a deadlock (40P01) or a serialization conflict (40001) is
+ * run again, as PostgreSQL's manual advises: it changed nothing and published nothing, so `work` must
+ * only touch the database through `tx` (anything else waits until this returns).
  */
 export async function transactionWithEvents<T>(
   db: Db,
   bus: LiveEventBus,
   work: (tx: Tx, events: EventRecorder) => Promise<T>,
 ): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptWithEvents(db, bus, work);
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !RETRYABLE.has((error as { code?: string } | null)?.code ?? '')) throw error;
+      // A moment's jitter, so the transactions that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+async function attemptWithEvents<T>(db: Db, bus: LiveEventBus, work: (tx: Tx, events: EventRecorder) => Promise<T>): Promise<T> {
   const committed: LiveEvent[][] = [];
   const result = await db.transaction().execute(async (tx) => {
     const pending = new Map<string, NewLiveEvent[]>();
@@ -67,7 +87,6 @@ export async function transactionWithEvents<T>(
         pending.set(clinicId, list);
       },
     });
-    committed.length = 0;
     for (const [clinicId, events] of pending) committed.push(await recordEvents(tx, clinicId, events));
     return value;
   });

@@ -70,6 +70,7 @@ export class AssistantTools {
     const afterCommit: Array<() => void> = [];
     try {
       const answer = await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+        afterCommit.length = 0; // a retried attempt queues its own follow-ups afresh
         const call = vapiCall
           ? (await lockOrCreateCall(tx, events, this.deps, clinicId, vapiCall, 'in-progress')).row
           : undefined;
