@@ -14,7 +14,7 @@ import { AppError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { clientIp, rateLimiter } from './http/rate-limits.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import { healthProbe, type HealthCheck } from './health/health-routes.js';
+import { healthProbe, type HealthCheck } from './health/health-probe.js';
 import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';

@@ -42,7 +42,7 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   });
   // Metrics scrapes come from Prometheus, not browsers: served ahead of the browser-facing middleware
   // (security headers, CORS), which cost more CPU than the scrape itself. Not logged either
-  // (request-log.ts). Health probes never reach Express at all (health/health-routes.ts).
+  // (request-log.ts). Health probes never reach Express at all (health/health-probe.ts).
   for (const router of parts.operational) app.use(router);
   app.use(requestLog(logger));
   app.use(httpMetrics(parts.metrics));

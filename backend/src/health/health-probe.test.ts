@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
-import { healthProbe, type HealthCheck } from './health-routes.js';
+import { healthProbe, type HealthCheck } from './health-probe.js';
 
 describe('GET /health (R-B1)', () => {
   let server: http.Server | undefined;
