@@ -230,7 +230,7 @@ async function run(driver: Driver, server: string, serverUrl: string | undefined
       };
     }
     const database = await openDatabase(
-      databaseUrl ? { kind: 'postgres', url: databaseUrl, poolMax: 4 } : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+      databaseUrl ? { kind: 'postgres', url: databaseUrl, poolMax: 4, preparedStatements: true } : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     );
     await seed(database);
     await database.close();

@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_AUDIENCE: z.string().min(1).default('voxanne-desk'),
@@ -118,7 +119,7 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   dataDir: string;
-  database: { kind: 'postgres'; url: string; poolMax: number } | { kind: 'pglite'; dir: string };
+  database: { kind: 'postgres'; url: string; poolMax: number; preparedStatements: boolean } | { kind: 'pglite'; dir: string };
   auth: {
     /** Unset: generated once and persisted in DATA_DIR (single-instance deployments only). */
     jwtSecret: string | undefined;
@@ -233,7 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
     },
     dataDir,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, preparedStatements: e.DATABASE_PREPARED_STATEMENTS }
       : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     auth: {
       jwtSecret: e.JWT_SECRET,

@@ -11,6 +11,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import type { Database } from './schema.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export type Db = Kysely<Database>;
 
@@ -38,6 +39,7 @@ const pgTypes = {
 export async function openDatabase(config: Config['database']): Promise<DatabaseHandle> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
+      ...(config.preparedStatements ? { Client: PreparingClient } : {}),
       connectionString: config.url,
       max: config.poolMax,
       connectionTimeoutMillis: 5_000,
@@ -60,7 +62,8 @@ export async function openDatabase(config: Config['database']): Promise<Database
 
 /** An embedded database from an existing PGlite instance (e.g. loaded from a dump in tests). */
 export async function openPglite(pglite: PGlite): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ ...createPgConfig(pglite), types: pgTypes } as pg.PoolConfig);
+  // PGlite is one connection in this process: prepared statements are always safe there.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), Client: PreparingClient, types: pgTypes } as pg.PoolConfig);
   return wrap(pool, 'pglite', async () => {
     await pool.end();
     await pglite.close();

@@ -88,7 +88,7 @@ async function openServerDatabase(): Promise<DatabaseHandle & { url: string }> {
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: true });
   await migrate(handle.db);
   return {
     ...handle,
