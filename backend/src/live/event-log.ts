@@ -54,24 +54,30 @@ const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
  * Runs `work` in a transaction, appends the events it emitted (per clinic, in emit order) before
- * committing, and publishes them once committed.
- *
- * A transaction PostgreSQL aborts to break a deadlock (40P01) or a serialization conflict (40001) is
- * run again, as PostgreSQL's manual advises: it changed nothing and published nothing, so `work` must
- * only touch the database through `tx` (anything else waits until this returns).
+ * committing, and publishes them once committed. Conflicts are retried (`retryOnConflict`), so `work`
+ * must only touch the database through `tx` (anything else waits until this returns).
  */
 export async function transactionWithEvents<T>(
   db: Db,
   bus: LiveEventBus,
   work: (tx: Tx, events: EventRecorder) => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(() => attemptWithEvents(db, bus, work));
+}
+
+/**
+ * Runs `attempt` (one transaction, or one statement) again when PostgreSQL aborts it to break a
+ * deadlock (40P01) or a serialization conflict (40001), as PostgreSQL's manual advises: an aborted
+ * attempt changed nothing, and publishes nothing if it publishes only after committing.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      return await attemptWithEvents(db, bus, work);
+      return await attempt();
     } catch (error) {
-      if (attempt >= ATTEMPTS || !RETRYABLE.has((error as { code?: string } | null)?.code ?? '')) throw error;
+      if (n >= ATTEMPTS || !RETRYABLE.has((error as { code?: string } | null)?.code ?? '')) throw error;
       // A moment's jitter, so the transactions that collided do not collide again in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * n));
     }
   }
 }

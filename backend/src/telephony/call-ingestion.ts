@@ -2,6 +2,12 @@
 // segments, summary, analysis, recording and outcome, each write with its live events in one
 // transaction.
 //
+// Status updates and end-of-call reports, most of the stored traffic after transcript lines, are
+// applied by the database in one statement (`ingest_vapi_call_message`, migrations/0020): the
+// TypeScript here picks the values each message offers and publishes what it returns. Transcripts
+// outside the live fast path (live-transcript.ts), tool calls and test calls apply the same rules
+// in TypeScript (lockOrCreateCall, saveCall); call-rules-sql.test.ts holds the two equal.
+//
 // Order-proof and idempotent by construction, because webhooks arrive late, twice, or shuffled:
 // - a call's status only moves forward (CALL_STATUSES order); `ended` is final;
 // - a timeline entry per status keeps the earliest time it was reported;
@@ -11,11 +17,11 @@
 // - the outcome is recomputed from the stored facts on every write to an ended call.
 // So every delivery order of the same set of webhooks leaves the same stored call.
 import { sql } from 'kysely';
-import { isCallStatusAdvance, type CallDirection, type CallOutcome, type CallStatus, type DashboardStats } from '@voxanne/protocol';
+import { isCallStatusAdvance, type CallDirection, type CallOutcome, type CallStatus, type DashboardStats, type LiveEvent } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { CallRow } from '../db/schema.js';
 import type { LiveEventBus } from '../live/event-bus.js';
-import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
+import { retryOnConflict, transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { toCallSummary } from '../calls/call-mapping.js';
 import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
@@ -156,15 +162,6 @@ async function emitStats(tx: Tx, events: EventRecorder, deps: IngestionDeps, cli
   events.emit(clinicId, { kind: 'stats.changed', data: { stats: await deps.stats(tx, clinicId) } });
 }
 
-async function recordTimeline(tx: Tx, row: CallRow, entries: Array<{ status: CallStatus; at: Date }>): Promise<void> {
-  if (entries.length === 0) return;
-  await tx
-    .insertInto('call_status_changes')
-    .values(entries.map((e) => ({ call_id: row.id, clinic_id: row.clinic_id, status: e.status, at: e.at })))
-    .onConflict((oc) => oc.columns(['call_id', 'status']).doUpdateSet({ at: sql`least(call_status_changes.at, excluded.at)` }))
-    .execute();
-}
-
 function durationBetween(startedAt: Date | null, endedAt: Date | null): number | null {
   if (!startedAt || !endedAt) return null;
   return Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000);
@@ -270,22 +267,21 @@ function callOf(message: { call?: VapiCall | null; customer?: { number?: string 
 export class CallIngestion {
   constructor(private readonly deps: IngestionDeps) {}
 
-  async statusUpdate(clinicId: string, message: StatusUpdate, receivedAt: Date, receipt?: Receipt): Promise<void> {
-    const call = callOf(message);
-    if (!call) return;
+  /**
+   * A status update, applied by the database in one statement (migrations/0020_call_ingestion.sql):
+   * the call locked or created, the receipt, the timeline, the status moved forward, empty fields
+   * filled, the outcome of an ended call, and the events.
+   */
+  statusUpdate(message: StatusUpdate & { call: VapiCall }, receivedAt: Date, receipt: Receipt): Promise<CallMessageOutcome> {
+    const call = callOf(message)!;
     const at = fromMillis(message.timestamp) ?? receivedAt;
-    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, message.status);
-      await claimReceipt(tx, clinicId, receipt);
-      await recordTimeline(tx, row, [{ status: message.status, at }]);
-      const changes: Partial<CallRow> = { status: advance(row.status, message.status) };
-      if (message.status === 'in-progress' && row.started_at === null) changes.started_at = toDate(call.startedAt) ?? at;
-      if (message.status === 'ended') {
-        if (row.ended_at === null) changes.ended_at = toDate(call.endedAt) ?? at;
-        if (row.ended_reason === null) changes.ended_reason = message.endedReason ?? call.endedReason ?? null;
-      }
-      await saveCall(tx, events, this.deps, row, changes);
-    });
+    const fill: Record<string, unknown> = {};
+    if (message.status === 'in-progress') fill.startedAt = toDate(call.startedAt) ?? at;
+    if (message.status === 'ended') {
+      fill.endedAt = toDate(call.endedAt) ?? at;
+      fill.endedReason = message.endedReason ?? call.endedReason ?? undefined;
+    }
+    return this.applyCallMessage(message, call, receipt, { status: message.status, timeline: [{ status: message.status, at }], fill, report: null });
   }
 
   /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
@@ -335,68 +331,70 @@ export class CallIngestion {
     });
   }
 
-  async endOfCallReport(clinicId: string, message: EndOfCallReport, receipt?: Receipt): Promise<void> {
-    const call = callOf(message);
-    if (!call) return;
+  /** An end-of-call report, applied by the database in one statement, as statusUpdate is. Its values win. */
+  endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
+    const call = callOf(message)!;
     const artifact = message.artifact ?? undefined;
     const analysis = message.analysis ?? undefined;
-    const turns = reportTurns(message);
-    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'ended');
-      await claimReceipt(tx, clinicId, receipt);
-      const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
-      const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
-      await recordTimeline(tx, row, [
-        ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
-        ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
-      ]);
+    const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
+    const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
+    const reportAnalysis =
+      analysis && (analysis.structuredData || analysis.successEvaluation !== undefined)
+        ? {
+            ...(analysis.structuredData ? { structuredData: analysis.structuredData } : {}),
+            ...(analysis.successEvaluation !== undefined && analysis.successEvaluation !== null
+              ? { successEvaluation: analysis.successEvaluation }
+              : {}),
+          }
+        : undefined;
+    const report = {
+      startedAt,
+      endedAt,
+      endedReason: message.endedReason ?? call.endedReason ?? undefined,
+      cost: message.cost ?? call.cost ?? undefined,
+      summary: analysis?.summary ?? message.summary ?? undefined,
+      analysis: reportAnalysis,
+      recordingUrl: artifact?.recording?.mono?.combinedUrl ?? artifact?.recordingUrl ?? message.recordingUrl ?? undefined,
+      durationSeconds: message.durationSeconds ?? undefined,
+      turns: reportTurns(message),
+    };
+    const timeline = [
+      ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
+      ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
+    ];
+    return this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+  }
 
-      const reportAnalysis =
-        analysis && (analysis.structuredData || analysis.successEvaluation !== undefined)
-          ? {
-              ...(analysis.structuredData ? { structuredData: analysis.structuredData } : {}),
-              ...(analysis.successEvaluation !== undefined && analysis.successEvaluation !== null
-                ? { successEvaluation: analysis.successEvaluation }
-                : {}),
-            }
-          : null;
-      const next: Partial<CallRow> = {
-        status: 'ended',
-        started_at: startedAt ?? row.started_at,
-        ended_at: endedAt ?? row.ended_at,
-        ended_reason: message.endedReason ?? call.endedReason ?? row.ended_reason,
-        cost_usd: message.cost ?? call.cost ?? row.cost_usd,
-        summary: analysis?.summary ?? message.summary ?? row.summary,
-        analysis: reportAnalysis ?? row.analysis,
-        recording_url: artifact?.recording?.mono?.combinedUrl ?? artifact?.recordingUrl ?? message.recordingUrl ?? row.recording_url,
-      };
-      const reportDuration = message.durationSeconds ?? null;
-      next.duration_seconds = reportDuration ?? durationBetween(next.started_at ?? null, next.ended_at ?? null);
-
-      if (turns.length > 0) {
-        // The report's transcript is the complete one: it replaces what was stored live.
-        await tx.deleteFrom('transcript_segments').where('call_id', '=', row.id).execute();
-        const base = next.started_at ?? endedAt ?? new Date(0);
-        await tx
-          .insertInto('transcript_segments')
-          .values(
-            turns.map((turn, i) => ({
-              call_id: row.id,
-              clinic_id: clinicId,
-              speaker: turn.speaker,
-              text: turn.text,
-              offset_seconds: turn.offsetSeconds,
-              at: turn.at ?? new Date(base.getTime() + (turn.offsetSeconds ?? 0) * 1000),
-              dedupe_key: `report:${i}`,
-            })),
-          )
-          .execute();
-        next.report_received_at = row.report_received_at ?? new Date();
+  private async applyCallMessage(
+    message: { phoneNumber?: { id?: string | null; number?: string | null } | null },
+    call: VapiCall,
+    receipt: Receipt,
+    change: { status: CallStatus; timeline: Array<{ status: CallStatus; at: Date }>; fill: Record<string, unknown>; report: Record<string, unknown> | null },
+  ): Promise<CallMessageOutcome> {
+    // JSON drops undefined, so a value the message does not offer reaches the database as absent.
+    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+    const outcome = await retryOnConflict(async () => {
+      try {
+        const { rows } = await sql<{ outcome: { result: 'stored' | 'unknown_clinic'; events?: LiveEvent[] } }>`
+          select ingest_vapi_call_message(
+            ${receipt.key}, ${receipt.type}, ${call.id}, ${call.assistantId ?? null},
+            ${call.phoneNumberId ?? message.phoneNumber?.id ?? null}, ${message.phoneNumber?.number ?? null},
+            ${directionOf(call)}, ${call.customer?.number?.slice(0, 40) ?? null},
+            ${change.status}, ${json(change.timeline)}::jsonb, ${json(change.fill)}::jsonb, ${json(change.report)}::jsonb,
+            ${this.deps.stats !== undefined}, ${new Date()}) as outcome`.execute(this.deps.db);
+        return rows[0]!.outcome;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'VXDUP') return { result: 'duplicate' as const };
+        throw error;
       }
-      await saveCall(tx, events, this.deps, row, next, { announceEnded: true });
     });
+    if (outcome.result === 'stored' && outcome.events && outcome.events.length > 0) this.deps.bus.publish(outcome.events);
+    return outcome.result;
   }
 }
+
+/** What became of a status update or report: applied, an exact replay, or about no clinic we know. */
+export type CallMessageOutcome = 'stored' | 'duplicate' | 'unknown_clinic';
 
 export interface ReportTurn {
   speaker: 'assistant' | 'caller';

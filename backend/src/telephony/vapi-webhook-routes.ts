@@ -97,6 +97,20 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
         return;
       }
     }
+    if ((message.type === 'status-update' || message.type === 'end-of-call-report') && message.call) {
+      // One statement each, which also finds the clinic (the stored call's, else its assistant's or number's).
+      const outcome =
+        message.type === 'status-update'
+          ? await deps.ingestion.statusUpdate({ ...message, call: message.call }, receivedAt, receipt!)
+          : await deps.ingestion.endOfCallReport({ ...message, call: message.call }, receipt!);
+      if (outcome === 'unknown_clinic') {
+        count(type, 'unknown_clinic');
+        throw new AppError('not_found', 'No clinic here owns this call, assistant or phone number.');
+      }
+      count(type, outcome);
+      res.json(outcome === 'duplicate' ? { duplicate: true } : {});
+      return;
+    }
     const clinicId = await resolveClinic(deps.db, message);
     if (!clinicId) {
       count(type, 'unknown_clinic');
@@ -117,16 +131,17 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
       case 'speech-update':
       case 'conversation-update':
       case 'hang':
-        // Acknowledged; the live transcript and the report carry what the console shows.
+      case 'status-update':
+      case 'end-of-call-report':
+        // Acknowledged; the live transcript and the report carry what the console shows (and a status
+        // update or report without a call names nothing to store).
         count(type, 'acknowledged');
         res.json({});
         return;
     }
 
     try {
-      if (message.type === 'status-update') await deps.ingestion.statusUpdate(clinicId, message, receivedAt, receipt);
-      else if (message.type === 'end-of-call-report') await deps.ingestion.endOfCallReport(clinicId, message, receipt);
-      else await deps.ingestion.transcript(clinicId, message, receivedAt, receipt);
+      await deps.ingestion.transcript(clinicId, message, receivedAt, receipt);
     } catch (error) {
       if (!(error instanceof DuplicateDelivery)) throw error;
       count(type, 'duplicate');
