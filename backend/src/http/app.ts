@@ -46,6 +46,20 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   for (const router of parts.operational) app.use(router);
   app.use(requestLog(logger));
   app.use(httpMetrics(parts.metrics));
+
+  const limit = config.http.bodyLimitBytes;
+  const keepRawBody = (req: express.Request, _res: unknown, buf: Buffer) => {
+    req.rawBody = buf;
+  };
+  // Webhooks come from Vapi's and Twilio's servers, never from a browser: mounted ahead of the
+  // browser-facing middleware (security headers, CORS), which has nothing to protect on them and
+  // cost CPU on the backend's busiest route (bench/webhooks).
+  const webhooks = express.Router();
+  webhooks.use(express.json({ limit, verify: keepRawBody }));
+  webhooks.use(express.urlencoded({ limit, extended: false, verify: keepRawBody }));
+  for (const router of parts.webhooks) webhooks.use(router);
+  app.use('/webhooks', webhooks);
+
   app.use(helmet());
   app.use(
     cors({
@@ -55,16 +69,6 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
       maxAge: 600,
     }),
   );
-
-  const limit = config.http.bodyLimitBytes;
-  const keepRawBody = (req: express.Request, _res: unknown, buf: Buffer) => {
-    req.rawBody = buf;
-  };
-  const webhooks = express.Router();
-  webhooks.use(express.json({ limit, verify: keepRawBody }));
-  webhooks.use(express.urlencoded({ limit, extended: false, verify: keepRawBody }));
-  for (const router of parts.webhooks) webhooks.use(router);
-  app.use('/webhooks', webhooks);
 
   const api = express.Router();
   api.use(express.json({ limit }));
