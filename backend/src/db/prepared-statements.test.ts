@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { InProcessEventBus } from '../live/event-bus.js';
+import { transactionWithEvents } from '../live/event-log.js';
+import type { Db } from './database.js';
 import { statementName } from './prepared-statements.js';
 
 describe.each(databaseKinds())('prepared statements on %s', (kind) => {
@@ -49,6 +52,31 @@ describe.each(databaseKinds())('prepared statements on %s', (kind) => {
     expect((await sql<{ n: number }>`select 1 / ${1}::int as n`.execute(database.db)).rows).toEqual([{ n: 1 }]);
   });
 
+  it('prepares a statement afresh when a migration adds a column to its table, alone or in a transaction', async () => {
+    const read = "select * from shape_probe where id = $1";
+    await database.db.connection().execute(async (conn) => {
+      const db = conn as Db;
+      await sql`create table shape_probe (id int primary key)`.execute(db);
+      await sql`insert into shape_probe values (1)`.execute(db);
+      expect((await sql`select * from shape_probe where id = ${1}`.execute(db)).rows).toEqual([{ id: 1 }]);
+
+      // What an expanding migration does while this release runs: the prepared `select *` now
+      // describes the wrong columns, and PostgreSQL refuses to run it.
+      await sql`alter table shape_probe add column note text`.execute(db);
+      expect((await sql`select * from shape_probe where id = ${1}`.execute(db)).rows).toEqual([{ id: 1, note: null }]);
+
+      await sql`alter table shape_probe add column extra int`.execute(db);
+      const inTransaction = await transactionWithEvents(db, new InProcessEventBus(), async (tx) => (await sql`select * from shape_probe where id = ${1}`.execute(tx)).rows);
+      expect(inTransaction).toEqual([{ id: 1, note: null, extra: null }]);
+
+      // Each time under a new name: the stale statement was really met and replaced.
+      const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements where starts_with(name, ${statementName(read)})`.execute(db);
+      expect(rows.map((r) => r.name).sort()).toEqual([statementName(read), `${statementName(read)}_1`, `${statementName(read)}_2`]);
+      await sql`drop table shape_probe`.execute(db);
+    });
+  });
+
+  // Last: it fills the connection's places (PGlite has one connection).
   it('keeps at most 256 named statements per connection and runs the rest unnamed', async () => {
     const prepared = await preparedOn(async (run) => {
       // 300 distinct statement texts (the alias differs), each with a parameter.

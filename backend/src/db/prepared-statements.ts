@@ -36,20 +36,44 @@ export function statementName(text: string): string {
   return name;
 }
 
+/**
+ * PostgreSQL's refusal to run a prepared statement whose result columns changed since it was
+ * prepared: a migration added a column to a table it reads with `select *` (or `returning *`). The
+ * expand-then-contract rule (docs/rollback.md) makes adding columns safe for the release still
+ * running, so such statements are prepared again rather than left failing.
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan must not change result type');
+}
+
 /** A pg Client (for `new pg.Pool({ Client })`) that names the statements Kysely sends. */
 export class PreparingClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     const named = new Set<string>();
+    // Statements found stale on this connection, by name → how many times; each is prepared afresh
+    // under a new name (the old one cannot be deallocated inside the aborted transaction it failed in).
+    const renamed = new Map<string, number>();
     const query = super.query.bind(this) as (...args: unknown[]) => unknown;
+    const transactionStatus = () => (this as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
     // An instance property rather than an override: pg's `query` has a dozen overloads to restate.
     this.query = ((...args: unknown[]) => {
       const [text, values, callback] = args;
       if (typeof text === 'string' && callback === undefined && worthNaming(values)) {
-        const name = statementName(text);
+        const base = statementName(text);
+        const generation = renamed.get(base);
+        const name = generation === undefined ? base : `${base}_${generation}`;
         if (named.has(name) || named.size < MAX_NAMED_PER_CONNECTION) {
           named.add(name);
-          return query({ name, text, values });
+          return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+            if (!isStalePreparedStatement(error)) throw error;
+            renamed.set(base, (generation ?? 0) + 1);
+            // Outside a transaction nothing was lost: run it again, prepared afresh. Inside one, the
+            // transaction has failed; the caller's retry (event-log.ts retryOnConflict) reruns it.
+            if (transactionStatus() !== 'I') throw error;
+            return this.query(text, values);
+          });
         }
       }
       return query(...args);

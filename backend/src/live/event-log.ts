@@ -9,6 +9,7 @@ import { sql, type Transaction } from 'kysely';
 import type { LiveEvent, NewLiveEvent } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { isStalePreparedStatement } from '../db/prepared-statements.js';
 import type { LiveEventBus } from './event-bus.js';
 
 export type Tx = Transaction<Database>;
@@ -67,7 +68,8 @@ export async function transactionWithEvents<T>(
 
 /**
  * Runs `attempt` (one transaction, or one statement) again when PostgreSQL aborts it to break a
- * deadlock (40P01) or a serialization conflict (40001), as PostgreSQL's manual advises: an aborted
+ * deadlock (40P01) or a serialization conflict (40001), as PostgreSQL's manual advises, or because a
+ * migration changed a table under a prepared statement (db/prepared-statements.ts): an aborted
  * attempt changed nothing, and publishes nothing if it publishes only after committing.
  */
 export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
@@ -75,7 +77,8 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> 
     try {
       return await attempt();
     } catch (error) {
-      if (n >= ATTEMPTS || !RETRYABLE.has((error as { code?: string } | null)?.code ?? '')) throw error;
+      const retryable = RETRYABLE.has((error as { code?: string } | null)?.code ?? '') || isStalePreparedStatement(error);
+      if (n >= ATTEMPTS || !retryable) throw error;
       // A moment's jitter, so the transactions that collided do not collide again in step.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * n));
     }
