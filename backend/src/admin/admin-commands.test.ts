@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { verifyPassword } from '../auth/passwords.js';
 import {
   AdminError,
@@ -14,15 +14,7 @@ import {
 const PASSWORD = 'a long enough password';
 
 describe.each(databaseKinds())('operator commands on %s', (kind) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(() => database.reset());
+  const database = useTestDatabase(kind);
 
   const refusal = async (work: Promise<unknown>) => {
     const error = await work.then(

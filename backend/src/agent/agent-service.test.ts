@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AgentResponseSchema, type AgentPersonality, type LiveEvent } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from '../live/event-bus.js';
 import { AppError } from '../http/errors.js';
@@ -8,19 +8,12 @@ import { getAgent, updateAgent } from './agent-service.js';
 import { voicePlatformNotConnected, type AssistantSync, type AssistantSyncResult } from './assistant-sync.js';
 
 describe.each(databaseKinds())('agent personality on %s (R-B8)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];
   let clinicId: string;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     bus = new InProcessEventBus();
     published = [];
     bus.subscribe((events) => published.push(...events));

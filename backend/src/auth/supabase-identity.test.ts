@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LoginResponseSchema, type LoginResponse } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { startFakeGoTrue, type FakeGoTrue, type FakeGoTrueUser } from '../../test/support/fake-gotrue.js';
 import { json } from '../../test/support/http.js';
@@ -10,14 +10,7 @@ import { createClinic, createStaff } from '../clinics/clinic-queries.js';
 const PASSWORD = 'a supabase password';
 
 describe.each(databaseKinds())('Supabase Auth sign-in on %s (R-S1, R-S6)', (kind) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
+  const database = useTestDatabase(kind, { resetEachTest: false });
 
   describe.each(['hs256', 'jwks'] as const)('with a project signing %s tokens', (mode) => {
     let gotrue: FakeGoTrue;

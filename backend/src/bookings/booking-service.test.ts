@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { insertBooking } from '../../test/support/call-fixtures.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from '../live/event-bus.js';
@@ -12,19 +12,12 @@ import { createBooking, findBookingsBetween, updateBooking, type NewBooking } fr
 const at = (iso: string) => new Date(iso);
 
 describe.each(databaseKinds())('booking service on %s (R-B10, no double booking)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];
   let clinicId: string;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     bus = new InProcessEventBus();
     published = [];
     bus.subscribe((events) => published.push(...events));

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CallDetailSchema, CallListResponseSchema } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { getCallDetail, listCalls } from '../calls/call-queries.js';
 import { listBookingsOnDays } from '../bookings/booking-service.js';
 import { computeDashboardStats } from '../dashboard/stats.js';
@@ -11,17 +11,10 @@ import { ensureDemoHistory } from './demo-history.js';
 const NOW = new Date('2030-03-13T15:00:00Z');
 
 describe.each(databaseKinds())('demo clinic sample history on %s (R-B11)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let clinicId: string;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     clinicId = (await createClinic(database.db, { name: 'Riverside Family Clinic', timeZone: 'Europe/London' })).id;
   });
 

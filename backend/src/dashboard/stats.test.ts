@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DashboardStatsSchema } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { insertBooking, insertCall } from '../../test/support/call-fixtures.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { computeDashboardStats } from './stats.js';
@@ -10,17 +10,10 @@ const NOW = new Date('2030-03-10T15:00:00Z');
 const at = (iso: string) => new Date(iso);
 
 describe.each(databaseKinds())('dashboard stats on %s (R-D6)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let clinicId: string;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     clinicId = (await createClinic(database.db, { name: 'Hudson Clinic', timeZone: 'America/New_York' })).id;
   });
 

@@ -1,20 +1,13 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { InProcessEventBus } from '../live/event-bus.js';
 import { transactionWithEvents } from '../live/event-log.js';
 import type { Db } from './database.js';
 import { statementName } from './prepared-statements.js';
 
 describe.each(databaseKinds())('prepared statements on %s', (kind) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
+  const database = useTestDatabase(kind, { resetEachTest: false });
 
   /** The statements prepared on the connection that runs `work` (one pooled connection for both). */
   async function preparedOn(work: (run: <T>(q: ReturnType<typeof sql<T>>) => Promise<T[]>) => Promise<void>): Promise<string[]> {

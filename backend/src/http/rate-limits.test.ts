@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { createClinicWithStaff, type TestStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
@@ -10,18 +10,11 @@ const redisUrl = process.env.TEST_REDIS_URL;
 if (!redisUrl) process.stderr.write('shared (Redis) rate-limit tests skipped: TEST_REDIS_URL is not set\n');
 
 describe.each(databaseKinds())('rate limits on %s (R-S5)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   const backends: TestBackend[] = [];
   let staff: TestStaff;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     staff = await createClinicWithStaff(database.db);
   });
   afterEach(async () => {

@@ -1,25 +1,18 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '@voxanne/protocol';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from './event-bus.js';
 import { transactionWithEvents } from './event-log.js';
 
 describe.each(databaseKinds())('transactions with live events on %s (R-B3)', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];
   let clinics: [string, string];
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
   beforeEach(async () => {
-    await database.reset();
     bus = new InProcessEventBus();
     published = [];
     bus.subscribe((events) => published.push(...events));

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
 import { writeLiveEvents } from '../../test/support/live-client.js';
 import { InProcessEventBus } from './event-bus.js';
@@ -9,18 +9,8 @@ import { pruneEventLog } from './event-retention.js';
 const HOUR = 3_600_000;
 
 describe.each(databaseKinds())('event log retention on %s: keep ≥ 24 h AND ≥ the newest N per clinic', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   const bus = new InProcessEventBus();
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
 
   const clinicWithEvents = async (count: number, olderThanDayUpTo: number) => {
     const { clinicId } = await createClinicWithStaff(database.db);

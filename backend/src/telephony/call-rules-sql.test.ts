@@ -3,8 +3,8 @@
 // outcome and its summary the same way: these properties hold the two definitions equal.
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { toCallSummary } from '../calls/call-mapping.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import type { CallRow } from '../db/schema.js';
@@ -30,15 +30,11 @@ const analysis = fc.oneof(
 );
 
 describe.each(databaseKinds())('call rules in SQL and in TypeScript agree on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind, { resetEachTest: false });
   let clinicId: string;
 
   beforeAll(async () => {
-    database = await openTestDatabase(kind);
     clinicId = (await createClinic(database.db, { name: 'Rules Clinic', timeZone: 'Europe/London' })).id;
-  });
-  afterAll(async () => {
-    await database?.close();
   });
 
   it('derives the same outcome (call_outcome = outcomeOf)', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, openPglite, PGLITE_EXTENSIONS, PGLITE_START_PARAMS, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrate, migrationsDir } from '../../src/db/migrate.js';
 
@@ -31,6 +32,40 @@ export interface TestDatabase extends DatabaseHandle {
 export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
   const handle = kind === 'pglite' ? await openPglite(await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS })) : await openServerDatabase();
   return { ...handle, reset: () => resetDatabase(handle.db) };
+}
+
+/**
+ * The suite's database of `kind`, with its hooks registered: opened before the suite, emptied before
+ * each test (unless `resetEachTest` is false), closed after the suite (after the suite's own
+ * after-hooks, which vitest runs in reverse). Use it from the suite's hooks and tests.
+ */
+export function useTestDatabase(kind: TestDatabaseKind, options: { resetEachTest?: boolean } = {}): TestDatabase {
+  let opened: TestDatabase | undefined;
+  const current = () => {
+    if (!opened) throw new Error('the suite database opens in beforeAll: use it from hooks and tests');
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  if (options.resetEachTest ?? true) beforeEach(() => current().reset());
+  return {
+    get db() {
+      return current().db;
+    },
+    get kind() {
+      return current().kind;
+    },
+    get url() {
+      return current().url;
+    },
+    ping: (timeoutMs) => current().ping(timeoutMs),
+    close: () => current().close(),
+    reset: () => current().reset(),
+  };
 }
 
 export async function resetDatabase(db: Db): Promise<void> {
