@@ -99,10 +99,22 @@ async function bundle(): Promise<{ server: string; remove(): void }> {
 async function seed(database: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
   await migrate(database.db);
   const clinic = await createClinic(database.db, { name: 'Bench Clinic', timeZone: 'Europe/London' });
-  await createStaff(database.db, { clinicId: clinic.id, email: EMAIL, name: 'Bench Desk', role: 'front_desk', passwordHash: await hashPassword(PASSWORD) });
+  await createStaff(database.db, {
+    clinicId: clinic.id,
+    email: EMAIL,
+    name: 'Bench Desk',
+    role: 'front_desk',
+    passwordHash: await hashPassword(PASSWORD),
+  });
   const patients = await database.db
     .insertInto('patients')
-    .values(Array.from({ length: 200 }, (_, i) => ({ clinic_id: clinic.id, name: `Patient ${i}`, phone: `+4479111${String(10000 + i).padStart(5, '0')}` })))
+    .values(
+      Array.from({ length: 200 }, (_, i) => ({
+        clinic_id: clinic.id,
+        name: `Patient ${i}`,
+        phone: `+4479111${String(10000 + i).padStart(5, '0')}`,
+      })),
+    )
     .returning('id')
     .execute();
   const outcomes = ['booked', 'answered', 'answered', 'transferred', 'missed', 'abandoned'] as const;
@@ -197,7 +209,13 @@ async function withCpu(pid: number, work: () => Promise<Omit<Measured, 'cpuMsPer
 async function saturate(options: Options) {
   const result: Result = await autocannon(options);
   const answered = result['2xx'] + result.non2xx;
-  return { p50: result.latency.p50, p99: result.latency.p99, perSecond: Math.round(result.requests.average), failed: result.errors + result.timeouts + result.non2xx, answered };
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    perSecond: Math.round(result.requests.average),
+    failed: result.errors + result.timeouts + result.non2xx,
+    answered,
+  };
 }
 
 async function load(pid: number, url: string, rate: number, headers: Record<string, string> = {}) {
@@ -230,7 +248,9 @@ async function run(driver: Driver, server: string, serverUrl: string | undefined
       };
     }
     const database = await openDatabase(
-      databaseUrl ? { kind: 'postgres', url: databaseUrl, poolMax: 4, preparedStatements: true } : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+      databaseUrl
+        ? { kind: 'postgres', url: databaseUrl, poolMax: 4, preparedStatements: true }
+        : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     );
     await seed(database);
     await database.close();
@@ -273,7 +293,9 @@ async function floor(): Promise<string> {
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-    const bare = await withCpu(child.pid!, () => pacedLoad({ url: `http://127.0.0.1:${port}/health`, connections: CONNECTIONS, rate: HEALTH_RATE, seconds: SECONDS }));
+    const bare = await withCpu(child.pid!, () =>
+      pacedLoad({ url: `http://127.0.0.1:${port}/health`, connections: CONNECTIONS, rate: HEALTH_RATE, seconds: SECONDS }),
+    );
     return `bare node:http at ${HEALTH_RATE} req/s  ${describe(bare)} (the machine's own tail, for comparison)`;
   } finally {
     child.kill();
@@ -288,8 +310,15 @@ const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_UR
 const drivers: Driver[] = (['pglite', 'postgres'] as const).filter((d) => (!args.only || args.only === d) && (d === 'pglite' || serverUrl));
 if (!serverUrl && args.only !== 'pglite') out('backend bench: Postgres skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)');
 
-out(`backend bench: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${CALLS} calls of history, ${os.cpus().length} CPUs, node ${process.version}${NODE_FLAGS.length ? `, backend flags ${NODE_FLAGS.join(' ')}` : ''}`);
-out(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (latency figures mean little when it exceeds the CPU count)`);
+out(
+  `backend bench: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${CALLS} calls of history, ${os.cpus().length} CPUs, node ${process.version}${NODE_FLAGS.length ? `, backend flags ${NODE_FLAGS.join(' ')}` : ''}`,
+);
+out(
+  `load average at start: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (latency figures mean little when it exceeds the CPU count)`,
+);
 out(`floor: ${await floor()}`);
 const built = await bundle();
 let missed = 0;
@@ -298,10 +327,19 @@ try {
     const figures = await run(driver, built.server, serverUrl);
     const ok = (m: Measured, budgetMs: number) => m.p99 < budgetMs && m.failed === 0;
     const checks: Array<[string, boolean | undefined]> = [
-      [`RSS at start-up ${figures.rssStartMb} MB (budget < ${BUDGETS.rssMb[driver]} MB); after load ${figures.rssAfterMb} MB`, figures.rssStartMb < BUDGETS.rssMb[driver]],
-      [`GET /health     at ${HEALTH_RATE} req/s  ${describe(figures.health.rated)} (budget p99 < ${BUDGETS.healthP99Ms} ms)`, ok(figures.health.rated, BUDGETS.healthP99Ms)],
+      [
+        `RSS at start-up ${figures.rssStartMb} MB (budget < ${BUDGETS.rssMb[driver]} MB); after load ${figures.rssAfterMb} MB`,
+        figures.rssStartMb < BUDGETS.rssMb[driver],
+      ],
+      [
+        `GET /health     at ${HEALTH_RATE} req/s  ${describe(figures.health.rated)} (budget p99 < ${BUDGETS.healthP99Ms} ms)`,
+        ok(figures.health.rated, BUDGETS.healthP99Ms),
+      ],
       [`GET /health     saturated       ${describe(figures.health.saturated)}`, undefined],
-      [`GET /api/calls  at ${CALLS_RATE} req/s   ${describe(figures.calls.rated)} (budget p99 < ${BUDGETS.callsP99Ms} ms)`, ok(figures.calls.rated, BUDGETS.callsP99Ms)],
+      [
+        `GET /api/calls  at ${CALLS_RATE} req/s   ${describe(figures.calls.rated)} (budget p99 < ${BUDGETS.callsP99Ms} ms)`,
+        ok(figures.calls.rated, BUDGETS.callsP99Ms),
+      ],
       [`GET /api/calls  saturated       ${describe(figures.calls.saturated)}`, undefined],
     ];
     out(`\n${driver}`);

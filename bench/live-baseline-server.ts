@@ -119,7 +119,9 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const backendPort = (server.address() as AddressInfo).port;
 const controlPort = (control.address() as AddressInfo).port;
-process.stdout.write(`${JSON.stringify({ backendUrl: `http://127.0.0.1:${backendPort}`, controlUrl: `http://127.0.0.1:${controlPort}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ backendUrl: `http://127.0.0.1:${backendPort}`, controlUrl: `http://127.0.0.1:${controlPort}` })}\n`,
+);
 
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));

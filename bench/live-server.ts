@@ -51,7 +51,9 @@ const control = http.createServer((req, res) => {
   void (async () => {
     if (route === 'POST /event') {
       const { clinicId, marker } = (await readJson(req)) as { clinicId: string; marker: string };
-      await transactionWithEvents(backend.database.db, backend.bus, async (_tx, events) => events.emit(clinicId, transcript(clinicId, marker)));
+      await transactionWithEvents(backend.database.db, backend.bus, async (_tx, events) =>
+        events.emit(clinicId, transcript(clinicId, marker)),
+      );
       return reply(204);
     }
     if (route === 'POST /setup') {

@@ -113,10 +113,14 @@ async function startServer(name: ServerProcess['name'], env: Record<string, stri
   const script = name === 'voxanne' ? 'live-server.ts' : 'live-baseline-server.ts';
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the servers.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', ...nodeArgs, '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<{ backendUrl: string; controlUrl: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} server exited (${code}) before it was ready`)));
@@ -289,7 +293,9 @@ class BareWsConsole implements BenchConsole {
   async connect(): Promise<void> {
     const ws = new WebSocket(`${this.backendUrl.replace('http', 'ws')}/ws?clinic=${this.clinicId}`, { perMessageDeflate: false });
     this.ws = ws;
-    ws.on('message', (data) => onEventMessage(this, this.tally, (JSON.parse(String(data)) as { event: { seq: number; data: { text?: string } } }).event));
+    ws.on('message', (data) =>
+      onEventMessage(this, this.tally, (JSON.parse(String(data)) as { event: { seq: number; data: { text?: string } } }).event),
+    );
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
@@ -311,7 +317,12 @@ class SocketIoConsole implements BenchConsole {
     private readonly tally: Tally,
   ) {}
   async connect(): Promise<void> {
-    const socket = socketIo(this.backendUrl, { transports: ['websocket'], query: { clinic: this.clinicId }, forceNew: true, reconnection: false });
+    const socket = socketIo(this.backendUrl, {
+      transports: ['websocket'],
+      query: { clinic: this.clinicId },
+      forceNew: true,
+      reconnection: false,
+    });
     this.socket = socket;
     socket.on('event', (message: { event: { seq: number; data: { text?: string } } }) => onEventMessage(this, this.tally, message.event));
     await new Promise((resolve, reject) => {
@@ -349,7 +360,11 @@ interface BenchClinic {
 function eventSender(server: ServerProcess, clinics: BenchClinic[]): EventSender {
   if (server.name !== 'voxanne' || !VIA_WEBHOOK) {
     return (clinicId, marker) =>
-      fetch(`${server.controlUrl}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clinicId, marker }) });
+      fetch(`${server.controlUrl}/event`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clinicId, marker }),
+      });
   }
   const assistantOf = new Map(clinics.map((c) => [c.clinicId, c.assistantId!]));
   // A Vapi transcript webhook of the clinic's (one, ongoing) call, signed as Vapi's HMAC credential signs.
@@ -471,7 +486,13 @@ interface ThroughputResult {
   perSecond: number;
 }
 
-async function throughputPhase(server: ServerProcess, consoles: BenchConsole[], clinicIds: string[], tally: Tally, events: number): Promise<ThroughputResult> {
+async function throughputPhase(
+  server: ServerProcess,
+  consoles: BenchConsole[],
+  clinicIds: string[],
+  tally: Tally,
+  events: number,
+): Promise<ThroughputResult> {
   const prepared = await control<{ events: number }>(server, 'POST', '/prepare-burst', { clinicIds, events });
   for (const c of consoles) c.received = 0;
   const perClinic = prepared.events / clinicIds.length;
@@ -496,7 +517,11 @@ async function benchDatabase(): Promise<{ env: Record<string, string>; label: st
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-live-'));
   if (!serverUrl) {
-    return { env: { DATA_DIR: dataDir }, label: 'embedded PGlite (set BENCH_DATABASE_URL for Postgres)', drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      env: { DATA_DIR: dataDir },
+      label: 'embedded PGlite (set BENCH_DATABASE_URL for Postgres)',
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const name = `voxanne_bench_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -535,7 +560,8 @@ async function connectFleet(server: ServerProcess, clinics: BenchClinic[], tally
   for (let i = 0; i < CONSOLES; i++) {
     const clinicIndex = i % clinics.length;
     const clinic = clinics[clinicIndex]!;
-    if (server.name === 'voxanne') consoles.push(new VoxanneConsole(server.backendUrl, { email: clinic.email!, password: clinic.password! }, clinicIndex, tally));
+    if (server.name === 'voxanne')
+      consoles.push(new VoxanneConsole(server.backendUrl, { email: clinic.email!, password: clinic.password! }, clinicIndex, tally));
     else if (server.name === 'ws') consoles.push(new BareWsConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
     else consoles.push(new SocketIoConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
   }
@@ -545,7 +571,10 @@ async function connectFleet(server: ServerProcess, clinics: BenchClinic[], tally
 }
 
 /** Starts a server and its clinics; for the real backend, each clinic's call exists before measuring. */
-async function prepareServer(name: ServerProcess['name'], env: Record<string, string>): Promise<{ server: ServerProcess; clinics: BenchClinic[]; send: EventSender }> {
+async function prepareServer(
+  name: ServerProcess['name'],
+  env: Record<string, string>,
+): Promise<{ server: ServerProcess; clinics: BenchClinic[]; send: EventSender }> {
   const server = await startServer(name, {
     NODE_ENV: 'development',
     PORT: '0',
@@ -597,10 +626,14 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
     const latency = await latencyPhase(send, consoles, clinicIds, tally, RATE * SECONDS, RATE);
     ownDelay.disable();
     const afterLatency = await control<Stats>(server, 'GET', '/stats');
-    latency.cpuMsPerEvent = ((afterLatency.cpuSeconds - beforeLatency.cpuSeconds) * 1000) / Math.max(1, latency.events - latency.httpErrors);
+    latency.cpuMsPerEvent =
+      ((afterLatency.cpuSeconds - beforeLatency.cpuSeconds) * 1000) / Math.max(1, latency.events - latency.httpErrors);
     const pct = (p: Pct) => `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
-    if (afterLatency.eventLoopDelayMs) out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
-    out(`  ${name}: this process's (consoles + webhook sender) event-loop delay ${pct({ p50: ownDelay.percentile(50) / 1e6, p99: ownDelay.percentile(99) / 1e6, max: ownDelay.max / 1e6 })}`);
+    if (afterLatency.eventLoopDelayMs)
+      out(`  ${name}: server event-loop delay during the latency phase ${pct(afterLatency.eventLoopDelayMs)}`);
+    out(
+      `  ${name}: this process's (consoles + webhook sender) event-loop delay ${pct({ p50: ownDelay.percentile(50) / 1e6, p99: ownDelay.percentile(99) / 1e6, max: ownDelay.max / 1e6 })}`,
+    );
     out(`  ${name}: throughput phase, ${BURST} events as fast as possible ...`);
     // Best of a few bursts: on a shared machine the best run is the closest to what the server can do.
     let throughput: ThroughputResult | undefined;
@@ -609,7 +642,11 @@ async function runServer(name: ServerProcess['name'], dbEnv: Record<string, stri
       const attempt = await throughputPhase(server, consoles, clinicIds, tally, BURST);
       const afterBurst = await control<Stats>(server, 'GET', '/stats');
       attempt.cpuUsPerDelivery = ((afterBurst.cpuSeconds - beforeBurst.cpuSeconds) * 1e6) / Math.max(1, attempt.deliveries);
-      if (!throughput || attempt.deliveries < attempt.expected || (throughput.deliveries >= throughput.expected && attempt.perSecond > throughput.perSecond)) {
+      if (
+        !throughput ||
+        attempt.deliveries < attempt.expected ||
+        (throughput.deliveries >= throughput.expected && attempt.perSecond > throughput.perSecond)
+      ) {
         throughput = attempt;
       }
     }
@@ -633,23 +670,42 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
     let rssWarm = 0;
     let nextSample = 50_000;
     const startedAt = performance.now();
-    out(`soak: ${total} events at up to ${rate}/s, at most ${SOAK_IN_FLIGHT} webhooks outstanding (about ${Math.round(total / rate / 60)} min or more); RSS after connect ${mb(rssConnected)}`);
-    const result = await latencyPhase(send, consoles, clinics.map((c) => c.clinicId), tally, total, rate, async (sent) => {
-      if (sent < nextSample) return;
-      nextSample += 50_000;
-      const now = await rss(server);
-      if (!rssWarm && sent >= total * 0.1) rssWarm = now;
-      out(`  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}, write p99 ${tally.write.percentile(99).toFixed(1)} ms, delivery p99 ${tally.latency.percentile(99).toFixed(1)} ms`);
-    }, SOAK_IN_FLIGHT);
+    out(
+      `soak: ${total} events at up to ${rate}/s, at most ${SOAK_IN_FLIGHT} webhooks outstanding (about ${Math.round(total / rate / 60)} min or more); RSS after connect ${mb(rssConnected)}`,
+    );
+    const result = await latencyPhase(
+      send,
+      consoles,
+      clinics.map((c) => c.clinicId),
+      tally,
+      total,
+      rate,
+      async (sent) => {
+        if (sent < nextSample) return;
+        nextSample += 50_000;
+        const now = await rss(server);
+        if (!rssWarm && sent >= total * 0.1) rssWarm = now;
+        out(
+          `  ${sent} events, ${((performance.now() - startedAt) / 1000).toFixed(0)} s, server RSS ${mb(now)}, write p99 ${tally.write.percentile(99).toFixed(1)} ms, delivery p99 ${tally.latency.percentile(99).toFixed(1)} ms`,
+        );
+      },
+      SOAK_IN_FLIGHT,
+    );
     const rssEnd = await rss(server);
     for (const c of consoles) c.close();
     const warm = rssWarm || rssConnected;
     const growth = (rssEnd - warm) / warm;
     out();
     out(`soak result (${result.events} events, ${result.expected} deliveries expected, ${result.seconds.toFixed(0)} s)`);
-    out(`  delivered ${result.delivered}, lost ${result.lost}, duplicates ${tally.duplicates}, out of order ${tally.outOfOrder}, reconnects ${tally.reconnects} (resync closes ${tally.resyncCloses}), HTTP errors ${result.httpErrors}`);
-    out(`  latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; write p50 ${result.writeP50.toFixed(1)} ms, p99 ${result.writeP99.toFixed(1)} ms`);
-    out(`  server RSS: after connect ${mb(rssConnected)}, after warm-up (10 %) ${mb(warm)}, end ${mb(rssEnd)}; growth ${(growth * 100).toFixed(1)} % from warm-up, ${(((rssEnd - rssConnected) / rssConnected) * 100).toFixed(1)} % from connect`);
+    out(
+      `  delivered ${result.delivered}, lost ${result.lost}, duplicates ${tally.duplicates}, out of order ${tally.outOfOrder}, reconnects ${tally.reconnects} (resync closes ${tally.resyncCloses}), HTTP errors ${result.httpErrors}`,
+    );
+    out(
+      `  latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; write p50 ${result.writeP50.toFixed(1)} ms, p99 ${result.writeP99.toFixed(1)} ms`,
+    );
+    out(
+      `  server RSS: after connect ${mb(rssConnected)}, after warm-up (10 %) ${mb(warm)}, end ${mb(rssEnd)}; growth ${(growth * 100).toFixed(1)} % from warm-up, ${(((rssEnd - rssConnected) / rssConnected) * 100).toFixed(1)} % from connect`,
+    );
     budget('RSS growth < 10 % over the soak', growth < 0.1, `${(growth * 100).toFixed(1)} % from warm-up`);
     budget('events lost = 0', result.lost === 0, `${result.lost} lost`);
   } finally {
@@ -661,7 +717,9 @@ async function main(): Promise<void> {
   const db = await benchDatabase();
   dropDatabase = () => db.drop();
   out(`bench/live: ${CONSOLES} consoles, ${CLINICS} clinics (${PER_CLINIC} per clinic), ${os.cpus().length} CPUs, Node ${process.version}`);
-  out(`database: ${db.label}; voxanne events created ${VIA_WEBHOOK ? 'by signed Vapi transcript webhooks (POST /webhooks/vapi)' : "through the bench's own route (POST /event → transactionWithEvents)"}`);
+  out(
+    `database: ${db.label}; voxanne events created ${VIA_WEBHOOK ? 'by signed Vapi transcript webhooks (POST /webhooks/vapi)' : "through the bench's own route (POST /event → transactionWithEvents)"}`,
+  );
   try {
     if (args.soak) return await soak(db.env);
     const servers = (args.only ? [args.only] : ['voxanne', 'ws', 'socketio']) as Array<ServerProcess['name']>;
@@ -669,8 +727,12 @@ async function main(): Promise<void> {
     for (const name of servers) figures.push(await runServer(name, name === 'voxanne' ? db.env : {}));
 
     out();
-    out(`latency at ${RATE} events/s (HTTP request sent → console received), ${RATE * SECONDS} events per server, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
-    out('server     p50 ms   p99 ms   max ms  write p50/p99 ms   delivered/expected   lost  dup  order  reconn  http err  cpu ms/event  rss idle → connected → after');
+    out(
+      `latency at ${RATE} events/s (HTTP request sent → console received), ${RATE * SECONDS} events per server, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`,
+    );
+    out(
+      'server     p50 ms   p99 ms   max ms  write p50/p99 ms   delivered/expected   lost  dup  order  reconn  http err  cpu ms/event  rss idle → connected → after',
+    );
     for (const f of figures) {
       const l = f.latency;
       const w = `${l.writeP50.toFixed(1)}/${l.writeP99.toFixed(1)}`;
@@ -686,7 +748,9 @@ async function main(): Promise<void> {
     for (const f of figures) {
       const t = f.throughput;
       const ratio = ceiling ? ` (${((t.perSecond / ceiling) * 100).toFixed(0)} % of bare ws)` : '';
-      out(`${f.name.padEnd(9)} ${Math.round(t.perSecond).toString().padStart(9)} deliveries/s  ${t.deliveries}/${t.expected} in ${t.seconds.toFixed(2)} s, server CPU ${(t.cpuUsPerDelivery ?? 0).toFixed(1)} µs/delivery${ratio}`);
+      out(
+        `${f.name.padEnd(9)} ${Math.round(t.perSecond).toString().padStart(9)} deliveries/s  ${t.deliveries}/${t.expected} in ${t.seconds.toFixed(2)} s, server CPU ${(t.cpuUsPerDelivery ?? 0).toFixed(1)} µs/delivery${ratio}`,
+      );
     }
     const ours = figures.find((f) => f.name === 'voxanne');
     if (ours) {

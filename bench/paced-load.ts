@@ -74,7 +74,15 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
     const elapsed = (performance.now() - start) / 1000;
     latencies.sort((a, b) => a - b);
     const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) * 10) / 10;
-    return { sent, answered: latencies.length - failed, failed, p50: at(0.5), p99: at(0.99), max: at(1), perSecond: Math.round(latencies.length / elapsed) };
+    return {
+      sent,
+      answered: latencies.length - failed,
+      failed,
+      p50: at(0.5),
+      p99: at(0.99),
+      max: at(1),
+      perSecond: Math.round(latencies.length / elapsed),
+    };
   } finally {
     agent.destroy();
   }

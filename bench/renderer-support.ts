@@ -73,7 +73,11 @@ export const ms = (value: number) => `${value.toFixed(1)} ms`;
 /** One line per figure, then the verdict against the budget. */
 export function report(title: string, rows: [string, string][], budget: { label: string; ok: boolean }): void {
   const width = Math.max(...rows.map(([name]) => name.length));
-  const lines = [`\n${title}`, ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`), `  budget: ${budget.label} → ${budget.ok ? 'within budget' : 'OVER BUDGET'}`];
+  const lines = [
+    `\n${title}`,
+    ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`),
+    `  budget: ${budget.label} → ${budget.ok ? 'within budget' : 'OVER BUDGET'}`,
+  ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -10,7 +10,17 @@
 //   node --conditions=@voxanne/source --import tsx bench/renderer-tti.ts [--runs 7]
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { KEEP_NAMES_SHIM, type BenchWindow, buildRenderer, bundleBenchPage, launchChromium, ms, percentile, report, serve } from './renderer-support.js';
+import {
+  KEEP_NAMES_SHIM,
+  type BenchWindow,
+  buildRenderer,
+  bundleBenchPage,
+  launchChromium,
+  ms,
+  percentile,
+  report,
+  serve,
+} from './renderer-support.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const RUNS = Number(values.runs);
@@ -96,7 +106,11 @@ async function measureHistory(browser: Browser, url: string, benchPage: string) 
       };
       requestAnimationFrame(frame);
     });
-    return { intervals: intervals.slice(1), elapsed: performance.now() - started, rowsInDom: scroller.querySelectorAll('[data-index]').length };
+    return {
+      intervals: intervals.slice(1),
+      elapsed: performance.now() - started,
+      rowsInDom: scroller.querySelectorAll('[data-index]').length,
+    };
   }, HISTORY);
   await context.close();
   return { firstRows: firstRows - start, ...scroll };
@@ -116,9 +130,33 @@ try {
   report(
     `Dashboard time to interactive, ${HISTORY.toLocaleString('en')} calls of history (${RUNS} cold loads)`,
     [
-      ['fake bridge set-up, in the page (median)', `${ms(percentile(runs.map((r) => r.fakeSetup), 50))} (not product code; included below)`],
-      ['first contentful paint (median)', ms(percentile(runs.map((r) => r.fcp), 50))],
-      ['data on screen (median)', ms(percentile(runs.map((r) => r.shown), 50))],
+      [
+        'fake bridge set-up, in the page (median)',
+        `${ms(
+          percentile(
+            runs.map((r) => r.fakeSetup),
+            50,
+          ),
+        )} (not product code; included below)`,
+      ],
+      [
+        'first contentful paint (median)',
+        ms(
+          percentile(
+            runs.map((r) => r.fcp),
+            50,
+          ),
+        ),
+      ],
+      [
+        'data on screen (median)',
+        ms(
+          percentile(
+            runs.map((r) => r.shown),
+            50,
+          ),
+        ),
+      ],
       ['interactive (median)', ms(median)],
       ['interactive (worst)', ms(Math.max(...interactive))],
     ],

@@ -32,7 +32,9 @@ for (const file of selected) {
     process.stdout.write('(not in this checkout: skipped)\n');
     continue;
   }
-  const result = spawnSync(process.execPath, ['--conditions=@voxanne/source', '--import', 'tsx', path.join(here, file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--conditions=@voxanne/source', '--import', 'tsx', path.join(here, file)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) failed.push(`${file} (${result.signal ?? `exit ${result.status}`})`);
 }
 process.stdout.write(failed.length ? `\nbench: ${failed.join(', ')} missed a budget or failed\n` : '\nbench: every budget met\n');

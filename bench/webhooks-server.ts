@@ -24,16 +24,32 @@ for (let i = 0; i < clinicCount; i++) {
   await getAgent(db, clinicId);
   const assistantId = `bench-asst-${randomUUID()}`;
   const phoneNumberId = `bench-pn-${randomUUID()}`;
-  await db.updateTable('agents').set({ provider_assistant_id: assistantId, sync_status: 'synced' }).where('clinic_id', '=', clinicId).execute();
+  await db
+    .updateTable('agents')
+    .set({ provider_assistant_id: assistantId, sync_status: 'synced' })
+    .where('clinic_id', '=', clinicId)
+    .execute();
   await db
     .insertInto('phone_numbers')
-    .values({ clinic_id: clinicId, number: `+44113496${String(i).padStart(4, '0')}`, provider_number_id: phoneNumberId, assistant_attached: true })
+    .values({
+      clinic_id: clinicId,
+      number: `+44113496${String(i).padStart(4, '0')}`,
+      provider_number_id: phoneNumberId,
+      assistant_attached: true,
+    })
     .execute();
   clinics.push({ clinicId, assistantId, phoneNumberId });
 }
 
 const count = async (table: 'calls' | 'transcript_segments' | 'bookings' | 'events') =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 const control = http.createServer((req, res) => {
   void (async () => {
@@ -42,15 +58,32 @@ const control = http.createServer((req, res) => {
       return;
     }
     const ended = Number(
-      (await db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'ended').executeTakeFirstOrThrow()).n,
+      (
+        await db
+          .selectFrom('calls')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'ended')
+          .executeTakeFirstOrThrow()
+      ).n,
     );
-    const body = { calls: await count('calls'), ended, segments: await count('transcript_segments'), bookings: await count('bookings'), events: await count('events') };
+    const body = {
+      calls: await count('calls'),
+      ended,
+      segments: await count('transcript_segments'),
+      bookings: await count('bookings'),
+      events: await count('events'),
+    };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   })().catch((error: unknown) => res.writeHead(500).end(String(error)));
 });
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 
-const ready = { bench: 'webhooks', backendUrl: backend.url, controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, clinics };
+const ready = {
+  bench: 'webhooks',
+  backendUrl: backend.url,
+  controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+  clinics,
+};
 // Over the IPC channel when the bench opened one (its logs then go to a file, as a log shipper would
 // read them, instead of a pipe the busy bench must drain); else as a line on stdout.
 if (process.send) process.send(ready);

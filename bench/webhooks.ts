@@ -52,27 +52,31 @@ async function startServer(databaseUrl: string | undefined): Promise<Server> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-webhooks-'));
   // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the server there (where its time goes).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--conditions=@voxanne/source', path.join(here, 'webhooks-server.ts')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-000000',
-      VAPI_WEBHOOK_AUTH: 'hmac',
-      VAPI_WEBHOOK_SECRET: SECRET,
-      SEED_DEMO: 'false',
-      SANDBOX_INBOUND_CALLS_PER_MINUTE: '0',
-      // Production logs every request at info; so does the bench (to a pipe it drains).
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      BENCH_CLINICS: args.clinics,
-      DATABASE_URL: databaseUrl ?? '',
-      REDIS_URL: '',
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', '--conditions=@voxanne/source', path.join(here, 'webhooks-server.ts')],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-000000',
+        VAPI_WEBHOOK_AUTH: 'hmac',
+        VAPI_WEBHOOK_SECRET: SECRET,
+        SEED_DEMO: 'false',
+        SANDBOX_INBOUND_CALLS_PER_MINUTE: '0',
+        // Production logs every request at info; so does the bench (to a pipe it drains).
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        BENCH_CLINICS: args.clinics,
+        DATABASE_URL: databaseUrl ?? '',
+        REDIS_URL: '',
+      },
+      // Logs (every request at info, as in production) go to a file, not a pipe this busy process drains.
+      stdio: ['ignore', fs.openSync(path.join(dataDir, 'server.log'), 'w'), 'inherit', 'ipc'],
     },
-    // Logs (every request at info, as in production) go to a file, not a pipe this busy process drains.
-    stdio: ['ignore', fs.openSync(path.join(dataDir, 'server.log'), 'w'), 'inherit', 'ipc'],
-  });
+  );
   return new Promise<Server>((resolve, reject) => {
     child.once('exit', (code) => {
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -104,12 +108,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function post(url: string, body: unknown): Promise<{ status: number; body: string }> {
   const raw = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/webhooks/vapi`, { method: 'POST', agent, headers: { ...sign(raw), 'content-length': Buffer.byteLength(raw) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      `${url}/webhooks/vapi`,
+      { method: 'POST', agent, headers: { ...sign(raw), 'content-length': Buffer.byteLength(raw) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(raw);
   });
@@ -119,14 +127,24 @@ function post(url: string, body: unknown): Promise<{ status: number; body: strin
 function callWebhooks(clinic: Server['clinics'][number]): unknown[] {
   const id = randomUUID();
   const t0 = Date.now();
-  const call = { id, orgId: 'bench-org', type: 'inboundPhoneCall', assistantId: clinic.assistantId, phoneNumberId: clinic.phoneNumberId, customer: { number: '+441614960100' } };
+  const call = {
+    id,
+    orgId: 'bench-org',
+    type: 'inboundPhoneCall',
+    assistantId: clinic.assistantId,
+    phoneNumberId: clinic.phoneNumberId,
+    customer: { number: '+441614960100' },
+  };
   const message = (m: Record<string, unknown>, dt: number) => ({ message: { ...m, timestamp: t0 + dt, call } });
   const lines = ['Hello, you are through to the clinic.', 'Hi, I would like a check-up please.', 'Of course, what day suits you?'];
   return [
     message({ type: 'status-update', status: 'ringing' }, 0),
     message({ type: 'status-update', status: 'in-progress' }, 1000),
     ...lines.flatMap((text, i) => [
-      message({ type: 'transcript', role: i % 2 ? 'user' : 'assistant', transcriptType: 'partial', transcript: text.slice(0, 12) }, 2000 + i * 3000),
+      message(
+        { type: 'transcript', role: i % 2 ? 'user' : 'assistant', transcriptType: 'partial', transcript: text.slice(0, 12) },
+        2000 + i * 3000,
+      ),
       message({ type: 'transcript', role: i % 2 ? 'user' : 'assistant', transcriptType: 'final', transcript: text }, 3000 + i * 3000),
     ]),
     message({ type: 'status-update', status: 'ended', endedReason: 'customer-ended-call' }, 15_000),
@@ -138,7 +156,12 @@ function callWebhooks(clinic: Server['clinics'][number]): unknown[] {
         endedAt: new Date(t0 + 15_000).toISOString(),
         cost: 0.03,
         artifact: {
-          messages: lines.map((text, i) => ({ role: i % 2 ? 'user' : 'bot', message: text, time: t0 + 2000 + i * 3000, secondsFromStart: 1 + i * 3 })),
+          messages: lines.map((text, i) => ({
+            role: i % 2 ? 'user' : 'bot',
+            message: text,
+            time: t0 + 2000 + i * 3000,
+            secondsFromStart: 1 + i * 3,
+          })),
           transcript: lines.join('\n'),
           recordingUrl: `https://storage.vapi.ai/${id}.wav`,
         },
@@ -197,8 +220,21 @@ async function ingestion(server: Server) {
     // This process plays Vapi on the same 2 cores; in production that work is Vapi's, not ours.
     bench: (cpuMs(process.pid) - benchCpuBefore) / events,
   };
-  const counts = (await (await fetch(`${server.controlUrl}/counts`)).json()) as { calls: number; ended: number; segments: number; events: number };
-  const kinds = [...byKind].map(([kind, ms]) => `${kind} ${percentile(ms.sort((a, b) => a - b), 50).toFixed(1)}`).join(', ');
+  const counts = (await (await fetch(`${server.controlUrl}/counts`)).json()) as {
+    calls: number;
+    ended: number;
+    segments: number;
+    events: number;
+  };
+  const kinds = [...byKind]
+    .map(
+      ([kind, ms]) =>
+        `${kind} ${percentile(
+          ms.sort((a, b) => a - b),
+          50,
+        ).toFixed(1)}`,
+    )
+    .join(', ');
   return { events, failures, calls, elapsed, perSecond: events / elapsed, counts, kinds, cpu };
 }
 
@@ -229,13 +265,25 @@ async function toolCalls(server: Server) {
           ? { name: 'checkAvailability', arguments: JSON.stringify({ date: days[n % days.length] }) }
           : kind === 1
             ? { name: 'lookupCaller', arguments: {} }
-            : { name: 'bookAppointment', arguments: { patientName: `Bench Patient ${n}`, date: days[Math.floor(slot / times.length) % days.length], time: times[slot++ % times.length] } };
+            : {
+                name: 'bookAppointment',
+                arguments: {
+                  patientName: `Bench Patient ${n}`,
+                  date: days[Math.floor(slot / times.length) % days.length],
+                  time: times[slot++ % times.length],
+                },
+              };
       const body = {
         message: {
           type: 'tool-calls',
           timestamp: Date.now(),
           toolCallList: [{ id: `tool-${randomUUID()}`, type: 'function', function: fn }],
-          call: { id: `bench-tools-${n % 50}-${clinic.clinicId}`, type: 'inboundPhoneCall', assistantId: clinic.assistantId, customer: { number: '+441614960200' } },
+          call: {
+            id: `bench-tools-${n % 50}-${clinic.clinicId}`,
+            type: 'inboundPhoneCall',
+            assistantId: clinic.assistantId,
+            customer: { number: '+441614960200' },
+          },
         },
       };
       const startedAt = performance.now();
@@ -302,18 +350,26 @@ async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined
   try {
     out(`\n== ${label}: ${server.clinics.length} clinics, ${CONCURRENCY} calls at a time, ${SECONDS} s ==`);
     const ingest = await ingestion(server);
-    out(`ingestion   ${ingest.perSecond.toFixed(0)} webhook events/s (${ingest.events} events, ${ingest.calls} calls in ${ingest.elapsed.toFixed(1)} s; ${ingest.failures} not 200)`);
-    out(`            stored: ${ingest.counts.calls} calls (${ingest.counts.ended} ended), ${ingest.counts.segments} transcript segments, ${ingest.counts.events} live events`);
+    out(
+      `ingestion   ${ingest.perSecond.toFixed(0)} webhook events/s (${ingest.events} events, ${ingest.calls} calls in ${ingest.elapsed.toFixed(1)} s; ${ingest.failures} not 200)`,
+    );
+    out(
+      `            stored: ${ingest.counts.calls} calls (${ingest.counts.ended} ended), ${ingest.counts.segments} transcript segments, ${ingest.counts.events} live events`,
+    );
     out(`            answer p50 (ms) by kind: ${ingest.kinds}`);
     out(
       `            CPU per event: backend ${ingest.cpu.backend.toFixed(2)} ms${label === 'postgres' ? `, PostgreSQL server ${ingest.cpu.postgres.toFixed(2)} ms (if local)` : ''}, this bench (playing Vapi) ${ingest.cpu.bench.toFixed(2)} ms`,
     );
     out(`            budget ≥ ${budget}/s: ${verdict(ingest.perSecond >= budget && ingest.failures === 0)}`);
     const tools = await toolCalls(server);
-    out(`tool calls  p50 ${tools.p50.toFixed(1)} ms, p99 ${tools.p99.toFixed(1)} ms, max ${tools.max.toFixed(1)} ms (${tools.count} calls, 4 at a time; ${tools.failures} failed)`);
+    out(
+      `tool calls  p50 ${tools.p50.toFixed(1)} ms, p99 ${tools.p99.toFixed(1)} ms, max ${tools.max.toFixed(1)} ms (${tools.count} calls, 4 at a time; ${tools.failures} failed)`,
+    );
     out(`            budget p99 < 250 ms: ${verdict(tools.p99 < 250 && tools.failures === 0)}`);
     const requests = await assistantRequests(server);
-    out(`assistant-request  p50 ${requests.p50.toFixed(1)} ms, p99 ${requests.p99.toFixed(1)} ms (${requests.count}; ${requests.failures} failed); Vapi waits 7,500 ms`);
+    out(
+      `assistant-request  p50 ${requests.p50.toFixed(1)} ms, p99 ${requests.p99.toFixed(1)} ms (${requests.count}; ${requests.failures} failed); Vapi waits 7,500 ms`,
+    );
   } finally {
     await stopServer(server);
   }

@@ -35,7 +35,11 @@ const sandbox = backend.telephony.sandbox!;
 let arrivals: Array<[number, string]> = [];
 sandbox.voice.onFrame((_callId, frame) => {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (frame.byteLength >= 6) arrivals.push([view.getInt16(0, true) | (view.getInt16(2, true) << 8) | (view.getInt16(4, true) << 16), process.hrtime.bigint().toString()]);
+  if (frame.byteLength >= 6)
+    arrivals.push([
+      view.getInt16(0, true) | (view.getInt16(2, true) << 8) | (view.getInt16(4, true) << 16),
+      process.hrtime.bigint().toString(),
+    ]);
 });
 const flush = setInterval(() => {
   if (arrivals.length === 0) return;

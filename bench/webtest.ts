@@ -70,13 +70,16 @@ const ready = await new Promise<{ backendUrl: string; email: string; password: s
 const arrivedAt = new Map<number, bigint>();
 const pending = new Map<number, (value: unknown) => void>();
 let nextRequest = 1;
-server.on('message', (message: { type: string; id?: number; items?: Array<[number, string]>; usage?: NodeJS.MemoryUsage; counters?: unknown }) => {
-  if (message.type === 'arrivals') for (const [seq, at] of message.items!) arrivedAt.set(seq, BigInt(at));
-  else if (message.id !== undefined) {
-    pending.get(message.id)?.(message.usage ?? message.counters);
-    pending.delete(message.id);
-  }
-});
+server.on(
+  'message',
+  (message: { type: string; id?: number; items?: Array<[number, string]>; usage?: NodeJS.MemoryUsage; counters?: unknown }) => {
+    if (message.type === 'arrivals') for (const [seq, at] of message.items!) arrivedAt.set(seq, BigInt(at));
+    else if (message.id !== undefined) {
+      pending.get(message.id)?.(message.usage ?? message.counters);
+      pending.delete(message.id);
+    }
+  },
+);
 const ask = <T>(type: 'memory' | 'bridge', gc = false): Promise<T> =>
   new Promise((resolve) => {
     const id = nextRequest++;
@@ -152,7 +155,9 @@ while (performance.now() - started < sessionMs) {
     const frames = seq;
     void ask<NodeJS.MemoryUsage>('memory').then((usage) => {
       memory.push({ atMs: elapsed, heapUsed: usage.heapUsed, rss: usage.rss, arrayBuffers: usage.arrayBuffers });
-      process.stdout.write(`  ${(elapsed / 60_000).toFixed(1).padStart(4)} min  heap ${mb(usage.heapUsed)}  rss ${mb(usage.rss)}  frames ${frames}\n`);
+      process.stdout.write(
+        `  ${(elapsed / 60_000).toFixed(1).padStart(4)} min  heap ${mb(usage.heapUsed)}  rss ${mb(usage.rss)}  frames ${frames}\n`,
+      );
     });
   }
   if (!warmUpCollected && elapsed >= WARM_UP_MS) {
@@ -163,9 +168,17 @@ while (performance.now() - started < sessionMs) {
   }
 }
 await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last arrivals
-const bridge = await ask<Array<{ toProvider: { sent: number; dropped: number; peak: number }; toClient: { sent: number; dropped: number; peak: number } }>>('bridge');
+const bridge =
+  await ask<
+    Array<{ toProvider: { sent: number; dropped: number; peak: number }; toClient: { sent: number; dropped: number; peak: number } }>
+  >('bridge');
 const finalMemory = await ask<NodeJS.MemoryUsage>('memory', true);
-collected.push({ atMs: performance.now() - started, heapUsed: finalMemory.heapUsed, rss: finalMemory.rss, arrayBuffers: finalMemory.arrayBuffers });
+collected.push({
+  atMs: performance.now() - started,
+  heapUsed: finalMemory.heapUsed,
+  rss: finalMemory.rss,
+  arrayBuffers: finalMemory.arrayBuffers,
+});
 portListener({ type: 'end' });
 await waitFor(() => received.some((m) => m.type === 'ended'), 10_000, 'the session to end');
 portClosed();
@@ -192,7 +205,10 @@ process.stdout.write(
     `added latency, relay input → provider socket (${latencies.length} frames):`,
     `  p50 ${pct(50).toFixed(2)} ms   p95 ${p95.toFixed(2)} ms   p99 ${pct(99).toFixed(2)} ms   max ${latencies.at(-1)!.toFixed(2)} ms   budget p95 < ${LATENCY_BUDGET_P95_MS} ms: ${latencyOk ? 'met' : 'MISSED'}`,
     `audio: ${seq} frames sent, ${arrivedAt.size} arrived, ${seq - arrivedAt.size} lost; ${assistantFrames} assistant frames received (${((assistantFrames * WEB_TEST_AUDIO.frameMs) / 1000).toFixed(0)} s of speech); ${transcripts('caller')} caller and ${transcripts('assistant')} assistant turns transcribed`,
-    `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min): tail latencies grow with other work on the machine`,
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min): tail latencies grow with other work on the machine`,
     `bridge queues: ${JSON.stringify(bridge.map(({ toProvider, toClient }) => ({ toProvider, toClient })))}`,
     `backend memory (heap as sampled: ${memory.map((m) => mb(m.heapUsed)).join(', ')})`,
     `backend memory after a full GC (at ${(first.atMs / 60_000).toFixed(1)} min, after warm-up, and at the end, ${(last.atMs / 60_000).toFixed(1)} min):`,

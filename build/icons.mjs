@@ -35,7 +35,10 @@ function paint(size, shade) {
   const S = 4;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < S; sy++) {
         for (let sx = 0; sx < S; sx++) {
           const c = shade((x + (sx + 0.5) / S) / size, (y + (sy + 0.5) / S) / size);
@@ -59,20 +62,24 @@ const WHITE = [255, 255, 255, 255];
 
 function appIcon(u, v) {
   // Rounded square, corner radius 22 % of the side.
-  const r = 0.22, m = 0.04;
+  const r = 0.22,
+    m = 0.04;
   const dx = Math.max(m + r - u, 0, u - (1 - m - r));
   const dy = Math.max(m + r - v, 0, v - (1 - m - r));
   if (u < m || u > 1 - m || v < m || v > 1 - m || dx * dx + dy * dy > r * r) return null;
   // Five rounded bars of a sound wave.
   const bars = [0.12, 0.2, 0.28, 0.2, 0.12];
-  const width = 0.075, gap = 0.045;
+  const width = 0.075,
+    gap = 0.045;
   const left = 0.5 - (bars.length * width + (bars.length - 1) * gap) / 2;
   for (let i = 0; i < bars.length; i++) {
     const x0 = left + i * (width + gap);
     const half = bars[i];
     if (u >= x0 && u <= x0 + width) {
-      const cx = x0 + width / 2, rr = width / 2;
-      const top = 0.5 - half + rr, bottom = 0.5 + half - rr;
+      const cx = x0 + width / 2,
+        rr = width / 2;
+      const top = 0.5 - half + rr,
+        bottom = 0.5 + half - rr;
       const cy = Math.min(Math.max(v, top), bottom);
       if ((u - cx) ** 2 + (v - cy) ** 2 <= rr * rr) return WHITE;
     }

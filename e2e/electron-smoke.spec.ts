@@ -33,10 +33,14 @@ test.describe('Electron shell smoke test (R-S8, R-D1)', () => {
       await expect(window.getByLabel('Email')).toBeVisible({ timeout: 30_000 });
       expect(window.url()).toMatch(/^app:\/\/voxanne\//);
       expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-      const namespaces = [...new Set([...Object.keys(ipcInvokeChannels), ...Object.keys(ipcPushChannels)].map((c) => splitChannel(c)[0]))].sort();
+      const namespaces = [
+        ...new Set([...Object.keys(ipcInvokeChannels), ...Object.keys(ipcPushChannels)].map((c) => splitChannel(c)[0])),
+      ].sort();
       expect(await window.evaluate(() => Object.keys((globalThis as unknown as { voxanne: object }).voxanne).sort())).toEqual(namespaces);
       // basic_text: the user is told their sign-in is not kept.
-      const info = await window.evaluate(() => (globalThis as unknown as { voxanne: { app: { getInfo(r: object): Promise<unknown> } } }).voxanne.app.getInfo({}));
+      const info = await window.evaluate(() =>
+        (globalThis as unknown as { voxanne: { app: { getInfo(r: object): Promise<unknown> } } }).voxanne.app.getInfo({}),
+      );
       expect(info).toMatchObject({ ok: true, data: { host: 'electron', tokenStorage: { persistent: false } } });
     } finally {
       await app.close();

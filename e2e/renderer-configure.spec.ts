@@ -22,7 +22,9 @@ test.describe('Configuring the assistant, and every screen', () => {
     await expect(row.getByText('Ready')).toBeVisible({ timeout: 30_000 });
 
     // A file the assistant cannot use is refused before anything is sent.
-    await page.locator('input[type="file"]').setInputFiles({ name: 'scan.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('x') });
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'scan.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('x') });
     await expect(page.getByRole('alert').filter({ hasText: 'scan.docx is not a text, Markdown or PDF file' })).toBeVisible();
     await saveScreen(page, 'knowledge');
     expect(await seriousAxeViolations(page)).toEqual([]);

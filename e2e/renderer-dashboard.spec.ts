@@ -4,7 +4,16 @@
 // assistant makes, and the stats moving. Then "Call my phone": refused when invalid, followed when
 // valid, and listed in Recent calls.
 import { DEMO_PASSWORD, FRONT_DESK_EMAIL } from './support/desk.js';
-import { expect, openSignedIn, openSignedOut, ringClinic, saveScreen, seriousAxeViolations, setOutboundScript, test } from './support/renderer-console.js';
+import {
+  expect,
+  openSignedIn,
+  openSignedOut,
+  ringClinic,
+  saveScreen,
+  seriousAxeViolations,
+  setOutboundScript,
+  test,
+} from './support/renderer-console.js';
 
 test.describe('Console dashboard, live', () => {
   test.use({ viewport: { width: 1440, height: 960 } });
@@ -26,7 +35,7 @@ test.describe('Console dashboard, live', () => {
     await expect(page.getByText('Riverside Family Clinic')).toBeVisible();
   });
 
-  test('a patient calls: the call streams live, the booking lands in today\'s bookings and the stats', async ({ page, consoleDesk }) => {
+  test("a patient calls: the call streams live, the booking lands in today's bookings and the stats", async ({ page, consoleDesk }) => {
     await openSignedIn(page, consoleDesk);
     await expect(page.locator('.connection__state')).toHaveText(/^Live/, { timeout: 30_000 });
     const stat = (label: string) => page.locator('.stat', { hasText: label }).locator('.stat__value');
@@ -62,7 +71,10 @@ test.describe('Console dashboard, live', () => {
     await saveScreen(page, 'dashboard');
   });
 
-  test('"Call my phone": refuses an invalid number, follows a valid one to the end, lists it in Recent calls', async ({ page, consoleDesk }) => {
+  test('"Call my phone": refuses an invalid number, follows a valid one to the end, lists it in Recent calls', async ({
+    page,
+    consoleDesk,
+  }) => {
     await setOutboundScript(consoleDesk, 'hang-up');
     await openSignedIn(page, consoleDesk);
     await page.getByRole('link', { name: 'Assistant' }).click();
@@ -76,7 +88,9 @@ test.describe('Console dashboard, live', () => {
     await number.pressSequentially('+442079460958');
     await expect(number).toHaveValue('+44 20 7946 0958');
     await page.getByRole('button', { name: 'Call my phone' }).click();
-    await expect(page.getByText(/Test call to \+44 20 7946 0958: (Queued|Ringing your phone|In progress)/)).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText(/Test call to \+44 20 7946 0958: (Queued|Ringing your phone|In progress)/)).toBeVisible({
+      timeout: 15_000,
+    });
     await saveScreen(page, 'agent-test-call');
     await expect(page.getByText(/Test call to \+44 20 7946 0958: Ended\./)).toBeVisible({ timeout: 90_000 });
 

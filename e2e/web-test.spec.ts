@@ -62,7 +62,15 @@ const test = base.extend<object, { webTestDesk: WebTestDesk }>({
 function makeSpokenWav(dir: string): string {
   const raw = path.join(dir, 'spoken-raw.wav');
   const wav = path.join(dir, 'spoken.wav');
-  execFileSync('espeak-ng', ['-v', 'en-gb', '-s', '150', '-w', raw, 'Hello, I would like to book a check-up for next Tuesday morning, please.']);
+  execFileSync('espeak-ng', [
+    '-v',
+    'en-gb',
+    '-s',
+    '150',
+    '-w',
+    raw,
+    'Hello, I would like to book a check-up for next Tuesday morning, please.',
+  ]);
   execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', wav, 'pad', '0.3', '1.6']);
   return wav;
 }
@@ -116,7 +124,9 @@ async function voiceCalls(desk: WebTestDesk): Promise<VoiceCallStats[]> {
 test.describe('Web test through the microphone (R-B6, R-D7)', () => {
   test.describe.configure({ mode: 'serial' });
 
-  test('talks to the sandbox assistant: the mic reaches it at the WAV’s level, it answers out loud, both sides are transcribed, and the call is listed', async ({ webTestDesk: desk }) => {
+  test('talks to the sandbox assistant: the mic reaches it at the WAV’s level, it answers out loud, both sides are transcribed, and the call is listed', async ({
+    webTestDesk: desk,
+  }) => {
     const browser = await launch(desk, 'allowed');
     try {
       const page = await browser.newPage();
@@ -128,13 +138,17 @@ test.describe('Web test through the microphone (R-B6, R-D7)', () => {
 
       const transcript = page.getByRole('log', { name: 'Web test transcript' });
       await expect(transcript.locator('.webtest-line--assistant').first()).toContainText(/clinic/i, { timeout: 20_000 });
-      await expect(transcript.locator('.webtest-line--caller', { hasText: /\[speech, \d+\.\d s\]/ }).first()).toBeVisible({ timeout: 30_000 });
+      await expect(transcript.locator('.webtest-line--caller', { hasText: /\[speech, \d+\.\d s\]/ }).first()).toBeVisible({
+        timeout: 30_000,
+      });
       // The assistant answers the caller's turn.
       await expect(transcript.locator('.webtest-line--assistant')).not.toHaveCount(1, { timeout: 20_000 });
 
       // Its voice plays: the meter on the playback path (an AnalyserNode after the worklet) moves.
       const assistantLevel = page.getByLabel('Assistant', { exact: true });
-      await expect.poll(async () => Number(await assistantLevel.getAttribute('value')), { timeout: 20_000, intervals: [50] }).toBeGreaterThan(-40);
+      await expect
+        .poll(async () => Number(await assistantLevel.getAttribute('value')), { timeout: 20_000, intervals: [50] })
+        .toBeGreaterThan(-40);
 
       // What reached the assistant is the microphone's signal at its level.
       const expected = wavSoundRms(desk.wav);
@@ -144,7 +158,12 @@ test.describe('Web test through the microphone (R-B6, R-D7)', () => {
       expect(call.callerTurns).toBeGreaterThanOrEqual(1);
       expect(call.assistantFramesSent).toBeGreaterThan(50);
       const deviation = Math.abs(call.soundRms - expected) / expected;
-      test.info().annotations.push({ type: 'level', description: `WAV speech RMS ${expected.toFixed(0)}, received ${call.soundRms.toFixed(0)} (${(deviation * 100).toFixed(1)} % apart)` });
+      test
+        .info()
+        .annotations.push({
+          type: 'level',
+          description: `WAV speech RMS ${expected.toFixed(0)}, received ${call.soundRms.toFixed(0)} (${(deviation * 100).toFixed(1)} % apart)`,
+        });
       expect(deviation).toBeLessThan(0.2);
 
       await page.getByRole('button', { name: 'End test' }).click();
@@ -185,7 +204,9 @@ test.describe('Web test through the microphone (R-B6, R-D7)', () => {
       await expect(page.getByRole('status').filter({ hasText: 'Live: talk to the assistant.' })).toBeVisible({ timeout: 30_000 });
 
       await desk.backend.kill();
-      await expect(page.getByRole('alert')).toContainText('Lost contact with the Voxanne server, so the test call ended.', { timeout: 15_000 });
+      await expect(page.getByRole('alert')).toContainText('Lost contact with the Voxanne server, so the test call ended.', {
+        timeout: 15_000,
+      });
       // The microphone and audio are released: the controls of a running test are gone.
       await expect(page.getByRole('button', { name: 'End test' })).toBeHidden();
       await expect(page.getByRole('button', { name: 'Start a new web test' })).toBeVisible();

@@ -34,7 +34,9 @@ await build({
   target: 'node22',
   define: { 'process.env.VOXANNE_BUILD_BACKEND_URL': JSON.stringify(process.env.VOXANNE_BACKEND_URL ?? '') },
   // CommonJS dependencies inside an ES module bundle still call require().
-  banner: { js: "import { createRequire as __voxanneCreateRequire } from 'node:module'; const require = __voxanneCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __voxanneCreateRequire } from 'node:module'; const require = __voxanneCreateRequire(import.meta.url);",
+  },
 });
 say('dist/electron/main.mjs');
 

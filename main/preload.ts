@@ -2,13 +2,7 @@
 // (`voxanne.calls.list(query)`, `voxanne.live.onBatch(listener)`), never a generic send or invoke.
 // It also forwards a web-test MessagePort the page offers with window.postMessage (see ipc.ts).
 // Bundled to CommonJS: sandboxed preloads cannot load ES modules.
-import {
-  WEB_TEST_PORT_CHANNEL,
-  WebTestPortOfferSchema,
-  ipcInvokeChannels,
-  ipcPushChannels,
-  splitChannel,
-} from '@voxanne/protocol';
+import { WEB_TEST_PORT_CHANNEL, WebTestPortOfferSchema, ipcInvokeChannels, ipcPushChannels, splitChannel } from '@voxanne/protocol';
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
 type Namespace = Record<string, (arg: never) => unknown>;

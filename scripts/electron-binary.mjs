@@ -11,7 +11,11 @@ export function findElectronBinary() {
   const pathFile = path.join(dir, 'path.txt');
   if (!existsSync(dir)) return { ok: false, reason: 'the electron package is not installed' };
   if (!existsSync(pathFile)) {
-    return { ok: false, reason: 'the Electron binary was never downloaded (node_modules/electron/path.txt is missing: this machine could not reach its download host)' };
+    return {
+      ok: false,
+      reason:
+        'the Electron binary was never downloaded (node_modules/electron/path.txt is missing: this machine could not reach its download host)',
+    };
   }
   const binary = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(dir, 'dist'), readFileSync(pathFile, 'utf8').trim());
   if (!existsSync(binary)) return { ok: false, reason: `the Electron binary is missing at ${binary}` };

@@ -27,7 +27,11 @@ function freePort() {
 
 // TypeScript entry points run as `node --import tsx` so a signal reaches the real process.
 function startTs(entry, env, stdio = 'inherit') {
-  const child = spawn(process.execPath, ['--conditions=@voxanne/source', '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio });
+  const child = spawn(process.execPath, ['--conditions=@voxanne/source', '--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio,
+  });
   children.add(child);
   return child;
 }
@@ -87,7 +91,11 @@ if (electron.ok) {
   const build = spawnSync(process.execPath, ['main/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) stopAll(build.status ?? 1);
   else {
-    const app = spawn(electron.path, [path.join(ROOT, 'dist/electron/main.mjs')], { cwd: ROOT, env: { ...process.env, VOXANNE_BACKEND_URL: backendUrl }, stdio: 'inherit' });
+    const app = spawn(electron.path, [path.join(ROOT, 'dist/electron/main.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, VOXANNE_BACKEND_URL: backendUrl },
+      stdio: 'inherit',
+    });
     children.add(app);
     app.once('exit', (code) => stopAll(code ?? 0));
   }
@@ -99,7 +107,11 @@ if (electron.ok) {
     const build = spawnSync('npm', ['run', 'build', '-w', '@voxanne/renderer'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) stopAll(build.status ?? 1);
   }
-  const host = startTs('main/host/host.ts', { VOXANNE_BACKEND_URL: backendUrl, VOXANNE_HOST_DATA_DIR: path.join(dataDir, '..', 'host') }, ['ignore', 'pipe', 'inherit']);
+  const host = startTs('main/host/host.ts', { VOXANNE_BACKEND_URL: backendUrl, VOXANNE_HOST_DATA_DIR: path.join(dataDir, '..', 'host') }, [
+    'ignore',
+    'pipe',
+    'inherit',
+  ]);
   host.stdout.setEncoding('utf8');
   host.stdout.on('data', (text) => {
     const match = /voxanne host: open (\S+)/.exec(text);

@@ -62,9 +62,13 @@ class EspeakVoice implements AssistantVoice {
 function synthesize(text: string): Promise<Int16Array> {
   return new Promise((resolve, reject) => {
     const espeak = spawn('espeak-ng', ['--stdout', '-v', 'en-gb', '-s', '165'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    const sox = spawn('sox', ['-t', 'wav', '-', '-t', 'raw', '-r', String(VOICE_SAMPLE_RATE), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', '-'], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
+    const sox = spawn(
+      'sox',
+      ['-t', 'wav', '-', '-t', 'raw', '-r', String(VOICE_SAMPLE_RATE), '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', '-'],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
     const timer = setTimeout(() => {
       espeak.kill('SIGKILL');
       sox.kill('SIGKILL');
@@ -193,7 +197,8 @@ function voiced(out: number[], formants: [number, number, number], pitch: number
     tilt = 0.9 * tilt + pulse;
     let y = tilt;
     for (const r of resonators) y = r.step(y);
-    const envelope = i < attack ? 0.5 - 0.5 * Math.cos((Math.PI * i) / attack) : i > n - release ? 0.5 - 0.5 * Math.cos((Math.PI * (n - i)) / release) : 1;
+    const envelope =
+      i < attack ? 0.5 - 0.5 * Math.cos((Math.PI * i) / attack) : i > n - release ? 0.5 - 0.5 * Math.cos((Math.PI * (n - i)) / release) : 1;
     out.push(y * envelope);
   }
 }

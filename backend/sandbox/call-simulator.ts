@@ -109,8 +109,7 @@ export class CallSimulator {
 
   private async requestAssistant(call: SandboxCall): Promise<boolean> {
     const answer = (await this.deps.delivery.send(call, { type: 'assistant-request' })) as
-      | { assistantId?: string; assistant?: Record<string, unknown>; error?: string }
-      | undefined;
+      { assistantId?: string; assistant?: Record<string, unknown>; error?: string } | undefined;
     if (answer?.assistantId && this.deps.state.assistants.has(answer.assistantId)) {
       call.assistantId = answer.assistantId;
       return true;
@@ -119,14 +118,28 @@ export class CallSimulator {
       // A transient assistant: kept for this call only, like Vapi does.
       const now = new Date().toISOString();
       const id = randomUUID();
-      this.deps.state.assistants.set(id, { ...answer.assistant, id, orgId: call.orgId, createdAt: now, updatedAt: now, transientFor: call.id });
+      this.deps.state.assistants.set(id, {
+        ...answer.assistant,
+        id,
+        orgId: call.orgId,
+        createdAt: now,
+        updatedAt: now,
+        transientFor: call.id,
+      });
       call.assistantId = id;
       return true;
     }
     return false;
   }
 
-  private async play(call: SandboxCall, step: Step, context: ScriptContext, memory: Memory, spoken: SpokenMessage[], signal: AbortSignal): Promise<void> {
+  private async play(
+    call: SandboxCall,
+    step: Step,
+    context: ScriptContext,
+    memory: Memory,
+    spoken: SpokenMessage[],
+    signal: AbortSignal,
+  ): Promise<void> {
     if ('pause' in step) return this.wait(step.pause, signal);
     if ('status' in step) return this.setStatus(call, step.status);
     if ('tool' in step) {
@@ -151,7 +164,13 @@ export class CallSimulator {
     await this.wait(PAUSE_BETWEEN_TURNS, signal);
   }
 
-  private async speak(call: SandboxCall, role: 'assistant' | 'user', text: string, spoken: SpokenMessage[], signal: AbortSignal): Promise<void> {
+  private async speak(
+    call: SandboxCall,
+    role: 'assistant' | 'user',
+    text: string,
+    spoken: SpokenMessage[],
+    signal: AbortSignal,
+  ): Promise<void> {
     const words = text.split(/\s+/).filter(Boolean);
     const seconds = Math.max(0.6, words.length * SECONDS_PER_WORD);
     const started = Date.now();
@@ -187,7 +206,7 @@ export class CallSimulator {
     call.endedAt = new Date().toISOString();
     call.endedReason = endedReason;
     const durationSeconds = call.startedAt ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000 : 0;
-    call.cost = Math.round(((durationSeconds / 60) * COST_PER_MINUTE) * 10_000) / 10_000;
+    call.cost = Math.round((durationSeconds / 60) * COST_PER_MINUTE * 10_000) / 10_000;
     await this.setStatus(call, 'ended', { endedReason });
     const transcript = spoken.map((m) => `${m.role === 'bot' ? 'AI' : 'User'}: ${m.message}`).join('\n');
     const recordingUrl = `https://storage.sandbox.voxanne.invalid/recordings/${call.id}.wav`;
@@ -199,7 +218,15 @@ export class CallSimulator {
       endedAt: call.endedAt,
       durationSeconds,
       artifact: {
-        messages: [{ role: 'system', message: 'You are the clinic’s receptionist.', time: Date.parse(call.startedAt ?? call.endedAt), secondsFromStart: 0 }, ...spoken],
+        messages: [
+          {
+            role: 'system',
+            message: 'You are the clinic’s receptionist.',
+            time: Date.parse(call.startedAt ?? call.endedAt),
+            secondsFromStart: 0,
+          },
+          ...spoken,
+        ],
         transcript,
         recordingUrl,
         recording: { mono: { combinedUrl: recordingUrl } },

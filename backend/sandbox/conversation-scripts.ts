@@ -29,7 +29,11 @@ type Line = string | ((ctx: ScriptContext, memory: Memory) => string);
 
 export type Step =
   | { speaker: 'assistant' | 'caller'; say: Line }
-  | { tool: 'checkAvailability' | 'bookAppointment' | 'lookupCaller' | 'transferToFrontDesk'; args: (ctx: ScriptContext, memory: Memory) => Record<string, unknown>; remember: string }
+  | {
+      tool: 'checkAvailability' | 'bookAppointment' | 'lookupCaller' | 'transferToFrontDesk';
+      args: (ctx: ScriptContext, memory: Memory) => Record<string, unknown>;
+      remember: string;
+    }
   | { status: 'forwarding' }
   | { pause: number };
 
@@ -68,11 +72,36 @@ function bookedLine(memory: Memory, key: string): string {
   return messageOf(memory[key], 'Sorry, I wasn’t able to book that.');
 }
 
-const STOP = new Set(['the', 'a', 'an', 'do', 'you', 'is', 'are', 'what', 'there', 'to', 'my', 'i', 'at', 'of', 'for', 'your', 'should', 'can', 'on']);
+const STOP = new Set([
+  'the',
+  'a',
+  'an',
+  'do',
+  'you',
+  'is',
+  'are',
+  'what',
+  'there',
+  'to',
+  'my',
+  'i',
+  'at',
+  'of',
+  'for',
+  'your',
+  'should',
+  'can',
+  'on',
+]);
 
 /** The sentence of the clinic's documents that best matches the question, or undefined. */
 export function answerFromKnowledge(question: string, documents: string[]): string | undefined {
-  const words = new Set(question.toLowerCase().match(/[a-z]{3,}/g)?.filter((w) => !STOP.has(w)) ?? []);
+  const words = new Set(
+    question
+      .toLowerCase()
+      .match(/[a-z]{3,}/g)
+      ?.filter((w) => !STOP.has(w)) ?? [],
+  );
   let best: { sentence: string; score: number } | undefined;
   for (const doc of documents) {
     for (const sentence of doc.split(/(?<=[.!?])\s+|\n+/)) {
@@ -85,7 +114,12 @@ export function answerFromKnowledge(question: string, documents: string[]): stri
   return best?.sentence;
 }
 
-const QUESTIONS = ['Do you offer flu vaccinations?', 'Is there parking at the clinic?', 'What should I bring to my first appointment?', 'What are your opening hours on Saturday?'];
+const QUESTIONS = [
+  'Do you offer flu vaccinations?',
+  'Is there parking at the clinic?',
+  'What should I bring to my first appointment?',
+  'What are your opening hours on Saturday?',
+];
 
 export const SCRIPTS: Record<ScriptName, ConversationScript> = {
   'new-booking': {
@@ -100,7 +134,10 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
       { speaker: 'caller', say: (c) => `It’s ${c.callerName}.` },
       { tool: 'checkAvailability', args: (c) => ({ date: c.tomorrow }), remember: 'availability' },
       { speaker: 'assistant', say: (_c, m) => offerLine(m, 'availability') },
-      { speaker: 'caller', say: (_c, m) => (slots(m, 'availability')[0] ? `Yes, ${slots(m, 'availability')[0]} is perfect.` : 'Okay, thank you.') },
+      {
+        speaker: 'caller',
+        say: (_c, m) => (slots(m, 'availability')[0] ? `Yes, ${slots(m, 'availability')[0]} is perfect.` : 'Okay, thank you.'),
+      },
       {
         tool: 'bookAppointment',
         args: (c, m) => ({ patientName: c.callerName, ...chosenSlot(m, 'availability'), service: 'Check-up' }),
@@ -168,8 +205,18 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
     steps: [
       { speaker: 'assistant', say: (c) => c.greeting },
       { speaker: 'caller', say: 'Can I speak to a real person, please? It’s about my test results.' },
-      { tool: 'transferToFrontDesk', args: () => ({ reason: 'Caller asked for a person about test results', callerAskedForStaff: true }), remember: 'transfer' },
-      { speaker: 'assistant', say: (_c, m) => (m.transfer?.transferTo ? 'Of course, I’m putting you through to the front desk now.' : messageOf(m.transfer, 'I’ll ask the front desk to call you back.')) },
+      {
+        tool: 'transferToFrontDesk',
+        args: () => ({ reason: 'Caller asked for a person about test results', callerAskedForStaff: true }),
+        remember: 'transfer',
+      },
+      {
+        speaker: 'assistant',
+        say: (_c, m) =>
+          m.transfer?.transferTo
+            ? 'Of course, I’m putting you through to the front desk now.'
+            : messageOf(m.transfer, 'I’ll ask the front desk to call you back.'),
+      },
       { status: 'forwarding' },
       { pause: 3 },
     ],
@@ -179,10 +226,7 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
     name: 'hang-up',
     category: 'other',
     endedReason: 'customer-ended-call',
-    steps: [
-      { speaker: 'assistant', say: (c) => c.greeting },
-      { pause: 3 },
-    ],
+    steps: [{ speaker: 'assistant', say: (c) => c.greeting }, { pause: 3 }],
     summary: () => 'The caller hung up straight after the greeting.',
   },
   spam: {
@@ -223,7 +267,23 @@ export function pickScript(random: () => number): ScriptName {
   return 'new-booking';
 }
 
-const FIRST = ['Amelia', 'Oliver', 'Isla', 'George', 'Ava', 'Noah', 'Mia', 'Arthur', 'Grace', 'Leo', 'Freya', 'Harry', 'Zara', 'Samir', 'Priya'];
+const FIRST = [
+  'Amelia',
+  'Oliver',
+  'Isla',
+  'George',
+  'Ava',
+  'Noah',
+  'Mia',
+  'Arthur',
+  'Grace',
+  'Leo',
+  'Freya',
+  'Harry',
+  'Zara',
+  'Samir',
+  'Priya',
+];
 const LAST = ['Patel', 'Smith', 'Jones', 'Williams', 'Brown', 'Taylor', 'Khan', 'Davies', 'Evans', 'Wilson', 'Murphy', 'Okafor', 'Nowak'];
 
 /** A caller's name and a number from Ofcom's drama range for Manchester (0161 496 0000–0999: valid, never a real line). */

@@ -153,7 +153,13 @@ export class SandboxState {
     return { sid: twilioSid('PN'), phoneNumber, friendlyName: `Sandbox line ${line + 1}`, smsUrl: null };
   }
 
-  importNumber(input: { number: string; twilioAccountSid: string; assistantId?: string | null; name?: string; server?: SandboxServer }): SandboxPhoneNumber {
+  importNumber(input: {
+    number: string;
+    twilioAccountSid: string;
+    assistantId?: string | null;
+    name?: string;
+    server?: SandboxServer;
+  }): SandboxPhoneNumber {
     const now = new Date().toISOString();
     const record: SandboxPhoneNumber = {
       id: randomUUID(),

@@ -27,7 +27,9 @@ describe('the telephony sandbox plays every scripted conversation through the re
     const staff = await createClinicWithStaff(database.db, { role: 'admin' });
     admin = await signIn(backend.url, staff);
     const control = backend.telephony.sandbox!.controlUrl;
-    const account = await json(await fetch(`${control}/twilio-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const account = await json(
+      await fetch(`${control}/twilio-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    );
     line = account.numbers[0];
     const connected = await admin.api('/api/phone-numbers', {
       method: 'POST',
@@ -71,14 +73,17 @@ describe('the telephony sandbox plays every scripted conversation through the re
     expect(detail.timeline.at(-1).status).toBe('ended');
     if (script === 'knowledge-question') {
       // The assistant's answer came from the uploaded document.
-      expect(detail.transcript.map((s: { text: string }) => s.text).join(' ')).toMatch(/flu vaccinations every autumn|Parking is free|photo ID|Saturday we are closed/);
+      expect(detail.transcript.map((s: { text: string }) => s.text).join(' ')).toMatch(
+        /flu vaccinations every autumn|Parking is free|photo ID|Saturday we are closed/,
+      );
     }
     if (script === 'asks-for-human') expect(detail.needsAttention).toBe(true);
   });
 
   it('refuses to place a call to a number nobody imported, or with an unknown script', async () => {
     const control = backend.telephony.sandbox!.controlUrl;
-    const post = (body: unknown) => fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ to: '+441134960999' })).status).toBe(409);
     expect((await post({ script: 'sing-a-song' })).status).toBe(400);
   });
@@ -96,7 +101,12 @@ describe('a gentle stream of simulated patients (npm start)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
-    backend = await startTestBackend(database, { SEED_DEMO: 'true', DEMO_PASSWORD, SANDBOX_INBOUND_CALLS_PER_MINUTE: '600', SANDBOX_TIME_SCALE: '200' });
+    backend = await startTestBackend(database, {
+      SEED_DEMO: 'true',
+      DEMO_PASSWORD,
+      SANDBOX_INBOUND_CALLS_PER_MINUTE: '600',
+      SANDBOX_TIME_SCALE: '200',
+    });
   });
   afterAll(async () => {
     await backend?.close();

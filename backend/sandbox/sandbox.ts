@@ -159,7 +159,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       vapiBaseUrl: `${url}/vapi`,
       twilioBaseUrl: `${url}/twilio`,
       platform: { accountSid: platformAccount.sid, smsNumber: smsLine.phoneNumber, outboundNumber: voiceLine.phoneNumber },
-      clinicAccount: { accountSid: clinicAccount.sid, authToken: clinicAccount.authToken, numbers: clinicAccount.numbers.map((n) => n.phoneNumber) },
+      clinicAccount: {
+        accountSid: clinicAccount.sid,
+        authToken: clinicAccount.authToken,
+        numbers: clinicAccount.numbers.map((n) => n.phoneNumber),
+      },
       phoneNumbers: [...state.phoneNumbers.values()].map((n) => ({ id: n.id, number: n.number, assistantId: n.assistantId ?? null })),
       scripts: SCRIPT_NAMES,
       outboundScript,
@@ -196,15 +200,36 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     res.json({ messages: state.messages.filter((m) => !to || m.to === to) });
   });
   control.post('/sms/inbound', async (req, res) => {
-    const body = z.strictObject({ from: z.string().min(1).max(40), body: z.string().max(1600), to: z.string().max(40).optional() }).safeParse(req.body ?? {});
+    const body = z
+      .strictObject({ from: z.string().min(1).max(40), body: z.string().max(1600), to: z.string().max(40).optional() })
+      .safeParse(req.body ?? {});
     if (!body.success) throw new ControlError(400, 'Expected {from, body, to?}.');
     const to = body.data.to ?? smsLine.phoneNumber;
-    const params = { MessageSid: `SM${randomUUID().replaceAll('-', '')}`, AccountSid: platformAccount.sid, From: body.data.from, To: to, Body: body.data.body, NumMedia: '0' };
+    const params = {
+      MessageSid: `SM${randomUUID().replaceAll('-', '')}`,
+      AccountSid: platformAccount.sid,
+      From: body.data.from,
+      To: to,
+      Body: body.data.body,
+      NumMedia: '0',
+    };
     const target = `${options.backendUrl()}/webhooks/twilio/sms`;
-    state.messages.push({ sid: params.MessageSid, accountSid: platformAccount.sid, from: params.From, to, body: params.Body, status: 'delivered', direction: 'inbound', dateCreated: new Date().toISOString() });
+    state.messages.push({
+      sid: params.MessageSid,
+      accountSid: platformAccount.sid,
+      from: params.From,
+      to,
+      body: params.Body,
+      status: 'delivered',
+      direction: 'inbound',
+      dateCreated: new Date().toISOString(),
+    });
     const response = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await twilioSignature(platformAccount.authToken, target, params) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': await twilioSignature(platformAccount.authToken, target, params),
+      },
       body: new URLSearchParams(params).toString(),
       signal: AbortSignal.timeout(10_000),
     });
@@ -254,7 +279,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   scheduleTraffic();
 
-  logger.info({ url, controlUrl: `${url}/control`, timeScale: options.timeScale, inboundCallsPerMinute: options.inboundCallsPerMinute }, 'telephony sandbox listening');
+  logger.info(
+    { url, controlUrl: `${url}/control`, timeScale: options.timeScale, inboundCallsPerMinute: options.inboundCallsPerMinute },
+    'telephony sandbox listening',
+  );
 
   return {
     url,

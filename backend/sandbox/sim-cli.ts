@@ -40,17 +40,22 @@ async function main(): Promise<void> {
   }
   const calls = Number(values.calls);
   const rate = Number(values.rate);
-  if (!Number.isInteger(calls) || calls < 1 || calls > 100_000) fail(`--calls must be a whole number from 1 (got ${values.calls})\n${USAGE}`);
+  if (!Number.isInteger(calls) || calls < 1 || calls > 100_000)
+    fail(`--calls must be a whole number from 1 (got ${values.calls})\n${USAGE}`);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) fail(`--rate must be a number above 0 (got ${values.rate})\n${USAGE}`);
-  if (values.script && !(SCRIPT_NAMES as readonly string[]).includes(values.script)) fail(`--script must be one of ${SCRIPT_NAMES.join(', ')}`);
+  if (values.script && !(SCRIPT_NAMES as readonly string[]).includes(values.script))
+    fail(`--script must be one of ${SCRIPT_NAMES.join(', ')}`);
 
   // The CLI's own setting (the backend reads its configuration through config.ts, not this).
   const backend = (values.backend ?? process.env.VOXANNE_BACKEND_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const health = (await fetch(`${backend}/health`).then((r) => r.json()).catch(() => fail(`no backend answers at ${backend} (start it with npm run backend)`))) as {
+  const health = (await fetch(`${backend}/health`)
+    .then((r) => r.json())
+    .catch(() => fail(`no backend answers at ${backend} (start it with npm run backend)`))) as {
     checks?: { telephony?: { mode?: string; sandbox?: { controlUrl?: string } } };
   };
   const controlUrl = health.checks?.telephony?.sandbox?.controlUrl;
-  if (!controlUrl) fail(`the backend at ${backend} is not running the telephony sandbox (mode: ${health.checks?.telephony?.mode ?? 'unknown'})`);
+  if (!controlUrl)
+    fail(`the backend at ${backend} is not running the telephony sandbox (mode: ${health.checks?.telephony?.mode ?? 'unknown'})`);
 
   out(`Placing ${calls} call(s) at ${rate}/s through ${controlUrl}`);
   const placed: string[] = [];
@@ -80,7 +85,12 @@ async function main(): Promise<void> {
   while (results.size < placed.length && Date.now() < deadline) {
     for (const id of placed) {
       if (results.has(id)) continue;
-      const call = (await (await fetch(`${controlUrl}/calls/${id}`)).json()) as { script: string; status: string; endedReason?: string; finished: boolean };
+      const call = (await (await fetch(`${controlUrl}/calls/${id}`)).json()) as {
+        script: string;
+        status: string;
+        endedReason?: string;
+        finished: boolean;
+      };
       if (call.finished) results.set(id, call);
     }
     if (results.size < placed.length) await sleep(500);

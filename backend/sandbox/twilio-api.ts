@@ -54,7 +54,17 @@ function messageJson(m: TwilioMessage) {
 }
 
 function page<T>(key: string, items: T[], uri: string) {
-  return { [key]: items, page: 0, page_size: items.length, start: 0, end: Math.max(0, items.length - 1), uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null };
+  return {
+    [key]: items,
+    page: 0,
+    page_size: items.length,
+    start: 0,
+    end: Math.max(0, items.length - 1),
+    uri,
+    first_page_uri: uri,
+    next_page_uri: null,
+    previous_page_uri: null,
+  };
 }
 
 export function twilioApi(state: SandboxState, hooks: { onMessage?(message: TwilioMessage): void } = {}): Router {
@@ -83,7 +93,11 @@ export function twilioApi(state: SandboxState, hooks: { onMessage?(message: Twil
     const to = normalizePhoneNumber(body.To ?? '');
     if (!to.ok) throw new TwilioHttpError(400, 21211, `The 'To' number ${body.To ?? ''} is not a valid phone number.`);
     if (!body.From || !owner.numbers.some((n) => n.phoneNumber === body.From)) {
-      throw new TwilioHttpError(400, 21606, `The From phone number ${body.From ?? ''} is not a valid, SMS-capable inbound phone number or short code for your account.`);
+      throw new TwilioHttpError(
+        400,
+        21606,
+        `The From phone number ${body.From ?? ''} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+      );
     }
     if (!body.Body) throw new TwilioHttpError(400, 21602, 'Message body is required.');
     const message: TwilioMessage = {
@@ -116,7 +130,14 @@ export function twilioApi(state: SandboxState, hooks: { onMessage?(message: Twil
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const error = err instanceof TwilioHttpError ? err : new TwilioHttpError(500, 20500, 'Internal Server Error');
-    res.status(error.status).json({ code: error.code, message: error.message, more_info: `https://www.twilio.com/docs/errors/${error.code}`, status: error.status });
+    res
+      .status(error.status)
+      .json({
+        code: error.code,
+        message: error.message,
+        more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+        status: error.status,
+      });
   });
   return router;
 }

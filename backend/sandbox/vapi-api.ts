@@ -42,7 +42,11 @@ const CallBodySchema = z.looseObject({
 });
 
 /** The one audio format the sandbox's websocket transport speaks (Vapi's default). */
-const WebSocketAudioFormatSchema = z.looseObject({ format: z.literal('pcm_s16le'), container: z.literal('raw'), sampleRate: z.literal(16_000) });
+const WebSocketAudioFormatSchema = z.looseObject({
+  format: z.literal('pcm_s16le'),
+  container: z.literal('raw'),
+  sampleRate: z.literal(16_000),
+});
 
 const PhoneNumberBodySchema = z.looseObject({
   provider: z.literal('twilio'),
@@ -74,7 +78,11 @@ const CredentialBodySchema = z.looseObject({
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
-  if (!result.success) throw new VapiHttpError(400, result.error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`));
+  if (!result.success)
+    throw new VapiHttpError(
+      400,
+      result.error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`),
+    );
   return result.data;
 }
 
@@ -92,7 +100,8 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 50 * 1024 * 1024, files: 1 } });
   router.use(express.json({ limit: '5mb' }));
   router.use((req, _res, next) => {
-    if (req.get('authorization') !== `Bearer ${state.apiKey}`) throw new VapiHttpError(401, 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.');
+    if (req.get('authorization') !== `Bearer ${state.apiKey}`)
+      throw new VapiHttpError(401, 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.');
     next();
   });
 
@@ -131,9 +140,11 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
   router.post('/call', (req, res) => {
     const body = parse(CallBodySchema, req.body);
     if (body.transport) {
-      if (body.phoneNumberId || body.customer) throw new VapiHttpError(400, 'phoneNumberId and customer are not permitted with the vapi.websocket transport');
+      if (body.phoneNumberId || body.customer)
+        throw new VapiHttpError(400, 'phoneNumberId and customer are not permitted with the vapi.websocket transport');
       parse(WebSocketAudioFormatSchema, body.transport.audioFormat ?? { format: 'pcm_s16le', container: 'raw', sampleRate: 16_000 });
-      if (!body.assistantId || !state.assistants.has(body.assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
+      if (!body.assistantId || !state.assistants.has(body.assistantId))
+        throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
       const call: SandboxCall = {
         id: randomUUID(),
         orgId: SANDBOX_ORG_ID,
@@ -149,10 +160,12 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
       res.status(201).json({ ...publicCall(call), transport: { provider: 'vapi.websocket', websocketCallUrl } });
       return;
     }
-    if (!body.phoneNumberId || !body.customer) throw new VapiHttpError(400, ['phoneNumberId must be a string', 'customer must be an object']);
+    if (!body.phoneNumberId || !body.customer)
+      throw new VapiHttpError(400, ['phoneNumberId must be a string', 'customer must be an object']);
     const number = found(state.phoneNumbers, body.phoneNumberId, 'Phone Number');
     const assistantId = body.assistantId ?? number.assistantId ?? undefined;
-    if (!assistantId || !state.assistants.has(assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
+    if (!assistantId || !state.assistants.has(assistantId))
+      throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
     const customer = normalizePhoneNumber(body.customer.number);
     if (!customer.ok || customer.e164 !== body.customer.number) {
       throw new VapiHttpError(400, ['customer.number must be a valid phone number in the E.164 format']);
@@ -195,7 +208,8 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
     if ([...state.phoneNumbers.values()].some((n) => n.number === body.number)) {
       throw new VapiHttpError(400, 'Existing Phone Number Exists With This Number.');
     }
-    if (body.assistantId && !state.assistants.has(body.assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
+    if (body.assistantId && !state.assistants.has(body.assistantId))
+      throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
     const created = state.importNumber(body);
     res.status(201).json(created);
   });
@@ -208,7 +222,8 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
   router.patch('/phone-number/:id', (req, res) => {
     const existing = found(state.phoneNumbers, req.params.id, 'Phone Number');
     const body = parse(PhoneNumberPatchSchema, req.body);
-    if (body.assistantId && !state.assistants.has(body.assistantId)) throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
+    if (body.assistantId && !state.assistants.has(body.assistantId))
+      throw new VapiHttpError(400, 'assistantId must reference an existing assistant');
     const updated = { ...existing, ...body, id: existing.id, updatedAt: now() };
     state.phoneNumbers.set(updated.id, updated);
     res.json(updated);
@@ -292,7 +307,9 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
           : err instanceof multer.MulterError
             ? new VapiHttpError(400, err.message)
             : new VapiHttpError(500, 'Internal server error');
-    res.status(error.statusCode).json({ message: error.messages, error: STATUS_TEXT[error.statusCode] ?? 'Error', statusCode: error.statusCode });
+    res
+      .status(error.statusCode)
+      .json({ message: error.messages, error: STATUS_TEXT[error.statusCode] ?? 'Error', statusCode: error.statusCode });
   });
   return router;
 }

@@ -6,14 +6,19 @@ import { DEFAULT_SPEECH_DETECTOR, ReceivedLevel, SpeechDetector, dbfsOf, pcm16Sa
 import { FormantVoice, VOICE_SAMPLE_RATE } from './assistant-voice.js';
 
 function tone(frames: number, amplitude: number): Int16Array[] {
-  return Array.from({ length: frames }, (_, f) => Int16Array.from({ length: 320 }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * 300 * (f * 320 + i)) / 16_000))));
+  return Array.from({ length: frames }, (_, f) =>
+    Int16Array.from({ length: 320 }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * 300 * (f * 320 + i)) / 16_000))),
+  );
 }
 const quiet = (frames: number) => Array.from({ length: frames }, () => new Int16Array(320));
 
 describe('sandbox assistant: hearing the caller by energy', () => {
   it('starts speech after a few loud frames and ends it after the end-of-turn pause', () => {
     const detector = new SpeechDetector();
-    const events = [...quiet(10), ...tone(50, 3000), ...quiet(40)].map((f) => detector.push(f)).map((e, i) => (e ? `${i}:${e.type}:${'speechMs' in e ? e.speechMs : ''}` : null)).filter(Boolean);
+    const events = [...quiet(10), ...tone(50, 3000), ...quiet(40)]
+      .map((f) => detector.push(f))
+      .map((e, i) => (e ? `${i}:${e.type}:${'speechMs' in e ? e.speechMs : ''}` : null))
+      .filter(Boolean);
     // Onset on the 3rd loud frame (index 12); the turn ends 35 quiet frames after the last loud one.
     expect(events).toEqual(['12:speech-started:', '94:speech-ended:1000']);
   });
@@ -94,20 +99,35 @@ describe('sandbox vapi.websocket transport (R-B11)', () => {
     const audioFormat = { format: 'pcm_s16le', container: 'raw', sampleRate: 16000 };
     const created = await vapi('/call', { assistantId, transport: { provider: 'vapi.websocket', audioFormat } });
     expect(created.status).toBe(201);
-    const call = (await created.json()) as { id: string; type: string; status: string; transport: { provider: string; websocketCallUrl: string } };
+    const call = (await created.json()) as {
+      id: string;
+      type: string;
+      status: string;
+      transport: { provider: string; websocketCallUrl: string };
+    };
     expect(call).toMatchObject({ type: 'vapi.websocketCall', status: 'queued', transport: { provider: 'vapi.websocket' } });
     expect(call.transport.websocketCallUrl).toBe(`${sandbox.url.replace('http', 'ws')}/vapi/${call.id}/transport`);
 
-    const withLine = await vapi('/call', { assistantId, phoneNumberId: sandbox.platform.outboundPhoneNumberId, transport: { provider: 'vapi.websocket' } });
+    const withLine = await vapi('/call', {
+      assistantId,
+      phoneNumberId: sandbox.platform.outboundPhoneNumberId,
+      transport: { provider: 'vapi.websocket' },
+    });
     expect(withLine.status).toBe(400);
-    const mulaw = await vapi('/call', { assistantId, transport: { provider: 'vapi.websocket', audioFormat: { format: 'mulaw', container: 'raw', sampleRate: 8000 } } });
+    const mulaw = await vapi('/call', {
+      assistantId,
+      transport: { provider: 'vapi.websocket', audioFormat: { format: 'mulaw', container: 'raw', sampleRate: 8000 } },
+    });
     expect(mulaw.status).toBe(400);
     const noAssistant = await vapi('/call', { assistantId: 'nope', transport: { provider: 'vapi.websocket', audioFormat } });
     expect(noAssistant.status).toBe(400);
   });
 
   it('greets with audible audio and transcripts, takes one socket per call, and ends the call on hangup', async () => {
-    const call = (await (await vapi('/call', { assistantId, transport: { provider: 'vapi.websocket' } })).json()) as { id: string; transport: { websocketCallUrl: string } };
+    const call = (await (await vapi('/call', { assistantId, transport: { provider: 'vapi.websocket' } })).json()) as {
+      id: string;
+      transport: { websocketCallUrl: string };
+    };
     const ws = new WebSocket(call.transport.websocketCallUrl);
     const json: Array<Record<string, unknown>> = [];
     let audioBytes = 0;

@@ -291,7 +291,9 @@ class VoiceCall {
     this.sendJson({ type: 'speech-update', status: 'started', role: 'assistant' });
     const words = text.split(/\s+/);
     const durationMs = (samples.length / FRAME_SAMPLES) * FRAME_MS;
-    this.later(durationMs * 0.4, () => this.transcript('assistant', 'partial', words.slice(0, Math.max(1, Math.round(words.length * 0.4))).join(' ')));
+    this.later(durationMs * 0.4, () =>
+      this.transcript('assistant', 'partial', words.slice(0, Math.max(1, Math.round(words.length * 0.4))).join(' ')),
+    );
     await new Promise<void>((resolve) => this.play(samples, resolve));
     if (this.ended) return;
     this.sendJson({ type: 'speech-update', status: 'stopped', role: 'assistant' });
@@ -301,7 +303,14 @@ class VoiceCall {
 
   private remember(role: SpokenMessage['role'], message: string, time: number, endTime: number): void {
     const callStart = this.call.startedAt ? Date.parse(this.call.startedAt) : time;
-    this.spoken.push({ role, message, time, endTime, secondsFromStart: Math.max(0, (time - callStart) / 1000), duration: (endTime - time) / 1000 });
+    this.spoken.push({
+      role,
+      message,
+      time,
+      endTime,
+      secondsFromStart: Math.max(0, (time - callStart) / 1000),
+      duration: (endTime - time) / 1000,
+    });
   }
 
   private transcript(role: 'user' | 'assistant', transcriptType: 'partial' | 'final', transcript: string): void {

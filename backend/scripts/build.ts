@@ -38,7 +38,9 @@ export async function buildBackend(outRoot: string = BACKEND_DIR): Promise<{ ser
     conditions: ['@voxanne/source'],
     sourcemap: true,
     // Some CommonJS dependencies call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __voxanneCreateRequire } from 'node:module'; const require = __voxanneCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __voxanneCreateRequire } from 'node:module'; const require = __voxanneCreateRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   if (path.resolve(outRoot) !== BACKEND_DIR) {

@@ -213,7 +213,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     upgrades.register(WEB_TEST_SOCKET_PATH, webTest.handleUpgrade);
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
-    closers.unshift(() => liveHub.close(), () => retention.stop());
+    closers.unshift(
+      () => liveHub.close(),
+      () => retention.stop(),
+    );
     const health = healthProbe({ version: config.version, startedAt, checks });
     const server = http.createServer((req, res) => {
       if (!health(req, res)) app(req, res);
@@ -232,7 +235,9 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
     if (demoClinicId) {
       // Needs our URL (the line's webhook target), so only now.
-      await telephony.provisionDemoClinic(demoClinicId, agentDeps).catch((err: unknown) => logger.warn({ err }, 'demo clinic line not provisioned'));
+      await telephony
+        .provisionDemoClinic(demoClinicId, agentDeps)
+        .catch((err: unknown) => logger.warn({ err }, 'demo clinic line not provisioned'));
     }
 
     let closing: Promise<void> | undefined;

@@ -200,11 +200,18 @@ export async function apiSession(backendUrl: string, email = ADMIN_EMAIL) {
 }
 
 /** A patient rings the clinic, through the telephony sandbox's control API. Returns the call id. */
-export async function placeInboundCall(backendUrl: string, body: { script?: string; callerName?: string; from?: string } = {}): Promise<string> {
+export async function placeInboundCall(
+  backendUrl: string,
+  body: { script?: string; callerName?: string; from?: string } = {},
+): Promise<string> {
   const health = (await (await fetch(`${backendUrl}/health`)).json()) as { checks: { telephony: { sandbox?: { controlUrl: string } } } };
   const control = health.checks.telephony.sandbox?.controlUrl;
   if (!control) throw new Error('the backend is not running its telephony sandbox');
-  const response = await fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${control}/inbound-calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (response.status !== 202) throw new Error(`the sandbox refused the call: HTTP ${response.status}`);
   return ((await response.json()) as { callId: string }).callId;
 }

@@ -90,7 +90,8 @@ export async function waitForHealth(url: string, timeoutMs: number, running?: Ru
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (running && running.child.exitCode !== null) throw new Error(`backend exited (${running.child.exitCode}):\n${running.output().slice(-4000)}`);
+    if (running && running.child.exitCode !== null)
+      throw new Error(`backend exited (${running.child.exitCode}):\n${running.output().slice(-4000)}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.status === 200) return;

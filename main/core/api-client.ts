@@ -2,14 +2,7 @@
 // checked against the route table's schemas, every failure turned into an ApiError value.
 //
 // It knows nothing about sessions: the caller passes the access and CSRF tokens it holds.
-import {
-  ApiErrorBodySchema,
-  CSRF_HEADER,
-  apiRoutes,
-  routePath,
-  type ApiError,
-  type ApiRouteName,
-} from '@voxanne/protocol';
+import { ApiErrorBodySchema, CSRF_HEADER, apiRoutes, routePath, type ApiError, type ApiRouteName } from '@voxanne/protocol';
 import type { z } from 'zod';
 import type { Logger } from './logger.js';
 import type { Clock, FetchLike } from './ports.js';
@@ -92,9 +85,7 @@ export class ApiClient {
     } catch (err) {
       this.options.clock.clearTimeout(timer);
       this.options.logger.warn('backend request failed', { route: name, timedOut, error: err });
-      return timedOut
-        ? failure('unavailable', UserMessage.serverSlow, null)
-        : failure('unavailable', UserMessage.serverUnreachable, null);
+      return timedOut ? failure('unavailable', UserMessage.serverSlow, null) : failure('unavailable', UserMessage.serverUnreachable, null);
     }
 
     try {

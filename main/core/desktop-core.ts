@@ -107,8 +107,19 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
   const openSocket = ports.openSocket ?? createWsSocketFactory();
   let settings: DesktopSettings = ports.settings.load();
 
-  const api = new ApiClient({ baseUrl: ports.backendUrl, fetch: ports.fetch ?? globalThis.fetch, clock, logger: logger.child({ part: 'api' }) });
-  const session = new Session({ api, vault: ports.vault, clock, logger: logger.child({ part: 'session' }), autoLockMinutes: settings.autoLockMinutes });
+  const api = new ApiClient({
+    baseUrl: ports.backendUrl,
+    fetch: ports.fetch ?? globalThis.fetch,
+    clock,
+    logger: logger.child({ part: 'api' }),
+  });
+  const session = new Session({
+    api,
+    vault: ports.vault,
+    clock,
+    logger: logger.child({ part: 'session' }),
+    autoLockMinutes: settings.autoLockMinutes,
+  });
   const live = new LiveConnection({
     backendUrl: ports.backendUrl,
     openSocket,
@@ -122,7 +133,12 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       revoked: (reason) => void session.expire(reason),
     },
   });
-  const webTest = new WebTestRelay({ backendUrl: ports.backendUrl, openSocket, accessToken: () => session.accessToken(), logger: logger.child({ part: 'web-test' }) });
+  const webTest = new WebTestRelay({
+    backendUrl: ports.backendUrl,
+    openSocket,
+    accessToken: () => session.accessToken(),
+    logger: logger.child({ part: 'web-test' }),
+  });
 
   const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
   const push = <C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>) => {

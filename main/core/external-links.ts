@@ -8,5 +8,7 @@ export function isAllowedExternalLink(url: string, allowedHosts: readonly string
   } catch {
     return false;
   }
-  return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && allowedHosts.includes(parsed.hostname.toLowerCase());
+  return (
+    parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && allowedHosts.includes(parsed.hostname.toLowerCase())
+  );
 }

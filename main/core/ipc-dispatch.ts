@@ -18,7 +18,12 @@ export function isInvokeChannel(channel: unknown): channel is IpcInvokeChannel {
   return typeof channel === 'string' && Object.hasOwn(ipcInvokeChannels, channel);
 }
 
-export async function dispatchInvoke(handlers: IpcHandlers, channel: unknown, request: unknown, logger: Logger): Promise<IpcResult<unknown>> {
+export async function dispatchInvoke(
+  handlers: IpcHandlers,
+  channel: unknown,
+  request: unknown,
+  logger: Logger,
+): Promise<IpcResult<unknown>> {
   if (!isInvokeChannel(channel)) {
     logger.warn('renderer asked for an unknown channel', { channel: typeof channel === 'string' ? channel.slice(0, 64) : typeof channel });
     return { ok: false, error: { code: 'bad_request', message: 'The app asked for something that does not exist.' } };

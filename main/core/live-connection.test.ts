@@ -300,7 +300,9 @@ describe('LiveConnection (R-D4): de-duplication, bounded history, coalescing', (
     h.backend.emit(transcript(callId, 'caller', 'partial', 'On Tuesday'));
     await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(6));
     await h.clock.tick(500);
-    const texts = batchedEvents().map((e) => (e.kind === 'call.transcript' ? `${e.data.speaker}:${e.data.transcriptType}:${e.data.text}` : e.kind));
+    const texts = batchedEvents().map((e) =>
+      e.kind === 'call.transcript' ? `${e.data.speaker}:${e.data.transcriptType}:${e.data.text}` : e.kind,
+    );
     expect(texts).toEqual(['assistant:partial:Sure', 'caller:final:I would like a check-up.', 'caller:partial:On Tuesday']);
   });
 

@@ -266,7 +266,8 @@ export class LiveConnection {
     // A first connect has no position: stream from now and let the renderer load the rest. A server
     // whose log is behind ours was reset (new database): start over from its position.
     if (!this.hasPosition || serverLastSeq < this.intake.lastSeq) {
-      if (this.hasPosition) this.o.logger.warn('live log is behind this console; starting over', { ours: this.intake.lastSeq, server: serverLastSeq });
+      if (this.hasPosition)
+        this.o.logger.warn('live log is behind this console; starting over', { ours: this.intake.lastSeq, server: serverLastSeq });
       this.intake.clear();
       this.intake.resetSeq(serverLastSeq);
       this.coalescer.requireResync();

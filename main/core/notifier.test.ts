@@ -52,7 +52,13 @@ const attention = (callId: string | null): LiveEvent =>
   stamp(
     {
       kind: 'attention.needed',
-      data: { callId, reason: 'transfer_requested', message: 'Wants to talk about a bill', patientName: null, callerNumber: '+442079460958' },
+      data: {
+        callId,
+        reason: 'transfer_requested',
+        message: 'Wants to talk about a bill',
+        patientName: null,
+        callerNumber: '+442079460958',
+      },
     },
     ++seq,
     at(),
@@ -94,7 +100,9 @@ describe('Notifier (R-D5): what notifies', () => {
     const old = inbound();
     clock.jump(61_000);
     notifier.handleEvent(old);
-    notifier.handleEvent(stamp({ kind: 'call.status', data: { callId: randomUUID(), status: 'in-progress', call: callSummary() } }, ++seq, at()));
+    notifier.handleEvent(
+      stamp({ kind: 'call.status', data: { callId: randomUUID(), status: 'in-progress', call: callSummary() } }, ++seq, at()),
+    );
     expect(port.shown).toEqual([]);
   });
 
@@ -170,10 +178,15 @@ describe('Notifier (R-D5): clicks and the tray', () => {
     notifier.handleEvent(attention(callId));
     notifier.handleEvent(attention(randomUUID()));
     expect(port.lastTray).toMatchObject({ attentionCount: 2, statusText: 'Live · 2 calls need you' });
-    notifier.handleEvent(stamp({ kind: 'call.ended', data: { call: callSummary({ id: callId, status: 'ended', needsAttention: false }) } }, ++seq, at()));
+    notifier.handleEvent(
+      stamp({ kind: 'call.ended', data: { call: callSummary({ id: callId, status: 'ended', needsAttention: false }) } }, ++seq, at()),
+    );
     expect(port.lastTray?.attentionCount).toBe(1);
     notifier.setConnection(connection('reconnecting', "Can't reach the Voxanne server."));
-    expect(port.lastTray).toMatchObject({ connection: 'reconnecting', statusText: "Reconnecting: Can't reach the Voxanne server. · 1 call needs you" });
+    expect(port.lastTray).toMatchObject({
+      connection: 'reconnecting',
+      statusText: "Reconnecting: Can't reach the Voxanne server. · 1 call needs you",
+    });
     notifier.setConnection(connection('connecting'));
     expect(port.lastTray?.connection).toBe('reconnecting');
     notifier.setConnection(connection('offline', 'offline'));

@@ -105,12 +105,22 @@ export class DesktopNotifier {
       case 'booking.created': {
         const b = event.data.booking;
         const what = b.service ?? 'Appointment';
-        return this.make('booking', 'New booking', `${b.patientName}: ${what}, ${this.formatWhen(b.startsAt)}`, b.callId ? { page: 'call', callId: b.callId } : { page: 'dashboard' });
+        return this.make(
+          'booking',
+          'New booking',
+          `${b.patientName}: ${what}, ${this.formatWhen(b.startsAt)}`,
+          b.callId ? { page: 'call', callId: b.callId } : { page: 'dashboard' },
+        );
       }
       case 'attention.needed': {
         const d = event.data;
         const who = d.patientName ?? (d.callerNumber ? maskPhoneNumber(d.callerNumber) : null);
-        return this.make('attention', ATTENTION_TEXT[d.reason], who ? `${who}: ${d.message}` : d.message, d.callId ? { page: 'call', callId: d.callId } : { page: 'dashboard' });
+        return this.make(
+          'attention',
+          ATTENTION_TEXT[d.reason],
+          who ? `${who}: ${d.message}` : d.message,
+          d.callId ? { page: 'call', callId: d.callId } : { page: 'dashboard' },
+        );
       }
       default:
         return null;
@@ -146,18 +156,26 @@ export class DesktopNotifier {
   }
 
   private localTimeOfDay(): string {
-    const parts = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: this.o.timeZone }).formatToParts(
-      new Date(this.o.clock.now()),
-    );
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone: this.o.timeZone,
+    }).formatToParts(new Date(this.o.clock.now()));
     const hour = parts.find((p) => p.type === 'hour')?.value ?? '00';
     const minute = parts.find((p) => p.type === 'minute')?.value ?? '00';
     return `${hour}:${minute}`;
   }
 
   private formatWhen(iso: string): string {
-    return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: this.o.timeZone }).format(
-      new Date(iso),
-    );
+    return new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: this.o.timeZone,
+    }).format(new Date(iso));
   }
 
   // Storm control: up to STORM_LIMIT in any STORM_WINDOW_MS show one by one; the rest wait and go
@@ -218,9 +236,16 @@ export class DesktopNotifier {
 
   private publishTray(): void {
     const connection: TrayConnection =
-      this.connection === 'live' ? 'live' : this.connection === 'offline' ? 'offline' : this.connection === 'signed-out' ? 'signed-out' : 'reconnecting';
+      this.connection === 'live'
+        ? 'live'
+        : this.connection === 'offline'
+          ? 'offline'
+          : this.connection === 'signed-out'
+            ? 'signed-out'
+            : 'reconnecting';
     const label = { live: 'Live', reconnecting: 'Reconnecting', offline: 'Offline', 'signed-out': 'Signed out' }[connection];
-    let statusText = connection === 'live' || connection === 'signed-out' || !this.connectionReason ? label : `${label}: ${this.connectionReason}`;
+    let statusText =
+      connection === 'live' || connection === 'signed-out' || !this.connectionReason ? label : `${label}: ${this.connectionReason}`;
     if (this.attention.size > 0) statusText += ` · ${this.attention.size} ${this.attention.size === 1 ? 'call needs' : 'calls need'} you`;
     if (this.settings.notifications.paused) statusText += ' · notifications paused';
     const state: TrayState = {

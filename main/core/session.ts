@@ -195,8 +195,12 @@ export class Session {
     this.stateListeners.clear();
   }
 
-  private callWithTokens<N extends ApiRouteName>(name: N, options: Omit<ApiCallOptions, 'credentials'>): Promise<ApiResult<ApiResponseOf<N>>> {
-    if (!this.tokens) return Promise.resolve({ ok: false, error: { code: 'unauthenticated', message: UserMessage.notSignedIn }, status: null });
+  private callWithTokens<N extends ApiRouteName>(
+    name: N,
+    options: Omit<ApiCallOptions, 'credentials'>,
+  ): Promise<ApiResult<ApiResponseOf<N>>> {
+    if (!this.tokens)
+      return Promise.resolve({ ok: false, error: { code: 'unauthenticated', message: UserMessage.notSignedIn }, status: null });
     return this.o.api.call(name, { ...options, credentials: this.tokens });
   }
 
@@ -250,10 +254,13 @@ export class Session {
 
   private scheduleRefresh(inMs: number): void {
     this.o.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = this.o.clock.setTimeout(() => {
-      this.refreshTimer = null;
-      void this.refresh();
-    }, Math.max(0, inMs));
+    this.refreshTimer = this.o.clock.setTimeout(
+      () => {
+        this.refreshTimer = null;
+        void this.refresh();
+      },
+      Math.max(0, inMs),
+    );
   }
 
   private armIdleTimer(): void {

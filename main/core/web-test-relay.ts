@@ -183,7 +183,13 @@ class RelaySession {
     this.socket = null;
     if (this.ended) return;
     const normal = closed.code === 1000;
-    const reason = normal ? null : closed.handshakeStatus === 401 ? UserMessage.sessionExpired : closed.wasOpen ? UserMessage.webTestLostContact : UserMessage.serverUnreachable;
+    const reason = normal
+      ? null
+      : closed.handshakeStatus === 401
+        ? UserMessage.sessionExpired
+        : closed.wasOpen
+          ? UserMessage.webTestLostContact
+          : UserMessage.serverUnreachable;
     this.logger.info('web-test socket closed', { code: closed.code, handshakeStatus: closed.handshakeStatus, droppedFrames: this.dropped });
     this.end(reason);
   }

@@ -8,7 +8,10 @@ import type { Logger } from '../core/logger.js';
 import type { RelayPort } from '../core/web-test-relay.js';
 import { isAppUrl } from './window-security.js';
 
-const REFUSED: IpcResult<never> = { ok: false, error: { code: 'forbidden', message: 'This request did not come from the Voxanne window.' } };
+const REFUSED: IpcResult<never> = {
+  ok: false,
+  error: { code: 'forbidden', message: 'This request did not come from the Voxanne window.' },
+};
 
 /** The sender must be our window's main frame, showing our own page. */
 export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent, window: BrowserWindow | null): boolean {

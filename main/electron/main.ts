@@ -78,10 +78,13 @@ async function run(): Promise<void> {
     platform: process.platform,
     externalLinkHosts: config.externalLinkHosts,
     vault,
-    notifications: new NativeNotifications((state) => {
-      lastTrayState = state;
-      tray?.update(state);
-    }, logger.child({ part: 'notifications' })),
+    notifications: new NativeNotifications(
+      (state) => {
+        lastTrayState = state;
+        tray?.update(state);
+      },
+      logger.child({ part: 'notifications' }),
+    ),
     shell: {
       focusWindow,
       openExternal: (url) => shell.openExternal(url),

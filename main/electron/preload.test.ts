@@ -13,7 +13,9 @@ vi.mock('electron', () => electron);
 const fakeWindow = Object.assign(new EventTarget(), { location: { origin: 'app://voxanne' } });
 vi.stubGlobal('window', fakeWindow);
 await import('../preload.js');
-const [[name, bridge]] = electron.contextBridge.exposeInMainWorld.mock.calls as unknown as [[string, Record<string, Record<string, (arg: unknown) => unknown>>]];
+const [[name, bridge]] = electron.contextBridge.exposeInMainWorld.mock.calls as unknown as [
+  [string, Record<string, Record<string, (arg: unknown) => unknown>>],
+];
 
 function offerPort(data: unknown, source: unknown, origin: string) {
   const port = { close: vi.fn() };

@@ -22,9 +22,8 @@ const electron = vi.hoisted(() => ({
 }));
 vi.mock('electron', () => electron);
 
-const { APP_ENTRY_URL, CONTENT_SECURITY_POLICY, hardenWebContents, installPermissionHandlers, isAppUrl, secureWindowOptions } = await import(
-  './window-security.js'
-);
+const { APP_ENTRY_URL, CONTENT_SECURITY_POLICY, hardenWebContents, installPermissionHandlers, isAppUrl, secureWindowOptions } =
+  await import('./window-security.js');
 const { bindIpc } = await import('./ipc-binding.js');
 const { SafeStorageVault, NO_KEYCHAIN_WARNING } = await import('./vault.js');
 const { resolveRendererFile } = await import('./app-protocol.js');
@@ -116,9 +115,14 @@ describe('permissions (R-S8): microphone for the app page only', () => {
 
   it('grants the microphone to the app’s own main frame', () => {
     expect(ask('media', { ...own, mediaTypes: ['audio'] })).toBe(true);
-    expect(check({}, 'media', 'app://voxanne', { isMainFrame: true, mediaType: 'audio', securityOrigin: 'app://voxanne', requestingUrl: own.requestingUrl })).toBe(
-      true,
-    );
+    expect(
+      check({}, 'media', 'app://voxanne', {
+        isMainFrame: true,
+        mediaType: 'audio',
+        securityOrigin: 'app://voxanne',
+        requestingUrl: own.requestingUrl,
+      }),
+    ).toBe(true);
   });
 
   it('refuses the camera, even together with the microphone', () => {
@@ -131,7 +135,9 @@ describe('permissions (R-S8): microphone for the app page only', () => {
   it('refuses other origins and sub-frames', () => {
     expect(ask('media', { isMainFrame: true, requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
     expect(ask('media', { isMainFrame: false, requestingUrl: 'app://voxanne/frame.html', mediaTypes: ['audio'] })).toBe(false);
-    expect(check({}, 'media', 'https://evil.example', { isMainFrame: true, mediaType: 'audio', securityOrigin: 'https://evil.example' })).toBe(false);
+    expect(
+      check({}, 'media', 'https://evil.example', { isMainFrame: true, mediaType: 'audio', securityOrigin: 'https://evil.example' }),
+    ).toBe(false);
     expect(check({}, 'media', 'app://voxanne', { isMainFrame: false, mediaType: 'audio', securityOrigin: 'app://voxanne' })).toBe(false);
   });
 
@@ -165,7 +171,12 @@ describe('IPC binding (R-S8): sender checked, arguments validated', () => {
       }),
       attachWebTestPort: vi.fn(() => true),
     };
-    const unbind = bindIpc(ipcMain as unknown as IpcMain, core as unknown as DesktopCore, () => window as unknown as BrowserWindow, silentLogger);
+    const unbind = bindIpc(
+      ipcMain as unknown as IpcMain,
+      core as unknown as DesktopCore,
+      () => window as unknown as BrowserWindow,
+      silentLogger,
+    );
     return { handlers, listeners, core, webContents, mainFrame, unbind, push: (c: string, p: unknown) => push?.(c, p) };
   }
 
@@ -202,7 +213,10 @@ describe('IPC binding (R-S8): sender checked, arguments validated', () => {
     expect(core.attachWebTestPort).toHaveBeenCalledTimes(1);
     expect(port.start).toHaveBeenCalled();
     const stranger = { start: vi.fn(), close: vi.fn(), on: vi.fn(), postMessage: vi.fn() };
-    listeners.get(WEB_TEST_PORT_CHANNEL)?.({ sender: webContents, senderFrame: { url: 'https://evil.example/', parent: null }, ports: [stranger] }, {});
+    listeners.get(WEB_TEST_PORT_CHANNEL)?.(
+      { sender: webContents, senderFrame: { url: 'https://evil.example/', parent: null }, ports: [stranger] },
+      {},
+    );
     expect(stranger.close).toHaveBeenCalled();
     expect(core.attachWebTestPort).toHaveBeenCalledTimes(1);
   });
@@ -227,7 +241,12 @@ function fakeSafeStorage(backend: string, available = true) {
 }
 function memoryStore() {
   const map = new Map<string, unknown>();
-  return { map, get: (k: string) => map.get(k), set: (k: string, v: unknown) => void map.set(k, v), delete: (k: string) => void map.delete(k) };
+  return {
+    map,
+    get: (k: string) => map.get(k),
+    set: (k: string, v: unknown) => void map.set(k, v),
+    delete: (k: string) => void map.delete(k),
+  };
 }
 
 describe('vault (R-D1): refresh token at rest', () => {
@@ -236,7 +255,10 @@ describe('vault (R-D1): refresh token at rest', () => {
     const vault = new SafeStorageVault(fakeSafeStorage('gnome_libsecret'), store, 'linux');
     await vault.setRefreshToken('rt-secret');
     expect(JSON.stringify([...store.map])).not.toContain('rt-secret');
-    expect(store.map.get('refreshToken')).toEqual({ backend: 'gnome_libsecret', ciphertext: Buffer.from('enc:rt-secret').toString('base64') });
+    expect(store.map.get('refreshToken')).toEqual({
+      backend: 'gnome_libsecret',
+      ciphertext: Buffer.from('enc:rt-secret').toString('base64'),
+    });
     expect(await vault.getRefreshToken()).toBe('rt-secret');
     expect(vault).toMatchObject({ persistent: true, warning: null });
   });

@@ -25,7 +25,10 @@ export class SafeStorageVault implements SecretVault {
   private memoryToken: string | null = null;
 
   constructor(
-    private readonly safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>,
+    private readonly safeStorage: Pick<
+      SafeStorage,
+      'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'
+    >,
     private readonly store: KeyValueStore,
     platform: NodeJS.Platform,
   ) {

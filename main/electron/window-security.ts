@@ -12,7 +12,6 @@ export const APP_HOST = 'voxanne';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
-
 /** True for a URL of the app's own origin (`app://voxanne/...`). */
 export function isAppUrl(url: string | undefined | null): boolean {
   if (!url) return false;
@@ -86,7 +85,13 @@ export function installPermissionHandlers(session: Session, logger: Logger): voi
       isAppUrl(details.requestingUrl) &&
       mediaTypes.length > 0 &&
       mediaTypes.every((type) => type === 'audio');
-    if (!granted) logger.warn('permission refused', { permission, mediaTypes, mainFrame: details.isMainFrame, origin: safeOrigin(details.requestingUrl) });
+    if (!granted)
+      logger.warn('permission refused', {
+        permission,
+        mediaTypes,
+        mainFrame: details.isMainFrame,
+        origin: safeOrigin(details.requestingUrl),
+      });
     callback(granted);
   });
   session.setPermissionCheckHandler((_webContents, permission, requestingOrigin, details) => {

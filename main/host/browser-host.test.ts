@@ -40,9 +40,13 @@ afterEach(async () => {
 });
 
 function connect(options: { key?: string; origin?: string; path?: string } = {}) {
-  const ws = new WebSocket(`${host.origin.replace('http', 'ws')}${options.path ?? '/bridge'}`, [HOST_BRIDGE_PROTOCOL, HOST_KEY_SUBPROTOCOL_PREFIX + (options.key ?? host.secret)], {
-    origin: options.origin ?? host.origin,
-  });
+  const ws = new WebSocket(
+    `${host.origin.replace('http', 'ws')}${options.path ?? '/bridge'}`,
+    [HOST_BRIDGE_PROTOCOL, HOST_KEY_SUBPROTOCOL_PREFIX + (options.key ?? host.secret)],
+    {
+      origin: options.origin ?? host.origin,
+    },
+  );
   const messages: { type: string; id?: number; channel?: string; payload?: unknown; result?: { ok: boolean; data?: unknown } }[] = [];
   ws.on('message', (data) => messages.push(decodeBridgeJson(String(data)) as (typeof messages)[number]));
   return { ws, messages };
@@ -74,7 +78,11 @@ describe('browser host: the loopback bridge', () => {
     expect(result(1)).toEqual({ ok: true, data: { status: 'signed-in', user: USER } });
     expect(result(2)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(result(3)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
-    await vi.waitFor(() => expect(messages).toContainEqual(expect.objectContaining({ type: 'push', channel: 'connection.onState', payload: expect.objectContaining({ status: 'live' }) })));
+    await vi.waitFor(() =>
+      expect(messages).toContainEqual(
+        expect.objectContaining({ type: 'push', channel: 'connection.onState', payload: expect.objectContaining({ status: 'live' }) }),
+      ),
+    );
     expect(statSync(path.join(dataDir, 'refresh-token')).mode & 0o777).toBe(0o600);
     ws.close();
   });
@@ -102,17 +110,26 @@ describe('browser host: the loopback bridge', () => {
     expect(list.notifications[0]?.navigate).toEqual({ page: 'call', callId: call.id });
     const { ws, messages } = connect();
     await opened(ws);
-    const clicked = await fetch(`${hook}/${list.notifications[0]?.id}/click`, { method: 'POST', headers: { [HOST_KEY_HEADER]: host.secret } });
+    const clicked = await fetch(`${hook}/${list.notifications[0]?.id}/click`, {
+      method: 'POST',
+      headers: { [HOST_KEY_HEADER]: host.secret },
+    });
     expect(clicked.status).toBe(200);
-    await vi.waitFor(() => expect(messages).toContainEqual({ type: 'push', channel: 'app.onNavigate', payload: { page: 'call', callId: call.id } }));
+    await vi.waitFor(() =>
+      expect(messages).toContainEqual({ type: 'push', channel: 'app.onNavigate', payload: { page: 'call', callId: call.id } }),
+    );
     ws.close();
   });
 
   it('relays a web-test session over its own socket', async () => {
     await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
-    const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/bridge/web-test`, [HOST_BRIDGE_PROTOCOL, HOST_KEY_SUBPROTOCOL_PREFIX + host.secret], {
-      origin: host.origin,
-    });
+    const ws = new WebSocket(
+      `${host.origin.replace('http', 'ws')}/bridge/web-test`,
+      [HOST_BRIDGE_PROTOCOL, HOST_KEY_SUBPROTOCOL_PREFIX + host.secret],
+      {
+        origin: host.origin,
+      },
+    );
     const received: unknown[] = [];
     ws.on('message', (data, isBinary) => received.push(isBinary ? (data as Buffer).length : JSON.parse(String(data))));
     await opened(ws);

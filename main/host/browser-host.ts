@@ -138,7 +138,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 }
 
-function handleTestHook(req: http.IncomingMessage, res: http.ServerResponse, url: URL, secret: string, notifier: RecordingNotifier, core: DesktopCore): void {
+function handleTestHook(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  secret: string,
+  notifier: RecordingNotifier,
+  core: DesktopCore,
+): void {
   const given = Buffer.from(String(req.headers[HOST_KEY_HEADER] ?? ''));
   const expected = Buffer.from(secret);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -149,7 +156,8 @@ function handleTestHook(req: http.IncomingMessage, res: http.ServerResponse, url
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(value));
   };
-  if (req.method === 'GET' && url.pathname === HOST_NOTIFICATIONS_PATH) return json(200, { notifications: notifier.list(), tray: notifier.tray });
+  if (req.method === 'GET' && url.pathname === HOST_NOTIFICATIONS_PATH)
+    return json(200, { notifications: notifier.list(), tray: notifier.tray });
   if (req.method === 'GET' && url.pathname === HOST_LIVE_PATH) {
     return json(200, { connection: core.live.getState(), recentSeqs: core.live.recentEvents().map((e) => e.seq) });
   }

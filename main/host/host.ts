@@ -20,7 +20,10 @@ const HostEnv = z.object({
 const config = readMainConfig(process.env);
 const hostEnv = HostEnv.safeParse(process.env);
 if (!config.ok || !hostEnv.success) {
-  const problems = [...(config.ok ? [] : config.problems), ...(hostEnv.success ? [] : hostEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))];
+  const problems = [
+    ...(config.ok ? [] : config.problems),
+    ...(hostEnv.success ? [] : hostEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+  ];
   process.stderr.write(`voxanne host: configuration problem:\n  ${problems.join('\n  ')}\n`);
   process.exit(2);
 }

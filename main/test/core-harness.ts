@@ -43,7 +43,8 @@ export interface HarnessOptions {
 
 export async function createCoreHarness(options: HarnessOptions = {}): Promise<CoreHarness> {
   const clock = createTestClock();
-  const backend = options.backend ?? (await new FakeBackend({ accessTtlSeconds: options.accessTtlSeconds, now: () => clock.now() }).start());
+  const backend =
+    options.backend ?? (await new FakeBackend({ accessTtlSeconds: options.accessTtlSeconds, now: () => clock.now() }).start());
   const vault = options.vault ?? new MemoryVault();
   const settings = new MemorySettings();
   const notifications = new RecordingNotifications();
@@ -99,9 +100,13 @@ export async function createCoreHarness(options: HarnessOptions = {}): Promise<C
       }
     },
     waitForStatus: async (status) => {
-      await vi.waitFor(() => {
-        if (core.live.getState().status !== status) throw new Error(`connection is ${core.live.getState().status}, waiting for ${status}`);
-      }, { timeout: 5_000, interval: 5 });
+      await vi.waitFor(
+        () => {
+          if (core.live.getState().status !== status)
+            throw new Error(`connection is ${core.live.getState().status}, waiting for ${status}`);
+        },
+        { timeout: 5_000, interval: 5 },
+      );
     },
     close: async () => {
       await core.dispose();

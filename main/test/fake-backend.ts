@@ -331,7 +331,8 @@ export class FakeBackend {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.send(data, { binary: true });
       const message = JSON.parse(String(data)) as { type: string };
-      if (message.type === 'start') ws.send(JSON.stringify({ type: 'ready', sessionId: randomUUID(), callId: randomUUID(), maxSeconds: 300 }));
+      if (message.type === 'start')
+        ws.send(JSON.stringify({ type: 'ready', sessionId: randomUUID(), callId: randomUUID(), maxSeconds: 300 }));
       if (message.type === 'end') ws.close(1000, 'ended');
     });
   }

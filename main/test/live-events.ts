@@ -24,8 +24,16 @@ export function callSummary(overrides: Partial<CallSummary> = {}): CallSummary {
   };
 }
 
-export function transcript(callId: string, speaker: 'assistant' | 'caller', transcriptType: 'partial' | 'final', text: string): NewLiveEvent {
-  return { kind: 'call.transcript', data: { callId, speaker, transcriptType, text, segmentId: transcriptType === 'final' ? randomUUID() : null } };
+export function transcript(
+  callId: string,
+  speaker: 'assistant' | 'caller',
+  transcriptType: 'partial' | 'final',
+  text: string,
+): NewLiveEvent {
+  return {
+    kind: 'call.transcript',
+    data: { callId, speaker, transcriptType, text, segmentId: transcriptType === 'final' ? randomUUID() : null },
+  };
 }
 
 /** Gives a new event its id, seq and time, as the backend's event log does. */

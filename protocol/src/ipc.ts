@@ -189,10 +189,7 @@ export type IpcPushPayload<C extends IpcPushChannel> = z.output<(typeof ipcPushC
  */
 export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ApiErrorSchema> };
 export function ipcResultSchema<T extends z.ZodType>(data: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), data }),
-    z.object({ ok: z.literal(false), error: ApiErrorSchema }),
-  ]);
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: ApiErrorSchema })]);
 }
 
 /** The handler table main/core implements: already-parsed request in, plain value out. */
@@ -208,13 +205,11 @@ type PushNamespaces = NamespaceOf<IpcPushChannel>;
 
 export type VoxanneBridge = {
   [NS in InvokeNamespaces | PushNamespaces]: {
-    [M in MethodOf<IpcInvokeChannel, NS>]: (request: IpcRequest<`${NS}.${M}` & IpcInvokeChannel>) => Promise<
-      IpcResult<IpcResponse<`${NS}.${M}` & IpcInvokeChannel>>
-    >;
+    [M in MethodOf<IpcInvokeChannel, NS>]: (
+      request: IpcRequest<`${NS}.${M}` & IpcInvokeChannel>,
+    ) => Promise<IpcResult<IpcResponse<`${NS}.${M}` & IpcInvokeChannel>>>;
   } & {
-    [M in MethodOf<IpcPushChannel, NS>]: (
-      listener: (payload: IpcPushPayload<`${NS}.${M}` & IpcPushChannel>) => void,
-    ) => () => void;
+    [M in MethodOf<IpcPushChannel, NS>]: (listener: (payload: IpcPushPayload<`${NS}.${M}` & IpcPushChannel>) => void) => () => void;
   };
 };
 

@@ -33,14 +33,17 @@ export const E164Schema = z.string().superRefine((value, ctx) => {
 });
 
 /** Free-form input normalised to E.164 (spaces, dashes and brackets allowed; country code required). */
-export const PhoneInputSchema = z.string().max(40).transform((value, ctx) => {
-  const result = normalizePhoneNumber(value);
-  if (!result.ok) {
-    ctx.addIssue({ code: 'custom', message: result.message });
-    return z.NEVER;
-  }
-  return result.e164;
-});
+export const PhoneInputSchema = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const result = normalizePhoneNumber(value);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.message });
+      return z.NEVER;
+    }
+    return result.e164;
+  });
 
 /** For logs and notifications: keeps the country code and the last two digits, `+44•••••••58`. */
 export function maskPhoneNumber(e164: string | null | undefined): string {

@@ -1,7 +1,14 @@
 // The REST surface in one table: method, path, request schema and response schema per route.
 // The backend mounts these paths; main/core's API client calls them. Paths with `:id` take a uuid.
 import type { z } from 'zod';
-import { LoginRequestSchema, LoginResponseSchema, LogoutRequestSchema, MeResponseSchema, RefreshRequestSchema, RefreshResponseSchema } from './auth.js';
+import {
+  LoginRequestSchema,
+  LoginResponseSchema,
+  LogoutRequestSchema,
+  MeResponseSchema,
+  RefreshRequestSchema,
+  RefreshResponseSchema,
+} from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
 import { BookingListQuerySchema, BookingListResponseSchema, BookingPatchSchema, BookingResponseSchema } from './bookings.js';
 import { DashboardStatsSchema } from './stats.js';
@@ -35,30 +42,123 @@ export interface ApiRoute {
 
 export const apiRoutes = {
   // Login and refresh carry their own credential and create the session the CSRF token binds to.
-  login: { method: 'POST', path: '/api/auth/login', status: 200, auth: false, csrf: false, body: LoginRequestSchema, response: LoginResponseSchema },
-  refresh: { method: 'POST', path: '/api/auth/refresh', status: 200, auth: false, csrf: false, body: RefreshRequestSchema, response: RefreshResponseSchema },
+  login: {
+    method: 'POST',
+    path: '/api/auth/login',
+    status: 200,
+    auth: false,
+    csrf: false,
+    body: LoginRequestSchema,
+    response: LoginResponseSchema,
+  },
+  refresh: {
+    method: 'POST',
+    path: '/api/auth/refresh',
+    status: 200,
+    auth: false,
+    csrf: false,
+    body: RefreshRequestSchema,
+    response: RefreshResponseSchema,
+  },
   logout: { method: 'POST', path: '/api/auth/logout', status: 204, auth: true, csrf: true, body: LogoutRequestSchema },
   me: { method: 'GET', path: '/api/me', status: 200, auth: true, csrf: false, response: MeResponseSchema },
 
   dashboardStats: { method: 'GET', path: '/api/dashboard/stats', status: 200, auth: true, csrf: false, response: DashboardStatsSchema },
-  listCalls: { method: 'GET', path: '/api/calls', status: 200, auth: true, csrf: false, query: CallListQuerySchema, response: CallListResponseSchema },
+  listCalls: {
+    method: 'GET',
+    path: '/api/calls',
+    status: 200,
+    auth: true,
+    csrf: false,
+    query: CallListQuerySchema,
+    response: CallListResponseSchema,
+  },
   getCall: { method: 'GET', path: '/api/calls/:id', status: 200, auth: true, csrf: false, response: CallDetailSchema },
-  listBookings: { method: 'GET', path: '/api/bookings', status: 200, auth: true, csrf: false, query: BookingListQuerySchema, response: BookingListResponseSchema },
-  updateBooking: { method: 'PATCH', path: '/api/bookings/:id', status: 200, auth: true, csrf: true, body: BookingPatchSchema, response: BookingResponseSchema },
+  listBookings: {
+    method: 'GET',
+    path: '/api/bookings',
+    status: 200,
+    auth: true,
+    csrf: false,
+    query: BookingListQuerySchema,
+    response: BookingListResponseSchema,
+  },
+  updateBooking: {
+    method: 'PATCH',
+    path: '/api/bookings/:id',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: BookingPatchSchema,
+    response: BookingResponseSchema,
+  },
 
   getAgent: { method: 'GET', path: '/api/agent', status: 200, auth: true, csrf: false, response: AgentResponseSchema },
-  updateAgent: { method: 'PUT', path: '/api/agent', status: 200, auth: true, csrf: true, body: AgentUpdateRequestSchema, response: AgentResponseSchema },
+  updateAgent: {
+    method: 'PUT',
+    path: '/api/agent',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: AgentUpdateRequestSchema,
+    response: AgentResponseSchema,
+  },
 
-  phoneTestCall: { method: 'POST', path: '/api/test-calls/phone', status: 202, auth: true, csrf: true, body: PhoneTestCallRequestSchema, response: PhoneTestCallResponseSchema },
-  listPhoneNumbers: { method: 'GET', path: '/api/phone-numbers', status: 200, auth: true, csrf: false, response: PhoneNumberListResponseSchema },
-  connectPhoneNumber: { method: 'POST', path: '/api/phone-numbers', status: 201, auth: true, csrf: true, body: ConnectPhoneNumberRequestSchema, response: ConnectPhoneNumberResponseSchema },
+  phoneTestCall: {
+    method: 'POST',
+    path: '/api/test-calls/phone',
+    status: 202,
+    auth: true,
+    csrf: true,
+    body: PhoneTestCallRequestSchema,
+    response: PhoneTestCallResponseSchema,
+  },
+  listPhoneNumbers: {
+    method: 'GET',
+    path: '/api/phone-numbers',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: PhoneNumberListResponseSchema,
+  },
+  connectPhoneNumber: {
+    method: 'POST',
+    path: '/api/phone-numbers',
+    status: 201,
+    auth: true,
+    csrf: true,
+    body: ConnectPhoneNumberRequestSchema,
+    response: ConnectPhoneNumberResponseSchema,
+  },
   disconnectPhoneNumber: { method: 'DELETE', path: '/api/phone-numbers/:id', status: 204, auth: true, csrf: true },
 
-  listKnowledge: { method: 'GET', path: '/api/knowledge-base', status: 200, auth: true, csrf: false, response: KnowledgeListResponseSchema },
-  uploadKnowledge: { method: 'POST', path: '/api/knowledge-base', status: 201, auth: true, csrf: true, multipart: true, response: KnowledgeUploadResponseSchema },
+  listKnowledge: {
+    method: 'GET',
+    path: '/api/knowledge-base',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: KnowledgeListResponseSchema,
+  },
+  uploadKnowledge: {
+    method: 'POST',
+    path: '/api/knowledge-base',
+    status: 201,
+    auth: true,
+    csrf: true,
+    multipart: true,
+    response: KnowledgeUploadResponseSchema,
+  },
   deleteKnowledge: { method: 'DELETE', path: '/api/knowledge-base/:id', status: 204, auth: true, csrf: true },
 
-  webTestDiagnostics: { method: 'GET', path: '/api/web-test/diagnostics', status: 200, auth: true, csrf: false, response: WebTestDiagnosticsSchema },
+  webTestDiagnostics: {
+    method: 'GET',
+    path: '/api/web-test/diagnostics',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: WebTestDiagnosticsSchema,
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiRouteName = keyof typeof apiRoutes;

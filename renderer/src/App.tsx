@@ -48,7 +48,9 @@ export function Splash(props: { children?: ReactNode }) {
     <main className="auth-screen">
       <div className="auth-card">
         <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">V</span>
+          <span className="brand__mark" aria-hidden="true">
+            V
+          </span>
           <span className="brand__name">Voxanne Desk</span>
         </p>
         {props.children ?? (

@@ -70,7 +70,8 @@ function createDriver(fake: FakeBridge, liveIds: string[]) {
             segmentId: final ? crypto.randomUUID() : null,
           });
         });
-        if (tick % 4 === 0) events.push(event('stats.changed', { stats: makeStats({ callsToday: 100 + tick, inProgress: liveIds.length }) }));
+        if (tick % 4 === 0)
+          events.push(event('stats.changed', { stats: makeStats({ callsToday: 100 + tick, inProgress: liveIds.length }) }));
         fake.pushEvents(events);
       }, intervalMs);
     },
@@ -85,16 +86,28 @@ function createDriver(fake: FakeBridge, liveIds: string[]) {
 performance.mark('voxanne-bench:fake-start');
 const scenario = window.voxanneBenchScenario ?? { historyCalls: 10_000, liveCalls: 0 };
 const live = Array.from({ length: scenario.liveCalls }, (_, i) =>
-  makeLiveCall({ patientName: `${NAMES[i % NAMES.length]} ${i}`, startedAt: new Date(Date.now() - i * 20_000).toISOString(), createdAt: new Date(Date.now() - i * 1000).toISOString() }),
+  makeLiveCall({
+    patientName: `${NAMES[i % NAMES.length]} ${i}`,
+    startedAt: new Date(Date.now() - i * 20_000).toISOString(),
+    createdAt: new Date(Date.now() - i * 1000).toISOString(),
+  }),
 );
 const fake = new FakeBridge({
   calls: [...live, ...history(scenario.historyCalls)],
   bookings: Array.from({ length: 12 }, (_, i) =>
-    makeBooking({ patientName: NAMES[i % NAMES.length], createdAt: new Date().toISOString(), startsAt: new Date(Date.now() + (i + 1) * 3_600_000).toISOString(), endsAt: new Date(Date.now() + (i + 1.5) * 3_600_000).toISOString() }),
+    makeBooking({
+      patientName: NAMES[i % NAMES.length],
+      createdAt: new Date().toISOString(),
+      startsAt: new Date(Date.now() + (i + 1) * 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + (i + 1.5) * 3_600_000).toISOString(),
+    }),
   ),
   stats: makeStats({ date: new Date().toISOString().slice(0, 10), timeZone: 'UTC', callsToday: 120, inProgress: scenario.liveCalls }),
 });
 window.voxanne = fake.bridge;
-window.voxanneBench = createDriver(fake, live.map((c) => c.id));
+window.voxanneBench = createDriver(
+  fake,
+  live.map((c) => c.id),
+);
 // The fake stands in for the main process and the backend; benches report its set-up separately.
 performance.measure('voxanne-bench:fake-setup', 'voxanne-bench:fake-start');

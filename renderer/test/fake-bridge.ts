@@ -267,11 +267,7 @@ export class FakeBridge {
         .filter((c) => !query.outcome || c.outcome === query.outcome)
         .filter((c) => !query.from || c.createdAt.slice(0, 10) >= query.from)
         .filter((c) => !query.to || c.createdAt.slice(0, 10) <= query.to)
-        .filter(
-          (c) =>
-            !q ||
-            [c.callerNumber, c.patientName, c.summary].some((field) => field?.toLowerCase().includes(q)),
-        )
+        .filter((c) => !q || [c.callerNumber, c.patientName, c.summary].some((field) => field?.toLowerCase().includes(q)))
         .sort(newestFirst);
       const start = query.cursor ? Number(query.cursor) : 0;
       const items = matches.slice(start, start + query.limit);

@@ -143,7 +143,11 @@ export function fakeWebTestEnvironment(options: { getUserMedia?: (c: MediaStream
 export const goLive = (worklet: FakeWorkletNode) => {
   worklet.relay({ type: 'relay-status', status: 'open', reason: null, droppedFrames: 0 });
   worklet.relay({ type: 'status', status: 'connecting' });
-  worklet.relay({ type: 'ready', sessionId: '0b3a4f1e-8c2d-4e5f-9a6b-7c8d9e0f1a2b', callId: '1c4b5a2f-9d3e-4f60-8b7c-8d9e0f1a2b3c', maxSeconds: 600 });
+  worklet.relay({
+    type: 'ready',
+    sessionId: '0b3a4f1e-8c2d-4e5f-9a6b-7c8d9e0f1a2b',
+    callId: '1c4b5a2f-9d3e-4f60-8b7c-8d9e0f1a2b3c',
+    maxSeconds: 600,
+  });
   worklet.relay({ type: 'status', status: 'in-progress' });
 };
-

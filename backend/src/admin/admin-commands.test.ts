@@ -39,7 +39,9 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     const clinic = await createClinicCommand(database.db, { name: '  Oak Clinic ', timeZone: 'Europe/Berlin' });
     expect(clinic).toEqual({ clinicId: expect.any(String), name: 'Oak Clinic', timeZone: 'Europe/Berlin' });
     expect((await createClinicCommand(database.db, { name: 'Elm', timeZone: undefined })).timeZone).toBe('UTC');
-    expect((await refusal(createClinicCommand(database.db, { name: 'Ash', timeZone: 'Europe/Atlantis' }))).message).toContain('--time-zone');
+    expect((await refusal(createClinicCommand(database.db, { name: 'Ash', timeZone: 'Europe/Atlantis' }))).message).toContain(
+      '--time-zone',
+    );
     expect((await refusal(createClinicCommand(database.db, { name: '   ', timeZone: undefined }))).kind).toBe('invalid');
   });
 
@@ -69,7 +71,9 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     const created = await user(clinicId, { password: null, authProvider: 'supabase' });
     const row = await database.db.selectFrom('staff').selectAll().where('id', '=', created.userId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ auth_provider: 'supabase', password_hash: null, external_id: null });
-    expect((await refusal(resetPasswordCommand(database.db, { email: 'desk@oak.test', password: PASSWORD }))).message).toContain('Supabase');
+    expect((await refusal(resetPasswordCommand(database.db, { email: 'desk@oak.test', password: PASSWORD }))).message).toContain(
+      'Supabase',
+    );
   });
 
   it('resets a password and disables a user, signing them out everywhere; enabling lets them back', async () => {
@@ -78,13 +82,23 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     const session = () =>
       database.db
         .insertInto('auth_sessions')
-        .values({ staff_id: userId, clinic_id: clinicId, refresh_token_hash: crypto.randomUUID(), expires_at: new Date(Date.now() + 86_400_000) })
+        .values({
+          staff_id: userId,
+          clinic_id: clinicId,
+          refresh_token_hash: crypto.randomUUID(),
+          expires_at: new Date(Date.now() + 86_400_000),
+        })
         .execute();
     await session();
     await session();
-    expect(await resetPasswordCommand(database.db, { email: 'desk@oak.test', password: 'a brand new password' })).toMatchObject({ revokedSessions: 2 });
+    expect(await resetPasswordCommand(database.db, { email: 'desk@oak.test', password: 'a brand new password' })).toMatchObject({
+      revokedSessions: 2,
+    });
     await session();
-    expect(await setUserDisabledCommand(database.db, { email: 'desk@oak.test', disabled: true })).toMatchObject({ disabled: true, revokedSessions: 1 });
+    expect(await setUserDisabledCommand(database.db, { email: 'desk@oak.test', disabled: true })).toMatchObject({
+      disabled: true,
+      revokedSessions: 1,
+    });
     expect((await listUsersCommand(database.db, { clinicId: undefined })).users[0]).toMatchObject({ disabled: true });
     await setUserDisabledCommand(database.db, { email: 'desk@oak.test', disabled: false });
     expect((await listUsersCommand(database.db, { clinicId: undefined })).users[0]).toMatchObject({ disabled: false });

@@ -60,7 +60,8 @@ export async function createUserCommand(
   const email = check(EmailSchema, input.email, '--email').toLowerCase();
   const role: Role = check(RoleSchema, input.role, '--role');
   const name = check(StaffNameSchema, input.name ?? email.split('@')[0], '--name');
-  if (input.authProvider === 'local' && input.password === null) throw new AdminError('invalid', 'A password is required (--password-stdin).');
+  if (input.authProvider === 'local' && input.password === null)
+    throw new AdminError('invalid', 'A password is required (--password-stdin).');
   const passwordHash = input.password === null ? null : await hashPassword(checkPassword(input.password));
 
   const clinic = await findClinic(db, clinicId);
@@ -101,7 +102,8 @@ export async function setUserDisabledCommand(db: Db, input: { email: string; dis
 }
 
 export async function listUsersCommand(db: Db, input: { clinicId: string | undefined }) {
-  const clinicId = input.clinicId === undefined ? undefined : check(z.uuid('must be a clinic id (see list-clinics)'), input.clinicId, '--clinic');
+  const clinicId =
+    input.clinicId === undefined ? undefined : check(z.uuid('must be a clinic id (see list-clinics)'), input.clinicId, '--clinic');
   if (clinicId && !(await findClinic(db, clinicId))) throw new AdminError('not_found', `No clinic with id ${clinicId} (see list-clinics).`);
   const staff = await listStaff(db, clinicId);
   return {
@@ -127,7 +129,13 @@ export async function listClinicsCommand(db: Db) {
     .orderBy('clinics.name')
     .execute();
   return {
-    clinics: rows.map((r) => ({ clinicId: r.id, name: r.name, timeZone: r.time_zone, users: Number(r.users), createdAt: r.created_at.toISOString() })),
+    clinics: rows.map((r) => ({
+      clinicId: r.id,
+      name: r.name,
+      timeZone: r.time_zone,
+      users: Number(r.users),
+      createdAt: r.created_at.toISOString(),
+    })),
   };
 }
 

@@ -99,7 +99,19 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
       expect(clinic.stdout.trim().split('\n')).toHaveLength(1);
 
       const user = await admin(
-        ['create-user', '--clinic', clinicId, '--email', 'desk@oak.test', '--role', 'front_desk', '--name', 'Oak Desk', '--password-stdin', '--json'],
+        [
+          'create-user',
+          '--clinic',
+          clinicId,
+          '--email',
+          'desk@oak.test',
+          '--role',
+          'front_desk',
+          '--name',
+          'Oak Desk',
+          '--password-stdin',
+          '--json',
+        ],
         env,
         'a long enough password\n',
       );
@@ -127,7 +139,11 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
   it(
     'refuses a duplicate user with exit code 65 and a JSON error, changing nothing',
     async () => {
-      const again = await admin(['create-user', '--clinic', clinicId, '--email', 'DESK@oak.test', '--role', 'admin', '--password-stdin', '--json'], env, 'another long password');
+      const again = await admin(
+        ['create-user', '--clinic', clinicId, '--email', 'DESK@oak.test', '--role', 'admin', '--password-stdin', '--json'],
+        env,
+        'another long password',
+      );
       expect(again.code).toBe(65);
       expect(again.json).toEqual({ error: { code: 'conflict', message: 'A user with the email desk@oak.test already exists.' } });
       const users = await admin(['list-users', '--clinic', clinicId, '--json'], env);
@@ -140,7 +156,11 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
   it(
     'resets a password (signing out the old session) and disables a user',
     async () => {
-      const reset = await admin(['reset-password', '--email', 'desk@oak.test', '--password-stdin', '--json'], env, 'a second good password\n');
+      const reset = await admin(
+        ['reset-password', '--email', 'desk@oak.test', '--password-stdin', '--json'],
+        env,
+        'a second good password\n',
+      );
       expect(reset.code).toBe(0);
       expect(reset.json).toMatchObject({ email: 'desk@oak.test', revokedSessions: 1 });
 
@@ -151,7 +171,11 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
       const clinics = await admin(['list-clinics', '--json'], env);
       expect(clinics.json.clinics).toEqual([expect.objectContaining({ clinicId, name: 'Oak Clinic', users: 1 })]);
       await withDatabase(async (database) => {
-        const staff = await database.db.selectFrom('staff').select('disabled_at').where('email', '=', 'desk@oak.test').executeTakeFirstOrThrow();
+        const staff = await database.db
+          .selectFrom('staff')
+          .select('disabled_at')
+          .where('email', '=', 'desk@oak.test')
+          .executeTakeFirstOrThrow();
         expect(staff.disabled_at).not.toBeNull();
         const sessions = await database.db.selectFrom('auth_sessions').select(['revoked_reason']).execute();
         expect(sessions).toEqual([{ revoked_reason: 'password reset by operator' }]);
@@ -165,7 +189,10 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
     async () => {
       const missing = await admin(['create-user', '--clinic', clinicId, '--email', 'x@oak.test', '--role', 'admin', '--json'], env);
       expect(missing.code).toBe(64);
-      expect(missing.json.error).toEqual({ code: 'usage', message: '--password-stdin is required (the password is read from standard input)' });
+      expect(missing.json.error).toEqual({
+        code: 'usage',
+        message: '--password-stdin is required (the password is read from standard input)',
+      });
       const unknown = await admin(['list-clinics', '--verbose'], env);
       expect(unknown.code).toBe(64);
       expect(unknown.stderr).toContain('Usage: npm run admin');
@@ -177,15 +204,23 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
 });
 
 describe('admin CLI configuration and reachability', () => {
-  it('exits 69 with a clear line when the database cannot be reached', async () => {
-    const run = await admin(['list-clinics', '--json'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/voxanne' });
-    expect(run.code).toBe(69);
-    expect(run.json.error?.code).toBe('database_unavailable');
-  }, SLOW);
+  it(
+    'exits 69 with a clear line when the database cannot be reached',
+    async () => {
+      const run = await admin(['list-clinics', '--json'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/voxanne' });
+      expect(run.code).toBe(69);
+      expect(run.json.error?.code).toBe('database_unavailable');
+    },
+    SLOW,
+  );
 
-  it('exits 78 naming the variable when the configuration is invalid (run from source, as npm run admin does)', async () => {
-    const run = await admin(['list-clinics'], { DATABASE_URL: 'mysql://nope' }, '', 'source');
-    expect(run.code).toBe(78);
-    expect(run.stderr).toBe('admin: Configuration error: DATABASE_URL must be a valid URL\n');
-  }, SLOW);
+  it(
+    'exits 78 naming the variable when the configuration is invalid (run from source, as npm run admin does)',
+    async () => {
+      const run = await admin(['list-clinics'], { DATABASE_URL: 'mysql://nope' }, '', 'source');
+      expect(run.code).toBe(78);
+      expect(run.stderr).toBe('admin: Configuration error: DATABASE_URL must be a valid URL\n');
+    },
+    SLOW,
+  );
 });

@@ -2,13 +2,7 @@
 // the clinic's hours. Saving stores it and tells every console at once; the voice platform is then
 // synced through the injected AssistantSync and its answer (including a failure) is stored, emitted
 // and returned, never hidden.
-import {
-  AgentPersonalitySchema,
-  type AgentPersonality,
-  type AgentResponse,
-  type AgentSync,
-  type ClinicHours,
-} from '@voxanne/protocol';
+import { AgentPersonalitySchema, type AgentPersonality, type AgentResponse, type AgentSync, type ClinicHours } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { transactionWithEvents } from '../live/event-log.js';

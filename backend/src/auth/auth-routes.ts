@@ -8,12 +8,7 @@ import { findStaffById, toFrontDeskUser } from '../clinics/clinic-queries.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { principalOf } from './middleware.js';
 
-export function authRoutes(deps: {
-  db: Db;
-  identity: IdentityProvider;
-  authLimiter: RequestHandler;
-  requireAuth: RequestHandler;
-}): Router {
+export function authRoutes(deps: { db: Db; identity: IdentityProvider; authLimiter: RequestHandler; requireAuth: RequestHandler }): Router {
   const { db, identity } = deps;
   const router = Router();
 

@@ -31,7 +31,8 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
     });
   const me = (token: string) => fetch(`${backend.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
   const key = new TextEncoder().encode(TEST_JWT_SECRET);
-  const claimsOf = async (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const claimsOf = async (token: string) =>
+    JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
   it('signs in and returns tokens, CSRF token and the user of the right clinic', async () => {
     const { session } = await signIn(backend.url, staff);
@@ -109,18 +110,27 @@ describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
 
   it('logout revokes the session: refresh and access tokens stop working', async () => {
     const { session, api } = await signIn(backend.url, staff);
-    expect((await api('/api/auth/logout', { method: 'POST', body: JSON.stringify({ refreshToken: session.refreshToken }) })).status).toBe(204);
+    expect((await api('/api/auth/logout', { method: 'POST', body: JSON.stringify({ refreshToken: session.refreshToken }) })).status).toBe(
+      204,
+    );
     expect((await post('/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
     expect((await me(session.accessToken)).status).toBe(401);
   });
 
   it('answers malformed JSON, unknown fields and oversized bodies with 4xx', async () => {
-    const bad = await fetch(`${backend.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const bad = await fetch(`${backend.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(bad.status).toBe(400);
     expect((await json(bad)).error.code).toBe('invalid_json');
     const extra = await post('/api/auth/login', { email: staff.email, password: staff.password, admin: true });
     expect(extra.status).toBe(400);
-    expect((await json(extra)).error).toMatchObject({ code: 'validation_failed', details: [{ message: expect.stringContaining('admin') }] });
+    expect((await json(extra)).error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ message: expect.stringContaining('admin') }],
+    });
     const huge = await post('/api/auth/login', { email: staff.email, password: 'x'.repeat(1_100_000) });
     expect(huge.status).toBe(413);
   });

@@ -31,7 +31,8 @@ export function requireAuth(identity: IdentityProvider): RequestHandler {
 
 export function requireRole(role: Role): RequestHandler {
   return (req, _res, next) => {
-    if (principalOf(req).role !== role) throw new AppError('forbidden', `Only ${role === 'admin' ? 'an administrator' : 'front-desk staff'} can do this.`);
+    if (principalOf(req).role !== role)
+      throw new AppError('forbidden', `Only ${role === 'admin' ? 'an administrator' : 'front-desk staff'} can do this.`);
     next();
   };
 }

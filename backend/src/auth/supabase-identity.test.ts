@@ -39,11 +39,24 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s (R-S1, R-S6)', (kind
       const email = `desk-${crypto.randomUUID().slice(0, 8)}@willow.test`;
       user = gotrue.addUser(email, PASSWORD);
       // The operator invited this user: a staff row with no password and no Supabase id yet.
-      staffId = (await createStaff(database.db, { clinicId, email, name: 'Willow Desk', role: 'front_desk', passwordHash: null, authProvider: 'supabase' })).id;
+      staffId = (
+        await createStaff(database.db, {
+          clinicId,
+          email,
+          name: 'Willow Desk',
+          role: 'front_desk',
+          passwordHash: null,
+          authProvider: 'supabase',
+        })
+      ).id;
     });
 
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${backend.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      fetch(`${backend.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
     const login = async (email = user.email, password = PASSWORD) => post('/api/auth/login', { email, password });
     const signedIn = async (): Promise<LoginResponse> => {
       const res = await login();
@@ -110,7 +123,11 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s (R-S1, R-S6)', (kind
       const auth = { authorization: `Bearer ${session.accessToken}` };
       const body = { personality: { name: 'x' } };
       const put = (headers: Record<string, string>) =>
-        fetch(`${backend.url}/api/agent`, { method: 'PUT', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
+        fetch(`${backend.url}/api/agent`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', ...auth, ...headers },
+          body: JSON.stringify(body),
+        });
       expect((await put({})).status).toBe(403);
       expect((await put({ 'x-csrf-token': 'wrong' })).status).toBe(403);
       expect((await put({ 'x-csrf-token': other.csrfToken })).status).toBe(403);
@@ -133,7 +150,9 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s (R-S1, R-S6)', (kind
       const claims = JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
       const sid = claims.session_id as string;
       const now = Math.floor(Date.now() / 1000);
-      const forgedHs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('not-the-project-secret-not-the-project-secret'));
+      const forgedHs = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode('not-the-project-secret-not-the-project-secret'));
       const cases: Array<[string, string]> = [
         ['forged HS256', forgedHs],
         ['foreign ES256 key', await gotrue.mintAccessToken(user, sid, {}, 'foreign')],

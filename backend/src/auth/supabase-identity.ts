@@ -108,7 +108,8 @@ export class SupabaseIdentityProvider implements IdentityProvider {
       });
       claims = ClaimsSchema.parse(payload);
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'Your session has expired. Refresh or sign in again.');
+      if (error instanceof joseErrors.JWTExpired)
+        throw new AppError('token_expired', 'Your session has expired. Refresh or sign in again.');
       throw new AppError('unauthenticated', 'The access token is not valid.');
     }
     if (this.signedOut.has(claims.session_id)) throw new AppError('unauthenticated', SESSION_ENDED);

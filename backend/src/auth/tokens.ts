@@ -65,7 +65,8 @@ export class AccessTokens {
         tokenExpiresAt: new Date(claims.exp * 1000),
       };
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'Your session has expired. Refresh or sign in again.');
+      if (error instanceof joseErrors.JWTExpired)
+        throw new AppError('token_expired', 'Your session has expired. Refresh or sign in again.');
       throw new AppError('unauthenticated', 'The access token is not valid.');
     }
   }

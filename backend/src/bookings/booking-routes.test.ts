@@ -130,7 +130,11 @@ describe.each(databaseKinds())('bookings over HTTP on %s (R-B10, R-S1, R-S3, R-S
       [JSON.stringify({ action: 'cancel', status: 'confirmed' }), 400, 'validation_failed'],
       [JSON.stringify({ action: 'delete' }), 400, 'validation_failed'],
       [JSON.stringify({ action: 'reschedule', startsAt: 'tomorrow at 10' }), 400, 'validation_failed'],
-      [JSON.stringify({ action: 'reschedule', startsAt: future(4).toISOString(), endsAt: future(3).toISOString() }), 400, 'validation_failed'],
+      [
+        JSON.stringify({ action: 'reschedule', startsAt: future(4).toISOString(), endsAt: future(3).toISOString() }),
+        400,
+        'validation_failed',
+      ],
       [JSON.stringify({ action: 'reschedule', startsAt: new Date(Date.now() - HOUR).toISOString() }), 400, 'validation_failed'],
       [JSON.stringify({ action: 'cancel', notes: 'x'.repeat(1_100_000) }), 413, 'payload_too_large'],
     ];

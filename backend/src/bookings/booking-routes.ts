@@ -20,7 +20,9 @@ export function bookingRoutes(deps: { db: Db; bus: LiveEventBus }): Router {
     const bookingId = parseIdParam(req, 'Booking');
     const change = parseBody(BookingPatchSchema, req);
     const clinicId = principalOf(req).clinicId;
-    const booking = await transactionWithEvents(deps.db, deps.bus, (tx, events) => updateBooking(tx, events, { clinicId, bookingId, change }));
+    const booking = await transactionWithEvents(deps.db, deps.bus, (tx, events) =>
+      updateBooking(tx, events, { clinicId, bookingId, change }),
+    );
     const body: { booking: Booking } = { booking };
     res.json(body);
   });

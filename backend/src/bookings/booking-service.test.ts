@@ -180,8 +180,12 @@ describe.each(databaseKinds())('booking service on %s (R-B10, no double booking)
       expect(moved).toMatchObject({ startsAt: '2030-06-03T12:00:00.000Z', endsAt: '2030-06-03T12:30:00.000Z' });
       const longer = await change(booking.id, { action: 'reschedule', startsAt: '2030-06-03T12:00:00Z', endsAt: '2030-06-03T13:00:00Z' });
       expect(longer.endsAt).toBe('2030-06-03T13:00:00.000Z');
-      expect((await conflictOf(change(booking.id, { action: 'reschedule', startsAt: '2030-06-03T14:30:00Z' }))).code).toBe('booking_conflict');
-      const past = await conflictOf(change(booking.id, { action: 'reschedule', startsAt: '2030-06-01T09:00:00Z' }, at('2030-06-02T00:00:00Z')));
+      expect((await conflictOf(change(booking.id, { action: 'reschedule', startsAt: '2030-06-03T14:30:00Z' }))).code).toBe(
+        'booking_conflict',
+      );
+      const past = await conflictOf(
+        change(booking.id, { action: 'reschedule', startsAt: '2030-06-01T09:00:00Z' }, at('2030-06-02T00:00:00Z')),
+      );
       expect(past.code).toBe('validation_failed');
       const row = await database.db.selectFrom('bookings').selectAll().where('id', '=', booking.id).executeTakeFirstOrThrow();
       expect(row.starts_at.toISOString()).toBe('2030-06-03T12:00:00.000Z');
@@ -212,7 +216,9 @@ describe.each(databaseKinds())('booking service on %s (R-B10, no double booking)
     await book(slot({ startsAt: at('2030-06-03T12:00:00Z'), endsAt: at('2030-06-03T12:30:00Z'), patientName: 'Outside' }));
     const found = await findBookingsBetween(database.db, clinicId, at('2030-06-03T09:00:00Z'), at('2030-06-03T12:00:00Z'));
     expect(found.map((b) => b.patientName)).toEqual(['A', 'B']);
-    const all = await findBookingsBetween(database.db, clinicId, at('2030-06-03T09:00:00Z'), at('2030-06-03T12:00:00Z'), { includeCancelled: true });
+    const all = await findBookingsBetween(database.db, clinicId, at('2030-06-03T09:00:00Z'), at('2030-06-03T12:00:00Z'), {
+      includeCancelled: true,
+    });
     expect(all.map((b) => b.patientName)).toEqual(['A', 'B', 'C']);
   });
 });

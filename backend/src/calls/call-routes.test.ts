@@ -68,8 +68,15 @@ describe.each(databaseKinds())('call history over HTTP on %s (R-D6, R-S6)', (kin
 
   it('searches the caller’s number (as typed), the patient’s name and the summary', async () => {
     const patient = await insertPatient(database.db, staff.clinicId, 'Eleanor Rigby', '+447911123456');
-    const byName = await insertCall(database.db, staff.clinicId, { patient_id: patient, caller_number: '+447911123456', summary: 'Asked about parking.' });
-    const bySummary = await insertCall(database.db, staff.clinicId, { caller_number: '+442079460958', summary: 'Wants a flu vaccination appointment (50% off?)' });
+    const byName = await insertCall(database.db, staff.clinicId, {
+      patient_id: patient,
+      caller_number: '+447911123456',
+      summary: 'Asked about parking.',
+    });
+    const bySummary = await insertCall(database.db, staff.clinicId, {
+      caller_number: '+442079460958',
+      summary: 'Wants a flu vaccination appointment (50% off?)',
+    });
     await insertCall(database.db, staff.clinicId, { caller_number: '+14155552671', summary: 'Wrong number.' });
 
     const ids = async (q: string) => (await list({ q })).body.items.map((c: CallSummary) => c.id);
@@ -112,7 +119,10 @@ describe.each(databaseKinds())('call history over HTTP on %s (R-D6, R-S6)', (kin
       [{ from: '2030-13-01' }, 'from'],
       [{ from: '2030-07-03', to: '2030-07-01' }, 'to'],
       [{ cursor: 'not-a-cursor' }, 'cursor'],
-      [{ cursor: Buffer.from(JSON.stringify({ at: "x'; drop table calls; --", id: crypto.randomUUID() })).toString('base64url') }, 'cursor'],
+      [
+        { cursor: Buffer.from(JSON.stringify({ at: "x'; drop table calls; --", id: crypto.randomUUID() })).toString('base64url') },
+        'cursor',
+      ],
       [{ sort: 'name' }, '(root)'],
     ] as const) {
       const { status, body } = await list(query);
@@ -145,8 +155,24 @@ describe.each(databaseKinds())('call history over HTTP on %s (R-D6, R-S6)', (kin
     await database.db
       .insertInto('transcript_segments')
       .values([
-        { call_id: callId, clinic_id: staff.clinicId, speaker: 'caller', text: 'I need a check-up.', offset_seconds: 4, at: new Date('2030-02-01T09:00:10Z'), dedupe_key: 'b' },
-        { call_id: callId, clinic_id: staff.clinicId, speaker: 'assistant', text: 'Hello, how can I help?', offset_seconds: 1, at: new Date('2030-02-01T09:00:06Z'), dedupe_key: 'a' },
+        {
+          call_id: callId,
+          clinic_id: staff.clinicId,
+          speaker: 'caller',
+          text: 'I need a check-up.',
+          offset_seconds: 4,
+          at: new Date('2030-02-01T09:00:10Z'),
+          dedupe_key: 'b',
+        },
+        {
+          call_id: callId,
+          clinic_id: staff.clinicId,
+          speaker: 'assistant',
+          text: 'Hello, how can I help?',
+          offset_seconds: 1,
+          at: new Date('2030-02-01T09:00:06Z'),
+          dedupe_key: 'a',
+        },
       ])
       .execute();
     const bookingId = await insertBooking(database.db, staff.clinicId, {

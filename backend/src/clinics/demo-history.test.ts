@@ -24,14 +24,19 @@ describe.each(databaseKinds())('demo clinic sample history on %s (R-B11)', (kind
     expect(first.calls).toBeGreaterThan(80);
     expect(first.bookings).toBeGreaterThan(15);
     expect(await ensureDemoHistory(database.db, clinicId, NOW)).toEqual({ created: false, calls: 0, bookings: 0 });
-    const count = await database.db.selectFrom('calls').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await database.db
+      .selectFrom('calls')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(first.calls);
 
     const page = CallListResponseSchema.parse(await listCalls(database.db, clinicId, { limit: 100 }));
     const oldest = new Date(page.items.at(-1)!.createdAt);
     expect(NOW.getTime() - oldest.getTime()).toBeLessThan(15 * 86_400_000);
     expect(page.items.every((c) => new Date(c.createdAt) < NOW)).toBe(true);
-    expect(new Set(page.items.map((c) => c.outcome))).toEqual(new Set(['booked', 'answered', 'transferred', 'missed', 'abandoned', 'spam']));
+    expect(new Set(page.items.map((c) => c.outcome))).toEqual(
+      new Set(['booked', 'answered', 'transferred', 'missed', 'abandoned', 'spam']),
+    );
     const returning = page.items.filter((c) => c.patientName !== null);
     expect(new Set(returning.map((c) => c.patientName)).size).toBeLessThan(returning.length);
     expect(page.items.filter((c) => c.needsAttention).length).toBeGreaterThanOrEqual(1);

@@ -17,12 +17,30 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 const PATIENTS = [
-  'Margaret Ellis', 'Tom Hughes', 'Priya Patel', 'James O’Connor', 'Sofia Rossi', 'Daniel Kim', 'Aisha Rahman',
-  'George Wright', 'Hannah Clarke', 'Mohammed Ali', 'Emily Turner', 'Lucas Silva', 'Grace Bennett', 'Oliver Shaw',
+  'Margaret Ellis',
+  'Tom Hughes',
+  'Priya Patel',
+  'James O’Connor',
+  'Sofia Rossi',
+  'Daniel Kim',
+  'Aisha Rahman',
+  'George Wright',
+  'Hannah Clarke',
+  'Mohammed Ali',
+  'Emily Turner',
+  'Lucas Silva',
+  'Grace Bennett',
+  'Oliver Shaw',
 ];
 const SERVICES = [
-  'General check-up', 'Blood test', 'Flu vaccination', 'Travel vaccination', 'Asthma review',
-  'Repeat prescription review', 'Physiotherapy assessment', 'Smear test',
+  'General check-up',
+  'Blood test',
+  'Flu vaccination',
+  'Travel vaccination',
+  'Asthma review',
+  'Repeat prescription review',
+  'Physiotherapy assessment',
+  'Smear test',
 ];
 const QUESTIONS: Array<{ ask: string; answer: string; summary: string }> = [
   {
@@ -379,7 +397,14 @@ function isWeekend(at: Date, timeZone: string): boolean {
 }
 
 function spokenTime(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(at);
 }
 
 function weighted<T>(random: () => number, choices: Array<[T, number]>): T {

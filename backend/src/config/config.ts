@@ -4,9 +4,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LIVE_SERVER_PING_INTERVAL_MAX_MS } from '@voxanne/protocol';
 
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const url = z.url({ protocol: /^https?$/ });
 const optionalNonEmpty = z
@@ -37,7 +40,12 @@ const EnvSchema = z.object({
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   LIVE_REDIS_CHANNEL: z.string().min(1).max(200).default('voxanne:live-events'),
-  LIVE_SOCKET_BUFFER_LIMIT_BYTES: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(256 * 1024),
+  LIVE_SOCKET_BUFFER_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(64 * 1024 * 1024)
+    .default(256 * 1024),
   // Two missed intervals end a socket, so the 15 s cap keeps dead-peer detection within 30 s.
   LIVE_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(LIVE_SERVER_PING_INTERVAL_MAX_MS).default(10_000),
   LIVE_TOKEN_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
@@ -68,7 +76,12 @@ const EnvSchema = z.object({
     .max(640)
     .default('Hi {patientName}, your appointment at {clinicName} is booked for {when}. Reply STOP to opt out.'),
   TEST_CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(3),
-  KNOWLEDGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
+  KNOWLEDGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   WEB_TEST_MAX_SESSION_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   WEB_TEST_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
   WEB_TEST_STARTS_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(5),
@@ -81,7 +94,11 @@ const EnvSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('voxanne:rl:'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 
   SEED_DEMO: bool.optional(),
@@ -183,7 +200,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Configuration error: ${variable} ${problem}`);
   }
 }
@@ -242,9 +262,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       issuer: e.JWT_ISSUER,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
-      supabase: e.SUPABASE_URL
-        ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY!, jwtSecret: e.SUPABASE_JWT_SECRET }
-        : undefined,
+      supabase: e.SUPABASE_URL ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY!, jwtSecret: e.SUPABASE_JWT_SECRET } : undefined,
     },
     redisUrl: e.REDIS_URL,
     live: {

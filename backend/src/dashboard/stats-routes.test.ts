@@ -30,7 +30,15 @@ describe.each(databaseKinds())('GET /api/dashboard/stats on %s (R-D6, R-S6)', (k
     const res = await (await signIn(backend.url, mine)).api('/api/dashboard/stats');
     expect(res.status).toBe(200);
     const stats = DashboardStatsSchema.parse(await json(res));
-    expect(stats).toMatchObject({ timeZone: 'Asia/Tokyo', callsToday: 2, answered: 1, missed: 0, inProgress: 1, averageDurationSeconds: 90, bookingRate: 1 });
+    expect(stats).toMatchObject({
+      timeZone: 'Asia/Tokyo',
+      callsToday: 2,
+      answered: 1,
+      missed: 0,
+      inProgress: 1,
+      averageDurationSeconds: 90,
+      bookingRate: 1,
+    });
     const theirStats = await json(await (await signIn(backend.url, theirs)).api('/api/dashboard/stats'));
     expect(theirStats).toMatchObject({ callsToday: 3, missed: 3, answered: 0, bookingRate: null });
   });

@@ -39,21 +39,34 @@ describe.each(databaseKinds())('dashboard stats on %s (R-D6)', (kind) => {
     await insertCall(db, clinicId, { created_at: at('2030-03-10T10:00:00Z'), outcome: 'missed', duration_seconds: 0 });
     await insertCall(db, clinicId, { created_at: at('2030-03-10T11:00:00Z'), outcome: 'abandoned', duration_seconds: 5 });
     await insertCall(db, clinicId, { created_at: at('2030-03-10T12:00:00Z'), outcome: 'spam', duration_seconds: 10 });
-    await insertCall(db, clinicId, { created_at: at('2030-03-10T14:55:00Z'), status: 'in-progress', outcome: null, duration_seconds: null });
+    await insertCall(db, clinicId, {
+      created_at: at('2030-03-10T14:55:00Z'),
+      status: 'in-progress',
+      outcome: null,
+      duration_seconds: null,
+    });
     await insertCall(db, clinicId, { created_at: at('2030-03-10T13:00:00Z'), outcome: 'answered', is_test: true, duration_seconds: 999 });
     await insertCall(db, clinicId, { created_at: at('2030-03-11T03:59:00Z'), outcome: 'transferred', duration_seconds: 300 }); // 23:59 EDT
     await insertCall(db, clinicId, { created_at: at('2030-03-11T04:00:00Z'), outcome: 'answered' }); // tomorrow
     const other = (await createClinic(db, { name: 'Other', timeZone: 'America/New_York' })).id;
     await insertCall(db, other, { created_at: at('2030-03-10T12:00:00Z'), outcome: 'booked' });
 
-    await insertBooking(db, clinicId, { created_at: at('2030-03-10T09:01:00Z'), starts_at: at('2030-03-12T14:00:00Z'), ends_at: at('2030-03-12T14:30:00Z') });
+    await insertBooking(db, clinicId, {
+      created_at: at('2030-03-10T09:01:00Z'),
+      starts_at: at('2030-03-12T14:00:00Z'),
+      ends_at: at('2030-03-12T14:30:00Z'),
+    });
     await insertBooking(db, clinicId, {
       created_at: at('2030-03-10T09:30:00Z'),
       status: 'cancelled',
       starts_at: at('2030-03-12T15:00:00Z'),
       ends_at: at('2030-03-12T15:30:00Z'),
     });
-    await insertBooking(db, clinicId, { created_at: at('2030-03-09T12:00:00Z'), starts_at: at('2030-03-10T16:00:00Z'), ends_at: at('2030-03-10T16:30:00Z') });
+    await insertBooking(db, clinicId, {
+      created_at: at('2030-03-09T12:00:00Z'),
+      starts_at: at('2030-03-10T16:00:00Z'),
+      ends_at: at('2030-03-10T16:30:00Z'),
+    });
 
     const stats = await computeDashboardStats(db, clinicId, NOW);
     expect(DashboardStatsSchema.parse(stats)).toEqual(stats);

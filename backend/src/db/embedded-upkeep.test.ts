@@ -19,10 +19,23 @@ describe('embedded database upkeep (PGlite has no autovacuum)', () => {
     const clinicId = (await createClinic(database.db, { name: 'Busy Clinic' })).id;
     await database.db
       .insertInto('calls')
-      .values(Array.from({ length: 2000 }, (_, i) => ({ clinic_id: clinicId, direction: 'inbound' as const, status: 'ended' as const, created_at: new Date(Date.UTC(2030, 0, 1) + i * 60_000) })))
+      .values(
+        Array.from({ length: 2000 }, (_, i) => ({
+          clinic_id: clinicId,
+          direction: 'inbound' as const,
+          status: 'ended' as const,
+          created_at: new Date(Date.UTC(2030, 0, 1) + i * 60_000),
+        })),
+      )
       .execute();
     const plan = async () =>
-      ((await sql.raw(`explain select * from calls where clinic_id = '${clinicId}' order by created_at desc, id desc limit 51`).execute(database.db)).rows as Array<{ 'QUERY PLAN': string }>)
+      (
+        (
+          await sql
+            .raw(`explain select * from calls where clinic_id = '${clinicId}' order by created_at desc, id desc limit 51`)
+            .execute(database.db)
+        ).rows as Array<{ 'QUERY PLAN': string }>
+      )
         .map((r) => r['QUERY PLAN'])
         .join('\n');
     expect(await plan()).not.toContain('calls_clinic_created_idx');

@@ -46,7 +46,7 @@ describe.each(databaseKinds())('prepared statements on %s', (kind) => {
   });
 
   it('prepares a statement afresh when a migration adds a column to its table, alone or in a transaction', async () => {
-    const read = "select * from shape_probe where id = $1";
+    const read = 'select * from shape_probe where id = $1';
     await database.db.connection().execute(async (conn) => {
       const db = conn as Db;
       await sql`create table shape_probe (id int primary key)`.execute(db);
@@ -59,11 +59,17 @@ describe.each(databaseKinds())('prepared statements on %s', (kind) => {
       expect((await sql`select * from shape_probe where id = ${1}`.execute(db)).rows).toEqual([{ id: 1, note: null }]);
 
       await sql`alter table shape_probe add column extra int`.execute(db);
-      const inTransaction = await transactionWithEvents(db, new InProcessEventBus(), async (tx) => (await sql`select * from shape_probe where id = ${1}`.execute(tx)).rows);
+      const inTransaction = await transactionWithEvents(
+        db,
+        new InProcessEventBus(),
+        async (tx) => (await sql`select * from shape_probe where id = ${1}`.execute(tx)).rows,
+      );
       expect(inTransaction).toEqual([{ id: 1, note: null, extra: null }]);
 
       // Each time under a new name: the stale statement was really met and replaced.
-      const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements where starts_with(name, ${statementName(read)})`.execute(db);
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from pg_prepared_statements where starts_with(name, ${statementName(read)})`.execute(db);
       expect(rows.map((r) => r.name).sort()).toEqual([statementName(read), `${statementName(read)}_1`, `${statementName(read)}_2`]);
       await sql`drop table shape_probe`.execute(db);
     });
@@ -73,7 +79,8 @@ describe.each(databaseKinds())('prepared statements on %s', (kind) => {
   it('keeps at most 256 named statements per connection and runs the rest unnamed', async () => {
     const prepared = await preparedOn(async (run) => {
       // 300 distinct statement texts (the alias differs), each with a parameter.
-      for (let i = 0; i < 300; i++) expect(await run(sql<{ v: number }>`select ${i}::int as ${sql.id(`v${i}`)}`)).toEqual([{ [`v${i}`]: i }]);
+      for (let i = 0; i < 300; i++)
+        expect(await run(sql<{ v: number }>`select ${i}::int as ${sql.id(`v${i}`)}`)).toEqual([{ [`v${i}`]: i }]);
     });
     const named = prepared.filter((name) => name.startsWith('vx_'));
     expect(named.length).toBeLessThanOrEqual(256);

@@ -22,7 +22,11 @@ describe('GET /health (R-B1)', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
-  const check = (name: string, critical: boolean, outcome: () => Promise<Record<string, unknown> | void>): HealthCheck & { runs: number } => {
+  const check = (
+    name: string,
+    critical: boolean,
+    outcome: () => Promise<Record<string, unknown> | void>,
+  ): HealthCheck & { runs: number } => {
     const c = { name, critical, runs: 0, run: () => (c.runs++, outcome()) };
     return c;
   };
@@ -34,20 +38,33 @@ describe('GET /health (R-B1)', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as { uptime: number; timestamp: string; checks: { database: { latencyMs: unknown } } };
-    expect(body).toMatchObject({ status: 'ok', version: '9.9.9', checks: { database: { status: 'ok', driver: 'pglite' }, liveBus: { status: 'ok' } } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      version: '9.9.9',
+      checks: { database: { status: 'ok', driver: 'pglite' }, liveBus: { status: 'ok' } },
+    });
     expect(body.uptime).toBeGreaterThanOrEqual(42);
     expect(Math.abs(Date.parse(body.timestamp) - Date.now())).toBeLessThan(5_000);
     expect(body.checks.database.latencyMs).toBeTypeOf('number');
   });
 
   it('answers 503 degraded when a critical check fails, 200 degraded when only a non-critical one does', async () => {
-    const critical = await serve([check('database', true, () => Promise.reject(new Error('connection refused'))), check('liveBus', false, async () => undefined)]);
+    const critical = await serve([
+      check('database', true, () => Promise.reject(new Error('connection refused'))),
+      check('liveBus', false, async () => undefined),
+    ]);
     const down = await fetch(`${critical}/health`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({ status: 'degraded', checks: { database: { status: 'fail', error: 'connection refused' }, liveBus: { status: 'ok' } } });
+    expect(await down.json()).toMatchObject({
+      status: 'degraded',
+      checks: { database: { status: 'fail', error: 'connection refused' }, liveBus: { status: 'ok' } },
+    });
     await new Promise((resolve) => server!.close(resolve));
 
-    const optional = await serve([check('database', true, async () => undefined), check('liveBus', false, () => Promise.reject(new Error('redis gone')))]);
+    const optional = await serve([
+      check('database', true, async () => undefined),
+      check('liveBus', false, () => Promise.reject(new Error('redis gone'))),
+    ]);
     const degraded = await fetch(`${optional}/health`);
     expect(degraded.status).toBe(200);
     expect(await degraded.json()).toMatchObject({ status: 'degraded', checks: { liveBus: { status: 'fail', error: 'redis gone' } } });
@@ -73,7 +90,12 @@ describe('GET /health (R-B1)', () => {
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
     expect((await fetch(`${url}/health?probe=lb`)).status).toBe(200);
-    for (const [method, path] of [['POST', '/health'], ['GET', '/healthz'], ['GET', '/health/x'], ['GET', '/api/health']] as const) {
+    for (const [method, path] of [
+      ['POST', '/health'],
+      ['GET', '/healthz'],
+      ['GET', '/health/x'],
+      ['GET', '/api/health'],
+    ] as const) {
       expect((await fetch(`${url}${path}`, { method })).status, `${method} ${path}`).toBe(418);
     }
   });
@@ -101,7 +123,10 @@ describe('GET /health (R-B1)', () => {
     const pastSharedAnswer = () => new Promise((resolve) => setTimeout(resolve, 1_100));
 
     it('answers 503 degraded while the database refuses connections, and ok again once it is back', async () => {
-      expect(await probe()).toMatchObject({ status: 200, body: { status: 'ok', checks: { database: { status: 'ok', driver: 'postgres' } } } });
+      expect(await probe()).toMatchObject({
+        status: 200,
+        body: { status: 'ok', checks: { database: { status: 'ok', driver: 'postgres' } } },
+      });
 
       const name = new URL(database.url!).pathname.slice(1);
       await admin.query(`alter database ${name} allow_connections false`);

@@ -91,7 +91,9 @@ class FailOpenRedisStore implements Store {
 
   loadScripts(): void {
     if (!this.options) return;
-    this.loading = this.inner.init(this.options).catch((error: unknown) => this.warn(error, 'rate-limit Redis scripts could not be loaded yet'));
+    this.loading = this.inner
+      .init(this.options)
+      .catch((error: unknown) => this.warn(error, 'rate-limit Redis scripts could not be loaded yet'));
   }
 
   async increment(key: string): Promise<IncrementResponse> {

@@ -37,7 +37,8 @@ describe.each(databaseKinds())('rate limits on %s (R-S5)', (kind) => {
     expect(res.status).toBe(200);
     return (await json(res)).accessToken as string;
   };
-  const calls = (backend: TestBackend, token: string) => fetch(`${backend.url}/api/calls`, { headers: { authorization: `Bearer ${token}` } });
+  const calls = (backend: TestBackend, token: string) =>
+    fetch(`${backend.url}/api/calls`, { headers: { authorization: `Bearer ${token}` } });
   const expectLimited = async (res: Response) => {
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

@@ -51,7 +51,13 @@ describe('request logging', () => {
     expect(res.headers.get('x-request-id')).toBe(id);
     const written = await linesAfter(res);
     expect(written).toEqual([
-      expect.objectContaining({ level: 'info', msg: 'request completed', reqId: id, req: { method: 'GET', path: '/api/calls' }, res: { statusCode: 200 } }),
+      expect.objectContaining({
+        level: 'info',
+        msg: 'request completed',
+        reqId: id,
+        req: { method: 'GET', path: '/api/calls' },
+        res: { statusCode: 200 },
+      }),
     ]);
     expect(written[0]!.responseTime).toEqual(expect.any(Number));
   });

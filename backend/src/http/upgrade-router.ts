@@ -22,7 +22,9 @@ export class UpgradeRouter {
 /** Answers an upgrade with a plain HTTP error and closes the socket (no WebSocket is created). */
 export function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+    );
   }
   socket.destroy();
 }

@@ -43,13 +43,20 @@ export function detectDocumentType(filename: string, bytes: Buffer): KnowledgeMi
 
 /** The document's text; empty when a PDF has none (e.g. a scan). Throws for a broken PDF. */
 export async function documentText(type: KnowledgeMimeType, bytes: Buffer): Promise<string> {
-  if (type !== 'application/pdf') return new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '').slice(0, MAX_DOCUMENT_CHARS);
+  if (type !== 'application/pdf')
+    return new TextDecoder('utf-8')
+      .decode(bytes)
+      .replace(/^\uFEFF/, '')
+      .slice(0, MAX_DOCUMENT_CHARS);
   // PDF.js is loaded with the first PDF, not at start-up: most instances rarely see one.
   const { extractText, getDocumentProxy } = await import('unpdf');
   try {
     const pdf = await getDocumentProxy(new Uint8Array(bytes));
     const { text } = await extractText(pdf, { mergePages: true });
-    return text.replace(/[ \t]+\n/g, '\n').trim().slice(0, MAX_DOCUMENT_CHARS);
+    return text
+      .replace(/[ \t]+\n/g, '\n')
+      .trim()
+      .slice(0, MAX_DOCUMENT_CHARS);
   } catch {
     throw new AppError('unsupported_media_type', 'This PDF could not be read. It may be damaged or password-protected.');
   }

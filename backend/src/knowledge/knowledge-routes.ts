@@ -28,7 +28,8 @@ export function knowledgeRoutes(deps: { knowledge: KnowledgeBase; maxBytes: numb
   });
 
   router.post('/knowledge-base', singleFile, async (req, res) => {
-    if (!req.file) throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
+    if (!req.file)
+      throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
     res.status(201).json({ document: await deps.knowledge.upload(principalOf(req).clinicId, req.file) });
   });
 

@@ -40,7 +40,10 @@ export function toKnowledgeDocument(row: Selectable<KnowledgeDocumentsTable>): K
 }
 
 function safeFilename(name: string): string {
-  const base = [...path.basename(name)].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '\\' ? '_' : c)).join('').trim();
+  const base = [...path.basename(name)]
+    .map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '\\' ? '_' : c))
+    .join('')
+    .trim();
   return (base || 'document').slice(0, 200);
 }
 
@@ -96,7 +99,12 @@ export class KnowledgeBase {
   }
 
   async remove(clinicId: string, id: string): Promise<void> {
-    const row = await this.deps.db.selectFrom('knowledge_documents').selectAll().where('id', '=', id).where('clinic_id', '=', clinicId).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('knowledge_documents')
+      .selectAll()
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirst();
     if (!row) throw AppError.notFound('Document');
     await this.serial(clinicId, async () => {
       if (row.provider_file_id) {
@@ -125,9 +133,11 @@ export class KnowledgeBase {
     const previous = this.queues.get(clinicId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     this.queues.set(clinicId, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.queues.get(clinicId) === next) this.queues.delete(clinicId);
-    });
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.queues.get(clinicId) === next) this.queues.delete(clinicId);
+      });
     return next;
   }
 
@@ -138,7 +148,11 @@ export class KnowledgeBase {
       if (!doc) return; // deleted meanwhile
       const name = `${doc.filename.replace(/\.[^.]+$/, '')}.txt`;
       const file = await this.deps.vapi.uploadFile({ name, bytes: Buffer.from(doc.content_text ?? '', 'utf8'), mimeType: 'text/plain' });
-      await db.updateTable('knowledge_documents').set({ provider_file_id: file.id, updated_at: new Date() }).where('id', '=', documentId).execute();
+      await db
+        .updateTable('knowledge_documents')
+        .set({ provider_file_id: file.id, updated_at: new Date() })
+        .where('id', '=', documentId)
+        .execute();
       await this.syncTool(clinicId);
       await db
         .updateTable('knowledge_documents')
@@ -171,7 +185,12 @@ export class KnowledgeBase {
     const fileIds = (await files.orderBy('created_at').execute()).map((r) => r.provider_file_id!);
     const existing = await db.selectFrom('knowledge_tools').select('provider_tool_id').where('clinic_id', '=', clinicId).executeTakeFirst();
     const knowledgeBases = [
-      { provider: 'google', name: 'clinic-documents', description: 'The clinic’s own documents: services, prices, policies, directions, opening times.', fileIds },
+      {
+        provider: 'google',
+        name: 'clinic-documents',
+        description: 'The clinic’s own documents: services, prices, policies, directions, opening times.',
+        fileIds,
+      },
     ];
 
     if (fileIds.length === 0) {

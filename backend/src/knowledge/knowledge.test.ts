@@ -36,7 +36,8 @@ describe.each(databaseKinds())('knowledge base on %s (R-B9)', (kind) => {
     form.set('file', new Blob([bytes], { type }), name);
     return api('/api/knowledge-base', { method: 'POST', body: form });
   };
-  const list = async () => (await json(await api('/api/knowledge-base'))).items as Array<{ id: string; status: string; filename: string; mimeType: string }>;
+  const list = async () =>
+    (await json(await api('/api/knowledge-base'))).items as Array<{ id: string; status: string; filename: string; mimeType: string }>;
   const sandbox = () => backend.telephony.sandbox!.state;
   const clinicTool = async () =>
     database.db.selectFrom('knowledge_tools').select('provider_tool_id').where('clinic_id', '=', staff.clinicId).executeTakeFirst();
@@ -45,24 +46,42 @@ describe.each(databaseKinds())('knowledge base on %s (R-B9)', (kind) => {
     const res = await upload('faq.txt', FAQ, 'text/plain');
     expect(res.status).toBe(201);
     const { document } = await json(res);
-    expect(document).toMatchObject({ filename: 'faq.txt', mimeType: 'text/plain', sizeBytes: Buffer.byteLength(FAQ), status: 'processing', statusMessage: null });
+    expect(document).toMatchObject({
+      filename: 'faq.txt',
+      mimeType: 'text/plain',
+      sizeBytes: Buffer.byteLength(FAQ),
+      status: 'processing',
+      statusMessage: null,
+    });
 
     await eventually(async () => expect((await list())[0]?.status).toBe('ready'));
     const row = await database.db.selectFrom('knowledge_documents').selectAll().where('id', '=', document.id).executeTakeFirstOrThrow();
     const tool = sandbox().tools.get((await clinicTool())!.provider_tool_id);
     expect(tool).toMatchObject({ type: 'query', knowledgeBases: [{ fileIds: [row.provider_file_id] }] });
     expect(sandbox().files.get(row.provider_file_id!)?.text).toContain('flu vaccinations');
-    const agent = await database.db.selectFrom('agents').select('provider_assistant_id').where('clinic_id', '=', staff.clinicId).executeTakeFirstOrThrow();
+    const agent = await database.db
+      .selectFrom('agents')
+      .select('provider_assistant_id')
+      .where('clinic_id', '=', staff.clinicId)
+      .executeTakeFirstOrThrow();
     expect(sandbox().assistants.get(agent.provider_assistant_id!)?.model?.toolIds).toEqual([tool!.id]);
   });
 
   it('extracts the text of a PDF and accepts Markdown', async () => {
-    const pdf = await upload('Price list.pdf', pdfWithText(['Blood tests cost 40 pounds.', 'Travel vaccines cost 60 pounds.']), 'application/pdf');
+    const pdf = await upload(
+      'Price list.pdf',
+      pdfWithText(['Blood tests cost 40 pounds.', 'Travel vaccines cost 60 pounds.']),
+      'application/pdf',
+    );
     expect(pdf.status).toBe(201);
     const md = await upload('directions.md', '# Directions\nTake the number 12 bus to the High Street.', 'text/markdown');
     expect(md.status).toBe(201);
     await eventually(async () => expect((await list()).map((d) => d.status)).toEqual(['ready', 'ready']));
-    const rows = await database.db.selectFrom('knowledge_documents').select(['filename', 'mime_type', 'content_text']).orderBy('filename').execute();
+    const rows = await database.db
+      .selectFrom('knowledge_documents')
+      .select(['filename', 'mime_type', 'content_text'])
+      .orderBy('filename')
+      .execute();
     expect(rows[0]).toMatchObject({ filename: 'Price list.pdf', mime_type: 'application/pdf' });
     expect(rows[0]!.content_text).toContain('Blood tests cost 40 pounds.');
     expect(rows[1]).toMatchObject({ filename: 'directions.md', mime_type: 'text/markdown' });

@@ -50,8 +50,8 @@ async function streamOver(log: MemoryLog, options: { gapFillDelayMs?: number; ma
   return { stream, delivered, errors };
 }
 
-describe('ClinicStream: one clinic\'s events in order, once each, with no gap', () => {
-  it('starts from the log\'s newest seq and delivers what follows, dropping repeats', async () => {
+describe("ClinicStream: one clinic's events in order, once each, with no gap", () => {
+  it("starts from the log's newest seq and delivers what follows, dropping repeats", async () => {
     const log = new MemoryLog();
     log.append(4);
     const { stream, delivered } = await streamOver(log);
@@ -65,7 +65,7 @@ describe('ClinicStream: one clinic\'s events in order, once each, with no gap', 
     expect(log.reads).toBe(0);
   });
 
-  it('puts two transactions\' publishes that arrive swapped back in order without reading the log', async () => {
+  it("puts two transactions' publishes that arrive swapped back in order without reading the log", async () => {
     const log = new MemoryLog();
     const { stream, delivered } = await streamOver(log);
     await stream.ready;

@@ -136,7 +136,10 @@ export class ConsoleSocket {
     if (event.seq !== this.position + 1) {
       // Cannot happen while the stream is gap-free; if it ever does, make the client resume rather
       // than let it miss an event silently.
-      this.deps.logger.error({ clinicId: this.principalValue.clinicId, expected: this.position + 1, got: event.seq }, 'live socket out of step');
+      this.deps.logger.error(
+        { clinicId: this.principalValue.clinicId, expected: this.position + 1, got: event.seq },
+        'live socket out of step',
+      );
       this.closeForResync();
       return;
     }
@@ -189,7 +192,10 @@ export class ConsoleSocket {
       const parsed = LiveClientMessageSchema.safeParse(JSON.parse(text));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return this.protocolError('bad_message', `Invalid message: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+        return this.protocolError(
+          'bad_message',
+          `Invalid message: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+        );
       }
       message = parsed.data;
     } catch {
@@ -268,7 +274,7 @@ export class ConsoleSocket {
         if (this.position >= this.stream.deliveredSeq) {
           // Nothing after the resume point. A point beyond the log is a client of another database.
           if (this.position > this.stream.deliveredSeq && this.position > (await this.deps.lastSeq())) {
-            if (current()) this.resyncRequired('The resume point is ahead of this server\'s log.');
+            if (current()) this.resyncRequired("The resume point is ahead of this server's log.");
             return;
           }
           if (!current()) return;
@@ -381,10 +387,13 @@ export class ConsoleSocket {
     };
     if (warnIn <= 0) warn();
     else this.warnTimer = setTimeout(warn, warnIn).unref();
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = null;
-      this.close(LiveCloseCode.authExpired, 'access token expired');
-    }, Math.max(0, expiresAt - now)).unref();
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null;
+        this.close(LiveCloseCode.authExpired, 'access token expired');
+      },
+      Math.max(0, expiresAt - now),
+    ).unref();
   }
 
   private clearTokenTimers(): void {

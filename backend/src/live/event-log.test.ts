@@ -28,14 +28,19 @@ describe.each(databaseKinds())('transactions with live events on %s (R-B3)', (ki
     const failing = transactionWithEvents(database.db, bus, async (tx, events) => {
       runs++;
       await tx.updateTable('clinics').set({ name: 'Renamed' }).where('id', '=', clinics[0]).execute();
-      events.emit(clinics[0], { kind: 'agent.updated', data: { name: 'Renamed', sync: { status: 'pending', message: null, syncedAt: null } } });
+      events.emit(clinics[0], {
+        kind: 'agent.updated',
+        data: { name: 'Renamed', sync: { status: 'pending', message: null, syncedAt: null } },
+      });
       throw new Error('not a conflict');
     });
     await expect(failing).rejects.toThrow('not a conflict');
     expect(runs).toBe(1);
     expect(published).toEqual([]);
     expect(await storedEvents()).toEqual([]);
-    expect((await database.db.selectFrom('clinics').select('name').where('id', '=', clinics[0]).executeTakeFirstOrThrow()).name).toBe('North Clinic');
+    expect((await database.db.selectFrom('clinics').select('name').where('id', '=', clinics[0]).executeTakeFirstOrThrow()).name).toBe(
+      'North Clinic',
+    );
   });
 
   it('gives up after three serialization failures, having published nothing', async () => {
@@ -52,27 +57,36 @@ describe.each(databaseKinds())('transactions with live events on %s (R-B3)', (ki
   });
 
   // Two connections are needed to deadlock: the PostgreSQL server only (PGlite has one).
-  if (kind === 'postgres') it('runs the deadlock victim again, so both transactions commit and each event is published once', async () => {
-    let bothHoldTheirFirstLock!: () => void;
-    const barrier = new Promise<void>((resolve) => (bothHoldTheirFirstLock = resolve));
-    let holding = 0;
-    const runs = [0, 0];
-    // Each locks one clinic, waits until the other holds its own, then wants the other's: a deadlock.
-    const crossing = (first: 0 | 1) =>
-      transactionWithEvents(database.db, bus, async (tx, events) => {
-        runs[first]!++;
-        const [mine, theirs] = first === 0 ? clinics : [clinics[1], clinics[0]];
-        await sql`select id from clinics where id = ${mine} for update`.execute(tx);
-        if (runs[first] === 1 && ++holding === 2) bothHoldTheirFirstLock();
-        if (runs[first] === 1) await barrier;
-        await sql`select id from clinics where id = ${theirs} for update`.execute(tx);
-        events.emit(mine, { kind: 'agent.updated', data: { name: `from ${first}`, sync: { status: 'pending', message: null, syncedAt: null } } });
-        return first;
-      });
+  if (kind === 'postgres')
+    it('runs the deadlock victim again, so both transactions commit and each event is published once', async () => {
+      let bothHoldTheirFirstLock!: () => void;
+      const barrier = new Promise<void>((resolve) => (bothHoldTheirFirstLock = resolve));
+      let holding = 0;
+      const runs = [0, 0];
+      // Each locks one clinic, waits until the other holds its own, then wants the other's: a deadlock.
+      const crossing = (first: 0 | 1) =>
+        transactionWithEvents(database.db, bus, async (tx, events) => {
+          runs[first]!++;
+          const [mine, theirs] = first === 0 ? clinics : [clinics[1], clinics[0]];
+          await sql`select id from clinics where id = ${mine} for update`.execute(tx);
+          if (runs[first] === 1 && ++holding === 2) bothHoldTheirFirstLock();
+          if (runs[first] === 1) await barrier;
+          await sql`select id from clinics where id = ${theirs} for update`.execute(tx);
+          events.emit(mine, {
+            kind: 'agent.updated',
+            data: { name: `from ${first}`, sync: { status: 'pending', message: null, syncedAt: null } },
+          });
+          return first;
+        });
 
-    expect(await Promise.all([crossing(0), crossing(1)])).toEqual([0, 1]);
-    expect(runs.reduce((a, b) => a + b)).toBe(3); // one of the two ran again
-    expect(published.map((e) => [e.clinicId, e.seq]).sort()).toEqual([[clinics[0], 1], [clinics[1], 1]].sort());
-    expect(await storedEvents()).toHaveLength(2);
-  });
+      expect(await Promise.all([crossing(0), crossing(1)])).toEqual([0, 1]);
+      expect(runs.reduce((a, b) => a + b)).toBe(3); // one of the two ran again
+      expect(published.map((e) => [e.clinicId, e.seq]).sort()).toEqual(
+        [
+          [clinics[0], 1],
+          [clinics[1], 1],
+        ].sort(),
+      );
+      expect(await storedEvents()).toHaveLength(2);
+    });
 });

@@ -39,8 +39,7 @@ export async function recordEvents(tx: Tx, clinicId: string, events: NewLiveEven
   if (lastSeq === undefined) throw new Error('the live event log did not record every event');
   const firstSeq = lastSeq - events.length + 1;
   return events.map(
-    (event, i) =>
-      ({ id: ids[i]!, clinicId, seq: firstSeq + i, at: at.toISOString(), kind: event.kind, data: event.data }) as LiveEvent,
+    (event, i) => ({ id: ids[i]!, clinicId, seq: firstSeq + i, at: at.toISOString(), kind: event.kind, data: event.data }) as LiveEvent,
   );
 }
 
@@ -58,11 +57,7 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * committing, and publishes them once committed. Conflicts are retried (`retryOnConflict`), so `work`
  * must only touch the database through `tx` (anything else waits until this returns).
  */
-export async function transactionWithEvents<T>(
-  db: Db,
-  bus: LiveEventBus,
-  work: (tx: Tx, events: EventRecorder) => Promise<T>,
-): Promise<T> {
+export async function transactionWithEvents<T>(db: Db, bus: LiveEventBus, work: (tx: Tx, events: EventRecorder) => Promise<T>): Promise<T> {
   return retryOnConflict(() => attemptWithEvents(db, bus, work));
 }
 
@@ -120,10 +115,6 @@ export async function eventsAfter(db: Db, clinicId: string, afterSeq: number, li
 
 /** The newest seq of a clinic (0 before its first event). */
 export async function lastSeq(db: Db, clinicId: string): Promise<number> {
-  const row = await db
-    .selectFrom('clinic_event_counters')
-    .select('last_seq')
-    .where('clinic_id', '=', clinicId)
-    .executeTakeFirst();
+  const row = await db.selectFrom('clinic_event_counters').select('last_seq').where('clinic_id', '=', clinicId).executeTakeFirst();
   return row?.last_seq ?? 0;
 }

@@ -16,7 +16,9 @@ describe.each(databaseKinds())('event log retention on %s: keep ≥ 24 h AND ≥
     const { clinicId } = await createClinicWithStaff(database.db);
     await writeLiveEvents(database.db, bus, clinicId, count, { perTransaction: count });
     // `at` is write-once in the schema types; back-dating is what only a test may do.
-    await sql`update events set at = ${new Date(Date.now() - 30 * HOUR)} where clinic_id = ${clinicId} and seq <= ${olderThanDayUpTo}`.execute(database.db);
+    await sql`update events set at = ${new Date(Date.now() - 30 * HOUR)} where clinic_id = ${clinicId} and seq <= ${olderThanDayUpTo}`.execute(
+      database.db,
+    );
     return clinicId;
   };
   const seqsOf = async (clinicId: string) =>

@@ -104,7 +104,10 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
     });
 
     it('refuses a token passed in the URL, even alongside a valid subprotocol token', async () => {
-      expect(await refusedUpgrade(backend.url, [LIVE_PROTOCOL], { query: `?access_token=${token}` })).toEqual({ status: 401, opened: false });
+      expect(await refusedUpgrade(backend.url, [LIVE_PROTOCOL], { query: `?access_token=${token}` })).toEqual({
+        status: 401,
+        opened: false,
+      });
       expect(await refusedUpgrade(backend.url, [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + token], { query: `?token=${token}` })).toEqual({
         status: 401,
         opened: false,
@@ -118,7 +121,10 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
 
     it('refuses a browser Origin that is not allowed with 403, and accepts an allowed one and none (the desktop app)', async () => {
       const protocols = [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + token];
-      expect(await refusedUpgrade(backend.url, protocols, { headers: { Origin: 'https://evil.example' } })).toEqual({ status: 403, opened: false });
+      expect(await refusedUpgrade(backend.url, protocols, { headers: { Origin: 'https://evil.example' } })).toEqual({
+        status: 403,
+        opened: false,
+      });
       const browser = await connect(token, { headers: { Origin: ALLOWED_ORIGIN } });
       expect(await browser.next('hello')).toMatchObject({ clinicId: staff.clinicId });
       const desktop = await connect();
@@ -127,7 +133,7 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
   });
 
   describe('events, resume and replay', () => {
-    it('a socket never sees another clinic\'s event', async () => {
+    it("a socket never sees another clinic's event", async () => {
       const other = await createClinicWithStaff(database.db);
       const otherToken = (await signIn(backend.url, other)).session.accessToken;
       const ours = await connectResumed();
@@ -173,7 +179,7 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
       expect(seqs(await client.seqReached(8))).toEqual(range(0, 8));
     });
 
-    it('a client that never resumes gets the live events after hello\'s lastSeq', async () => {
+    it("a client that never resumes gets the live events after hello's lastSeq", async () => {
       await write(5);
       const client = await connect();
       expect((await client.next('hello')).lastSeq).toBe(5);
@@ -325,7 +331,7 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
       expect(Date.now()).toBeGreaterThanOrEqual(new Date(hello.tokenExpiresAt).getTime());
     });
 
-    it('keeps the connection when the client re-authenticates in time, and refuses another person\'s token', async () => {
+    it("keeps the connection when the client re-authenticates in time, and refuses another person's token", async () => {
       const shortLived = await tokenExpiringIn(token, 2);
       const client = await connectResumed(undefined, shortLived);
       await client.next('token-expiring');
@@ -366,7 +372,11 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
 
       const closed = await silent.closed;
       expect(closed.code).toBe(1006); // terminated: no close handshake with a dead peer
-      await healthy.until(() => (backend.liveHub.diagnostics().sockets.length === 1 ? true : undefined), 5_000, 'the dead socket to be dropped');
+      await healthy.until(
+        () => (backend.liveHub.diagnostics().sockets.length === 1 ? true : undefined),
+        5_000,
+        'the dead socket to be dropped',
+      );
       expect(pings).toBeGreaterThanOrEqual(1);
       expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
     });
@@ -379,4 +389,3 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', 
     expect(metrics).toMatch(/ws_connections\{socket="live-calls"\} 2/);
   });
 });
-

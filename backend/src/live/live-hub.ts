@@ -217,7 +217,10 @@ export class LiveHub {
     const stream = new ClinicStream(
       { eventsAfter: (afterSeq, limit) => eventsAfter(db, clinicId, afterSeq, limit), lastSeq: () => lastSeq(db, clinicId) },
       (event) => fanOut(sockets, event),
-      { gapFillDelayMs: settings.gapFillDelayMs, onError: (error) => logger.warn({ err: error, clinicId }, 'live stream could not read the log') },
+      {
+        gapFillDelayMs: settings.gapFillDelayMs,
+        onError: (error) => logger.warn({ err: error, clinicId }, 'live stream could not read the log'),
+      },
     );
     entry = { clinicId, stream, sockets };
     this.clinics.set(clinicId, entry);

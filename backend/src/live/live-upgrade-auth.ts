@@ -7,9 +7,7 @@ import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../http/errors.js';
 
-export type UpgradeVerdict =
-  | { ok: true; principal: Principal; accessToken: string }
-  | { ok: false; status: number; reason: string };
+export type UpgradeVerdict = { ok: true; principal: Principal; accessToken: string } | { ok: false; status: number; reason: string };
 
 const CREDENTIAL_IN_QUERY = /token|auth|jwt|key|secret|session|password|eyJ[\w-]+\.[\w-]+/i;
 

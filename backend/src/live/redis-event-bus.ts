@@ -121,7 +121,12 @@ export class RedisEventBus implements LiveEventBus {
     // quit() waits for a connection that may never come back; disconnect() does not.
     await Promise.all(
       [this.publisher, this.subscriber].map((client) =>
-        client.status === 'ready' ? client.quit().then(() => undefined, () => client.disconnect()) : client.disconnect(),
+        client.status === 'ready'
+          ? client.quit().then(
+              () => undefined,
+              () => client.disconnect(),
+            )
+          : client.disconnect(),
       ),
     );
   }

@@ -110,7 +110,7 @@ describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %
       await redis?.stop();
     });
 
-    it('keeps serving each instance\'s own consoles, reports degraded, and loses nothing once Redis is back', async () => {
+    it("keeps serving each instance's own consoles, reports degraded, and loses nothing once Redis is back", async () => {
       const env = envFor(redis.url, 'voxanne-test:live');
       const a = await startTestBackend(database, env);
       const b = await startTestBackend(database, env);
@@ -120,7 +120,10 @@ describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %
         const onB = await consoleOn(b, token);
         const leaver = await consoleOn(a, token);
         clients.push(onA, onB, leaver);
-        await waitFor('Redis to be ready on both instances', async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok');
+        await waitFor(
+          'Redis to be ready on both instances',
+          async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok',
+        );
 
         await writeLiveEvents(database.db, b.bus, staff.clinicId, 5);
         await onA.seqReached(5);
@@ -142,7 +145,10 @@ describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %
         await onB.seqReached(15); // B fills A's events from the log when its own reveal the hole
 
         await redis.restart();
-        await waitFor('both instances to report ok again', async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok');
+        await waitFor(
+          'both instances to report ok again',
+          async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok',
+        );
 
         // ... A catches up on what B wrote while Redis was away (nothing new has been written, so
         // only the reconnect can have told it), and cross-instance delivery resumes.

@@ -49,7 +49,10 @@ export async function connectPhoneNumber(
 ): Promise<PhoneNumber> {
   const taken = await deps.db.selectFrom('phone_numbers').select('clinic_id').where('number', '=', input.phoneNumber).executeTakeFirst();
   if (taken) {
-    throw new AppError('conflict', taken.clinic_id === clinicId ? 'This number is already connected.' : 'This number is connected to another clinic.');
+    throw new AppError(
+      'conflict',
+      taken.clinic_id === clinicId ? 'This number is already connected.' : 'This number is connected to another clinic.',
+    );
   }
   const credentials = { accountSid: input.twilioAccountSid, authToken: input.twilioAuthToken };
   if (!(await deps.twilio.ownsIncomingNumber(credentials, input.phoneNumber))) {
@@ -98,7 +101,12 @@ export async function connectPhoneNumber(
 }
 
 export async function disconnectPhoneNumber(deps: PhoneNumberDeps, clinicId: string, id: string): Promise<void> {
-  const row = await deps.db.selectFrom('phone_numbers').selectAll().where('id', '=', id).where('clinic_id', '=', clinicId).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('phone_numbers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('clinic_id', '=', clinicId)
+    .executeTakeFirst();
   if (!row) throw AppError.notFound('Phone number');
   if (row.provider_number_id) {
     try {

@@ -34,7 +34,13 @@ describe.each(databaseKinds())('inbound numbers on %s (R-B7)', (kind) => {
     admin = await createClinicWithStaff(database.db, { role: 'admin' });
     api = (await signIn(backend.url, admin)).api;
     // A fresh Twilio account in the sandbox for each test, through its control API.
-    account = await json(await fetch(`${backend.telephony.sandbox!.controlUrl}/twilio-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"numbers":2}' }));
+    account = await json(
+      await fetch(`${backend.telephony.sandbox!.controlUrl}/twilio-accounts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"numbers":2}',
+      }),
+    );
   });
 
   const connect = (body: Record<string, unknown>, as = api) => as('/api/phone-numbers', { method: 'POST', body: JSON.stringify(body) });
@@ -46,15 +52,30 @@ describe.each(databaseKinds())('inbound numbers on %s (R-B7)', (kind) => {
     const body = await json(res);
     expect(res.status, JSON.stringify(body)).toBe(201);
     const { phoneNumber } = body;
-    expect(phoneNumber).toMatchObject({ number: account.numbers[0], provider: 'twilio', status: 'active', assistantAttached: true, statusMessage: null });
+    expect(phoneNumber).toMatchObject({
+      number: account.numbers[0],
+      provider: 'twilio',
+      status: 'active',
+      assistantAttached: true,
+      statusMessage: null,
+    });
 
     const list = await json(await api('/api/phone-numbers'));
     expect(list.items).toEqual([phoneNumber]);
 
     const [row] = await stored();
     const imported = backend.telephony.sandbox!.state.phoneNumbers.get(row!.provider_number_id!);
-    const agent = await database.db.selectFrom('agents').select('provider_assistant_id').where('clinic_id', '=', admin.clinicId).executeTakeFirstOrThrow();
-    expect(imported).toMatchObject({ number: account.numbers[0], twilioAccountSid: account.accountSid, assistantId: agent.provider_assistant_id, server: { url: `${backend.url}/webhooks/vapi` } });
+    const agent = await database.db
+      .selectFrom('agents')
+      .select('provider_assistant_id')
+      .where('clinic_id', '=', admin.clinicId)
+      .executeTakeFirstOrThrow();
+    expect(imported).toMatchObject({
+      number: account.numbers[0],
+      twilioAccountSid: account.accountSid,
+      assistantId: agent.provider_assistant_id,
+      server: { url: `${backend.url}/webhooks/vapi` },
+    });
     expect(JSON.stringify(row)).not.toContain(account.authToken);
   });
 

@@ -5,7 +5,15 @@ import { WEEKDAYS, type AgentPersonality } from '@voxanne/protocol';
 import type { VapiServer } from './vapi-client.js';
 
 /** Every server message ingestion reads; `transcript` streams the live transcript to the consoles. */
-export const SERVER_MESSAGES = ['status-update', 'transcript', 'end-of-call-report', 'tool-calls', 'speech-update', 'conversation-update', 'hang'];
+export const SERVER_MESSAGES = [
+  'status-update',
+  'transcript',
+  'end-of-call-report',
+  'tool-calls',
+  'speech-update',
+  'conversation-update',
+  'hang',
+];
 
 /** What the post-call analysis extracts; `callCategory` drives the call's outcome (e.g. spam). */
 export const STRUCTURED_DATA_SCHEMA = {

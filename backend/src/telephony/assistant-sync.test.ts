@@ -42,7 +42,11 @@ describe('syncing the personality to the voice platform (R-B8)', () => {
       serverMessages: expect.arrayContaining(['status-update', 'transcript', 'end-of-call-report', 'tool-calls']),
     });
     const credential = state.credentials.get(assistant.server!.credentialId!)!;
-    expect(credential.authenticationPlan).toMatchObject({ type: 'hmac', algorithm: 'sha256', secretKey: backend.telephony.webhookAuth.secret });
+    expect(credential.authenticationPlan).toMatchObject({
+      type: 'hmac',
+      algorithm: 'sha256',
+      secretKey: backend.telephony.webhookAuth.secret,
+    });
     expect(JSON.stringify(assistant.model)).toContain('Opening hours');
 
     const second = await save({ greeting: 'Good morning, Riverside clinic.' });
@@ -53,7 +57,12 @@ describe('syncing the personality to the voice platform (R-B8)', () => {
 
   it('reports in /health which telephony it runs on and where the sandbox control API is', async () => {
     const health = await json(await fetch(`${backend.url}/health`));
-    expect(health.checks.telephony).toMatchObject({ status: 'ok', mode: 'sandbox', webhookAuth: 'hmac', sandbox: { controlUrl: backend.telephony.sandbox!.controlUrl } });
+    expect(health.checks.telephony).toMatchObject({
+      status: 'ok',
+      mode: 'sandbox',
+      webhookAuth: 'hmac',
+      sandbox: { controlUrl: backend.telephony.sandbox!.controlUrl },
+    });
   });
 });
 
@@ -64,7 +73,11 @@ describe('a failing voice platform', () => {
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
     // A real Vapi configuration pointing at a port nobody listens on.
-    backend = await startTestBackend(database, { VAPI_API_KEY: 'key-for-tests', VAPI_BASE_URL: 'http://127.0.0.1:9', VAPI_WEBHOOK_SECRET: 'webhook-secret-for-tests' });
+    backend = await startTestBackend(database, {
+      VAPI_API_KEY: 'key-for-tests',
+      VAPI_BASE_URL: 'http://127.0.0.1:9',
+      VAPI_WEBHOOK_SECRET: 'webhook-secret-for-tests',
+    });
   });
   afterAll(async () => {
     await backend?.close();

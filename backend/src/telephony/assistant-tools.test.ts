@@ -115,14 +115,21 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
     const [replayed] = await call(r, [{ id: 'book-1', name: 'bookAppointment', arguments: JSON.stringify(args) }]);
     expect(replayed).toMatchObject({ booked: true, bookingId: first!.bookingId });
 
-    const [clash] = await call(ref('+441614960202'), [{ id: 'book-2', name: 'bookAppointment', arguments: { ...args, patientName: 'Alan Turing' } }]);
+    const [clash] = await call(ref('+441614960202'), [
+      { id: 'book-2', name: 'bookAppointment', arguments: { ...args, patientName: 'Alan Turing' } },
+    ]);
     expect(clash).toMatchObject({ booked: false });
     expect(clash!.message).toMatch(/already booked/);
     expect(clash!.freeSlots).not.toContain('11:00');
 
     const bookings = await database.db.selectFrom('bookings').selectAll().where('clinic_id', '=', clinic.clinicId).execute();
     expect(bookings).toHaveLength(1);
-    expect(bookings[0]).toMatchObject({ patient_name: 'Grace Hopper', patient_phone: '+441614960101', status: 'pending', service: 'Check-up' });
+    expect(bookings[0]).toMatchObject({
+      patient_name: 'Grace Hopper',
+      patient_phone: '+441614960101',
+      status: 'pending',
+      service: 'Check-up',
+    });
     const event = await database.db.selectFrom('events').select('data').where('kind', '=', 'booking.created').executeTakeFirst();
     expect(event?.data).toMatchObject({ booking: { id: first!.bookingId, patientName: 'Grace Hopper' } });
 
@@ -133,7 +140,9 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
   });
 
   it('refuses to book outside opening hours or in the past, with a reason the assistant can say', async () => {
-    const [sunday] = await call(ref(), [{ id: 'sun', name: 'bookAppointment', arguments: { patientName: 'A B', date: next('sunday'), time: '10:00' } }]);
+    const [sunday] = await call(ref(), [
+      { id: 'sun', name: 'bookAppointment', arguments: { patientName: 'A B', date: next('sunday'), time: '10:00' } },
+    ]);
     expect(sunday).toMatchObject({ booked: false });
     expect(sunday!.message).toMatch(/not open/);
     const [noName] = await call(ref(), [{ id: 'noname', name: 'bookAppointment', arguments: { date: next('monday'), time: '10:00' } }]);
@@ -144,11 +153,17 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
   it('respects a patient’s STOP: no confirmation text until they send START', async () => {
     const control = backend.telephony.sandbox!.controlUrl;
     const text = (body: string) =>
-      fetch(`${control}/sms/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: '+441614960303', body }) });
+      fetch(`${control}/sms/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+441614960303', body }),
+      });
     expect(await json(await text('STOP'))).toMatchObject({ delivered: true });
 
     const r = ref('+441614960303');
-    const [booked] = await call(r, [{ id: 'opt-1', name: 'bookAppointment', arguments: { patientName: 'Ada Lovelace', date: next('wednesday'), time: '09:30' } }]);
+    const [booked] = await call(r, [
+      { id: 'opt-1', name: 'bookAppointment', arguments: { patientName: 'Ada Lovelace', date: next('wednesday'), time: '09:30' } },
+    ]);
     expect(booked).toMatchObject({ booked: true });
     await backend.telephony.sms.drain();
     expect(sms().filter((m) => m.to === '+441614960303')).toHaveLength(0);
@@ -156,7 +171,9 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
     expect(logged).toEqual([{ status: 'skipped_opt_out' }]);
 
     await text('START');
-    await call(r, [{ id: 'opt-2', name: 'bookAppointment', arguments: { patientName: 'Ada Lovelace', date: next('wednesday'), time: '10:30' } }]);
+    await call(r, [
+      { id: 'opt-2', name: 'bookAppointment', arguments: { patientName: 'Ada Lovelace', date: next('wednesday'), time: '10:30' } },
+    ]);
     await backend.telephony.sms.drain();
     expect(sms().filter((m) => m.to === '+441614960303')).toHaveLength(1);
   });
@@ -172,9 +189,15 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
   });
 
   it('lookupCaller recognises returning patients of this clinic only', async () => {
-    await database.db.insertInto('patients').values({ clinic_id: clinic.clinicId, phone: '+441614960505', name: 'Katherine Johnson' }).execute();
+    await database.db
+      .insertInto('patients')
+      .values({ clinic_id: clinic.clinicId, phone: '+441614960505', name: 'Katherine Johnson' })
+      .execute();
     const other = await createClinicWithStaff(database.db);
-    await database.db.insertInto('patients').values({ clinic_id: other.clinicId, phone: '+441614960606', name: 'Other Clinic Patient' }).execute();
+    await database.db
+      .insertInto('patients')
+      .values({ clinic_id: other.clinicId, phone: '+441614960606', name: 'Other Clinic Patient' })
+      .execute();
 
     const [known] = await call(ref('+441614960505'), [{ id: 'who', name: 'lookupCaller', arguments: {} }]);
     expect(known).toMatchObject({ known: true, patientName: 'Katherine Johnson' });
@@ -185,18 +208,26 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (
 
   it('transferToFrontDesk answers with the clinic’s transfer number and raises attention once', async () => {
     const r = ref();
-    const [transfer] = await call(r, [{ id: 'xfer', name: 'transferToFrontDesk', arguments: { reason: 'Caller wants to speak to a person' } }]);
+    const [transfer] = await call(r, [
+      { id: 'xfer', name: 'transferToFrontDesk', arguments: { reason: 'Caller wants to speak to a person' } },
+    ]);
     expect(transfer).toMatchObject({ transferTo: TRANSFER_NUMBER });
     await call(r, [{ id: 'xfer', name: 'transferToFrontDesk', arguments: { reason: 'Caller wants to speak to a person' } }]);
     const attention = await database.db.selectFrom('events').select('data').where('kind', '=', 'attention.needed').execute();
     expect(attention).toHaveLength(1);
     expect(attention[0]!.data).toMatchObject({ reason: 'caller_asked_for_staff', callerNumber: '+441614960777' });
-    const stored = await database.db.selectFrom('calls').select('needs_attention').where('provider_call_id', '=', r.id).executeTakeFirstOrThrow();
+    const stored = await database.db
+      .selectFrom('calls')
+      .select('needs_attention')
+      .where('provider_call_id', '=', r.id)
+      .executeTakeFirstOrThrow();
     expect(stored.needs_attention).toBe(true);
   });
 
   it('the booking shows up on the live stream and in the dashboard figures right away', async () => {
-    await call(ref('+441614960808'), [{ id: 'live', name: 'bookAppointment', arguments: { patientName: 'Mary Jackson', date: next('thursday'), time: '14:00' } }]);
+    await call(ref('+441614960808'), [
+      { id: 'live', name: 'bookAppointment', arguments: { patientName: 'Mary Jackson', date: next('thursday'), time: '14:00' } },
+    ]);
     const kinds = await eventually(async () => {
       const rows = await database.db.selectFrom('events').select('kind').where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute();
       expect(rows.map((r) => r.kind)).toContain('booking.created');

@@ -66,14 +66,17 @@ export class AssistantTools {
     return results;
   }
 
-  private async answerOne(clinicId: string, vapiCall: VapiCall | undefined, personality: AgentPersonality, toolCall: ToolCall): Promise<Answer> {
+  private async answerOne(
+    clinicId: string,
+    vapiCall: VapiCall | undefined,
+    personality: AgentPersonality,
+    toolCall: ToolCall,
+  ): Promise<Answer> {
     const afterCommit: Array<() => void> = [];
     try {
       const answer = await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
         afterCommit.length = 0; // a retried attempt queues its own follow-ups afresh
-        const call = vapiCall
-          ? (await lockOrCreateCall(tx, events, this.deps, clinicId, vapiCall, 'in-progress')).row
-          : undefined;
+        const call = vapiCall ? (await lockOrCreateCall(tx, events, this.deps, clinicId, vapiCall, 'in-progress')).row : undefined;
         if (!call) return { message: 'This tool can only be used during a call.' };
         const context: ToolContext = {
           tx,
@@ -128,7 +131,8 @@ export class AssistantTools {
     const { personality, args } = context;
     const today = toLocal(context.now, personality.timeZone).date;
     const requested = isLocalDate(args.date) ? args.date : today;
-    if (requested < today) return { available: false, date: requested, message: `${requested} is in the past. Ask for a date from today on.` };
+    if (requested < today)
+      return { available: false, date: requested, message: `${requested} is in the past. Ask for a date from today on.` };
     const time = isLocalTime(args.time) ? args.time : undefined;
 
     const slots = await this.slotsOn(context, requested);
@@ -151,7 +155,12 @@ export class AssistantTools {
       found = await this.slotsOn(context, date);
     }
     if (found.length === 0) {
-      return { available: false, date: requested, freeSlots: [], message: 'No free appointments in the next two weeks. Offer to take a message for the front desk.' };
+      return {
+        available: false,
+        date: requested,
+        freeSlots: [],
+        message: 'No free appointments in the next two weeks. Offer to take a message for the front desk.',
+      };
     }
     const times = found.map((s) => s.time);
     const lead = time ? `${time} on ${requested} is not available.` : date === requested ? '' : `Nothing is free on ${requested}.`;
@@ -173,7 +182,10 @@ export class AssistantTools {
     }
     const length = personality.appointmentMinutes;
     if (!withinHours(personality, args.date, args.time, length)) {
-      return { booked: false, message: `The clinic is not open for a ${length}-minute appointment at ${args.time} on ${args.date}. Check availability first.` };
+      return {
+        booked: false,
+        message: `The clinic is not open for a ${length}-minute appointment at ${args.time} on ${args.date}. Check availability first.`,
+      };
     }
     const startsAt = toInstant({ date: args.date, time: args.time }, personality.timeZone);
     if (startsAt <= context.now) return { booked: false, message: 'That time has already passed. Offer a later time.' };
@@ -221,7 +233,10 @@ export class AssistantTools {
         message: `Booked ${patientName} for ${spokenTime(startsAt, personality.timeZone)}.${patientPhone ? ' A confirmation text is on its way.' : ''}`,
       };
     } catch (error) {
-      if (error instanceof AppError && (error.code === 'booking_conflict' || error.code === 'validation_failed' || error.code === 'invalid_phone_number')) {
+      if (
+        error instanceof AppError &&
+        (error.code === 'booking_conflict' || error.code === 'validation_failed' || error.code === 'invalid_phone_number')
+      ) {
         const free = error.code === 'booking_conflict' ? (await this.slotsOn(context, args.date)).map((s) => s.time) : [];
         return { booked: false, freeSlots: free, message: error.message + (free.length ? ` Free that day: ${free.join(', ')}.` : '') };
       }
@@ -269,7 +284,8 @@ export class AssistantTools {
       const patient = saved.patient_id
         ? await tx.selectFrom('patients').select('name').where('id', '=', saved.patient_id).executeTakeFirst()
         : undefined;
-      const asked = args.callerAskedForStaff === true || (reason !== undefined && /\b(human|person|someone|staff|receptionist|real)\b/i.test(reason));
+      const asked =
+        args.callerAskedForStaff === true || (reason !== undefined && /\b(human|person|someone|staff|receptionist|real)\b/i.test(reason));
       events.emit(clinicId, {
         kind: 'attention.needed',
         data: {
@@ -292,7 +308,9 @@ export class AssistantTools {
 
   private async raiseToolFailure(clinicId: string, vapiCall: VapiCall | undefined, tool: string): Promise<void> {
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
-      const call = vapiCall ? await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', vapiCall.id).executeTakeFirst() : undefined;
+      const call = vapiCall
+        ? await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', vapiCall.id).executeTakeFirst()
+        : undefined;
       events.emit(clinicId, {
         kind: 'attention.needed',
         data: {

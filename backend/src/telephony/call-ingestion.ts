@@ -17,7 +17,14 @@
 // - the outcome is recomputed from the stored facts on every write to an ended call.
 // So every delivery order of the same set of webhooks leaves the same stored call.
 import { sql } from 'kysely';
-import { isCallStatusAdvance, type CallDirection, type CallOutcome, type CallStatus, type DashboardStats, type LiveEvent } from '@voxanne/protocol';
+import {
+  isCallStatusAdvance,
+  type CallDirection,
+  type CallOutcome,
+  type CallStatus,
+  type DashboardStats,
+  type LiveEvent,
+} from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { CallRow } from '../db/schema.js';
 import type { LiveEventBus } from '../live/event-bus.js';
@@ -173,9 +180,10 @@ export function outcomeOf(
   facts: { booked: boolean; forwarded: boolean; callerSpoke: boolean },
 ): CallOutcome {
   const reason = row.ended_reason ?? '';
-  const category = typeof row.analysis?.structuredData === 'object' && row.analysis.structuredData !== null
-    ? (row.analysis.structuredData as Record<string, unknown>).callCategory
-    : undefined;
+  const category =
+    typeof row.analysis?.structuredData === 'object' && row.analysis.structuredData !== null
+      ? (row.analysis.structuredData as Record<string, unknown>).callCategory
+      : undefined;
   if (facts.booked) return 'booked';
   if (category === 'spam') return 'spam';
   if (facts.forwarded || reason === 'assistant-forwarded-call') return 'transferred';
@@ -281,7 +289,12 @@ export class CallIngestion {
       fill.endedAt = toDate(call.endedAt) ?? at;
       fill.endedReason = message.endedReason ?? call.endedReason ?? undefined;
     }
-    return this.applyCallMessage(message, call, receipt, { status: message.status, timeline: [{ status: message.status, at }], fill, report: null });
+    return this.applyCallMessage(message, call, receipt, {
+      status: message.status,
+      timeline: [{ status: message.status, at }],
+      fill,
+      report: null,
+    });
   }
 
   /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
@@ -315,7 +328,15 @@ export class CallIngestion {
         // Live transcript messages carry no offset into the call; the report's turns do.
         const segment = await tx
           .insertInto('transcript_segments')
-          .values({ call_id: row.id, clinic_id: clinicId, speaker, text: message.transcript, offset_seconds: null, at, dedupe_key: dedupeKey })
+          .values({
+            call_id: row.id,
+            clinic_id: clinicId,
+            speaker,
+            text: message.transcript,
+            offset_seconds: null,
+            at,
+            dedupe_key: dedupeKey,
+          })
           .onConflict((oc) => oc.columns(['call_id', 'dedupe_key']).doNothing())
           .returning('id')
           .executeTakeFirst();
@@ -369,7 +390,12 @@ export class CallIngestion {
     message: { phoneNumber?: { id?: string | null; number?: string | null } | null },
     call: VapiCall,
     receipt: Receipt,
-    change: { status: CallStatus; timeline: Array<{ status: CallStatus; at: Date }>; fill: Record<string, unknown>; report: Record<string, unknown> | null },
+    change: {
+      status: CallStatus;
+      timeline: Array<{ status: CallStatus; at: Date }>;
+      fill: Record<string, unknown>;
+      report: Record<string, unknown> | null;
+    },
   ): Promise<CallMessageOutcome> {
     // JSON drops undefined, so a value the message does not offer reaches the database as absent.
     const json = (value: unknown) => (value === null ? null : JSON.stringify(value));

@@ -26,7 +26,13 @@ const REASONS = [
 
 const analysis = fc.oneof(
   fc.constant(null),
-  fc.record({ structuredData: fc.oneof(fc.constant(null), fc.constant([]), fc.record({ callCategory: fc.oneof(fc.constantFrom('spam', 'booking', 'question'), fc.integer(), fc.constant(null)) })) }),
+  fc.record({
+    structuredData: fc.oneof(
+      fc.constant(null),
+      fc.constant([]),
+      fc.record({ callCategory: fc.oneof(fc.constantFrom('spam', 'booking', 'question'), fc.integer(), fc.constant(null)) }),
+    ),
+  }),
 );
 
 describe.each(databaseKinds())('call rules in SQL and in TypeScript agree on %s', (kind) => {

@@ -23,11 +23,18 @@ describe('clinic wall-clock time', () => {
   });
 
   it('offers the day’s slots inside opening hours, without booked or past ones', () => {
-    const taken = [{ startsAt: toInstant({ date: '2030-07-15', time: '09:30' }, 'Europe/London'), endsAt: toInstant({ date: '2030-07-15', time: '10:00' }, 'Europe/London') }];
+    const taken = [
+      {
+        startsAt: toInstant({ date: '2030-07-15', time: '09:30' }, 'Europe/London'),
+        endsAt: toInstant({ date: '2030-07-15', time: '10:00' }, 'Europe/London'),
+      },
+    ];
     const now = new Date('2030-07-01T00:00:00Z');
     expect(freeSlots(personality, '2030-07-15', taken, now).map((s) => s.time)).toEqual(['09:00', '10:00', '10:30']);
     expect(freeSlots(personality, '2030-07-17', [], now)).toEqual([]);
-    expect(freeSlots(personality, '2030-07-15', [], toInstant({ date: '2030-07-15', time: '10:15' }, 'Europe/London')).map((s) => s.time)).toEqual(['10:30']);
+    expect(
+      freeSlots(personality, '2030-07-15', [], toInstant({ date: '2030-07-15', time: '10:15' }, 'Europe/London')).map((s) => s.time),
+    ).toEqual(['10:30']);
   });
 
   it('only accepts appointments that fit inside an opening interval', () => {

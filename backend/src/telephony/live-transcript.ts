@@ -31,7 +31,9 @@ const LIVE = sql`('in-progress', 'forwarding')`;
 
 /** The segment's dedupe key, shared with the general path so either path recognises the other's lines. */
 export function liveSegmentKey(message: TranscriptMessage): string {
-  return `live:${createHash('sha256').update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`).digest('hex')}`;
+  return `live:${createHash('sha256')
+    .update(`${message.role}\n${message.timestamp ?? ''}\n${message.transcript}`)
+    .digest('hex')}`;
 }
 
 export async function storeLiveTranscript(
@@ -69,7 +71,14 @@ export async function storeLiveTranscript(
   }
 
   if (message.transcript.trim() === '' || !receipt) return 'not-live';
-  const { rows } = await sql<{ live: number; fresh: number; segment_id: string | null; call_id: string | null; clinic_id: string | null; seq: string | number | null }>`
+  const { rows } = await sql<{
+    live: number;
+    fresh: number;
+    segment_id: string | null;
+    call_id: string | null;
+    clinic_id: string | null;
+    seq: string | number | null;
+  }>`
     with target as (
       select id, clinic_id from calls
       where provider_call_id = ${providerCallId} and status in ${LIVE} and report_received_at is null
@@ -126,7 +135,20 @@ function eventCtes(source: 'target' | 'segment', event: TranscriptEvent) {
     )`;
 }
 
-function publish(bus: LiveEventBus, event: TranscriptEvent, row: { clinic_id: string; seq: string | number }, ids: { callId: string; segmentId: string | null }): void {
-  const data = { callId: ids.callId, speaker: event.speaker, transcriptType: event.transcriptType, text: event.text, segmentId: ids.segmentId };
-  bus.publish([{ id: event.id, clinicId: row.clinic_id, seq: Number(row.seq), at: event.at.toISOString(), kind: 'call.transcript', data } as LiveEvent]);
+function publish(
+  bus: LiveEventBus,
+  event: TranscriptEvent,
+  row: { clinic_id: string; seq: string | number },
+  ids: { callId: string; segmentId: string | null },
+): void {
+  const data = {
+    callId: ids.callId,
+    speaker: event.speaker,
+    transcriptType: event.transcriptType,
+    text: event.text,
+    segmentId: ids.segmentId,
+  };
+  bus.publish([
+    { id: event.id, clinicId: row.clinic_id, seq: Number(row.seq), at: event.at.toISOString(), kind: 'call.transcript', data } as LiveEvent,
+  ]);
 }

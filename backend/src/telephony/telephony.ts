@@ -103,7 +103,14 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
     client: vapi,
     ...(settings.vapi.credentialId ? { credentialId: settings.vapi.credentialId } : {}),
   });
-  const assistantSync = new VapiAssistantSync({ db: deps.db, client: vapi, webhookServer, mode: settings.mode, model: settings.vapi.model, logger });
+  const assistantSync = new VapiAssistantSync({
+    db: deps.db,
+    client: vapi,
+    webhookServer,
+    mode: settings.mode,
+    model: settings.vapi.model,
+    logger,
+  });
   const ingestionDeps = { db: deps.db, bus: deps.bus, ...(deps.stats ? { stats: deps.stats } : {}) };
   const ingestion = new CallIngestion(ingestionDeps);
   const tools = new AssistantTools({ ...ingestionDeps, sms, logger });
@@ -111,7 +118,16 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
   const defaultPhoneNumberId = () => settings.vapi.defaultPhoneNumberId ?? sandbox?.platform.outboundPhoneNumberId;
 
   const webhookRoutes = [
-    vapiWebhookRoutes({ db: deps.db, logger, metrics: deps.metrics, auth: webhookAuth, ingestion, tools, webhookServer, model: settings.vapi.model }),
+    vapiWebhookRoutes({
+      db: deps.db,
+      logger,
+      metrics: deps.metrics,
+      auth: webhookAuth,
+      ingestion,
+      tools,
+      webhookServer,
+      model: settings.vapi.model,
+    }),
     twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, logger, metrics: deps.metrics }),
   ];
 
@@ -154,7 +170,16 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
         ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
       });
       return [
-        testCallRoutes({ db: deps.db, bus: deps.bus, logger, vapi, agents, ...(deps.stats ? { stats: deps.stats } : {}), defaultPhoneNumberId, limiter: perUser }),
+        testCallRoutes({
+          db: deps.db,
+          bus: deps.bus,
+          logger,
+          vapi,
+          agents,
+          ...(deps.stats ? { stats: deps.stats } : {}),
+          defaultPhoneNumberId,
+          limiter: perUser,
+        }),
         phoneNumberRoutes(phoneDeps(agents)),
         knowledgeRoutes({ knowledge, maxBytes: settings.knowledgeMaxBytes }),
       ];
@@ -175,7 +200,11 @@ export async function startTelephony(deps: TelephonyDeps): Promise<Telephony> {
       if (!agent.providerAssistantId || !sandbox.state.assistants.has(agent.providerAssistantId)) {
         await updateAgent(agents, clinicId, agent.personality);
       }
-      const existing = await deps.db.selectFrom('phone_numbers').select(['id', 'provider_number_id']).where('clinic_id', '=', clinicId).execute();
+      const existing = await deps.db
+        .selectFrom('phone_numbers')
+        .select(['id', 'provider_number_id'])
+        .where('clinic_id', '=', clinicId)
+        .execute();
       if (existing.some((n) => n.provider_number_id && sandbox.state.phoneNumbers.has(n.provider_number_id))) return;
       if (existing.length > 0) await deps.db.deleteFrom('phone_numbers').where('clinic_id', '=', clinicId).execute();
       const line = sandbox.clinicAccount.numbers[0]!;

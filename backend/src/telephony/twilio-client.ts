@@ -97,7 +97,12 @@ function twilioError(error: unknown, authMessage: string): AppError {
 }
 
 /** X-Twilio-Signature check for a form-encoded webhook (R-S7); `url` is the full public URL Twilio posted to. */
-export async function twilioSignatureValid(authToken: string, signature: string | undefined, url: string, params: Record<string, unknown>): Promise<boolean> {
+export async function twilioSignatureValid(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, unknown>,
+): Promise<boolean> {
   if (!signature) return false;
   return (await loadTwilio()).validateRequest(authToken, signature, url, params);
 }

@@ -35,10 +35,12 @@ export class WebhookServer {
   async settings(): Promise<VapiServer> {
     const { auth } = this.options;
     if (auth.mode === 'secret') return { url: this.url, headers: { 'x-vapi-secret': auth.secret } };
-    const credentialId = this.options.credentialId ?? (await (this.credential ??= this.findOrCreateCredential().catch((error: unknown) => {
-      this.credential = undefined;
-      throw error;
-    })));
+    const credentialId =
+      this.options.credentialId ??
+      (await (this.credential ??= this.findOrCreateCredential().catch((error: unknown) => {
+        this.credential = undefined;
+        throw error;
+      })));
     return { url: this.url, credentialId };
   }
 
@@ -121,10 +123,18 @@ export class VapiAssistantSync implements AssistantSync {
     for (const number of numbers) {
       try {
         await this.deps.client.updatePhoneNumber(number.provider_number_id!, { assistantId });
-        await this.deps.db.updateTable('phone_numbers').set({ assistant_attached: true, status: 'active', status_message: null }).where('id', '=', number.id).execute();
+        await this.deps.db
+          .updateTable('phone_numbers')
+          .set({ assistant_attached: true, status: 'active', status_message: null })
+          .where('id', '=', number.id)
+          .execute();
       } catch (error) {
         const message = error instanceof AppError ? error.message : 'Could not attach the assistant to this number.';
-        await this.deps.db.updateTable('phone_numbers').set({ assistant_attached: false, status_message: message }).where('id', '=', number.id).execute();
+        await this.deps.db
+          .updateTable('phone_numbers')
+          .set({ assistant_attached: false, status_message: message })
+          .where('id', '=', number.id)
+          .execute();
       }
     }
   }

@@ -57,9 +57,17 @@ export const VapiPhoneNumberSchema = z.looseObject({
 });
 export type VapiPhoneNumber = z.infer<typeof VapiPhoneNumberSchema>;
 
-export const VapiFileSchema = z.looseObject({ id: z.string().min(1), status: z.string().optional().nullable(), name: z.string().optional().nullable() });
+export const VapiFileSchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().optional().nullable(),
+  name: z.string().optional().nullable(),
+});
 export const VapiToolSchema = z.looseObject({ id: z.string().min(1), type: z.string().optional().nullable() });
-export const VapiCredentialSchema = z.looseObject({ id: z.string().min(1), name: z.string().optional().nullable(), provider: z.string().optional().nullable() });
+export const VapiCredentialSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().optional().nullable(),
+  provider: z.string().optional().nullable(),
+});
 
 export interface VapiServer {
   url: string;
@@ -122,11 +130,20 @@ export class VapiClient {
   }
 
   updateAssistant(id: string, body: Record<string, unknown>) {
-    return this.request('PATCH', `/assistant/${encodeURIComponent(id)}`, { schema: VapiAssistantSchema, json: body, idempotent: true, subject: 'assistant' });
+    return this.request('PATCH', `/assistant/${encodeURIComponent(id)}`, {
+      schema: VapiAssistantSchema,
+      json: body,
+      idempotent: true,
+      subject: 'assistant',
+    });
   }
 
   getAssistant(id: string) {
-    return this.request('GET', `/assistant/${encodeURIComponent(id)}`, { schema: VapiAssistantSchema, idempotent: true, subject: 'assistant' });
+    return this.request('GET', `/assistant/${encodeURIComponent(id)}`, {
+      schema: VapiAssistantSchema,
+      idempotent: true,
+      subject: 'assistant',
+    });
   }
 
   createCall(body: CreateCallRequest) {
@@ -160,11 +177,20 @@ export class VapiClient {
   }
 
   updatePhoneNumber(id: string, body: { assistantId?: string | null; server?: VapiServer; name?: string }) {
-    return this.request('PATCH', `/phone-number/${encodeURIComponent(id)}`, { schema: VapiPhoneNumberSchema, json: body, idempotent: true, subject: 'phone number' });
+    return this.request('PATCH', `/phone-number/${encodeURIComponent(id)}`, {
+      schema: VapiPhoneNumberSchema,
+      json: body,
+      idempotent: true,
+      subject: 'phone number',
+    });
   }
 
   deletePhoneNumber(id: string) {
-    return this.request('DELETE', `/phone-number/${encodeURIComponent(id)}`, { schema: z.unknown(), idempotent: true, subject: 'phone number' });
+    return this.request('DELETE', `/phone-number/${encodeURIComponent(id)}`, {
+      schema: z.unknown(),
+      idempotent: true,
+      subject: 'phone number',
+    });
   }
 
   uploadFile(file: { name: string; bytes: Uint8Array; mimeType: string }) {
@@ -183,7 +209,12 @@ export class VapiClient {
   }
 
   updateTool(id: string, body: Record<string, unknown>) {
-    return this.request('PATCH', `/tool/${encodeURIComponent(id)}`, { schema: VapiToolSchema, json: body, idempotent: true, subject: 'tool' });
+    return this.request('PATCH', `/tool/${encodeURIComponent(id)}`, {
+      schema: VapiToolSchema,
+      json: body,
+      idempotent: true,
+      subject: 'tool',
+    });
   }
 
   deleteTool(id: string) {
@@ -233,7 +264,11 @@ export class VapiClient {
         const body: unknown = text === '' ? null : safeJson(text);
         const parsed = opts.schema.safeParse(body);
         if (!parsed.success) {
-          throw new ProviderRequestError('provider_error', `The voice platform sent an unexpected ${opts.subject} response.`, response.status);
+          throw new ProviderRequestError(
+            'provider_error',
+            `The voice platform sent an unexpected ${opts.subject} response.`,
+            response.status,
+          );
         }
         return parsed.data;
       }
@@ -262,11 +297,21 @@ export class VapiClient {
     const detail = providerMessage(await response.text().catch(() => ''));
     const status = response.status;
     if (status === 401 || status === 403) {
-      return new ProviderRequestError('provider_auth_failed', 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.', status);
+      return new ProviderRequestError(
+        'provider_auth_failed',
+        'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.',
+        status,
+      );
     }
     if (status === 404) return new ProviderRequestError('provider_error', `The voice platform does not know this ${subject}.`, status);
-    if (status === 429) return new ProviderRequestError('provider_unavailable', 'The voice platform is busy (rate limited). Try again in a minute.', status);
-    if (status >= 500) return new ProviderRequestError('provider_unavailable', 'The voice platform is having problems right now. Try again in a few minutes.', status);
+    if (status === 429)
+      return new ProviderRequestError('provider_unavailable', 'The voice platform is busy (rate limited). Try again in a minute.', status);
+    if (status >= 500)
+      return new ProviderRequestError(
+        'provider_unavailable',
+        'The voice platform is having problems right now. Try again in a few minutes.',
+        status,
+      );
     return new ProviderRequestError('provider_error', `The voice platform refused the ${subject}${detail ? `: ${detail}` : '.'}`, status);
   }
 }

@@ -7,7 +7,12 @@ import { z } from 'zod';
 const optionalString = z.string().optional().nullable();
 const optionalNumber = z.number().finite().optional().nullable();
 /** A length of time within one call: never negative, and no call lasts a week. */
-const optionalCallSeconds = z.number().min(0).max(7 * 24 * 3600).optional().nullable();
+const optionalCallSeconds = z
+  .number()
+  .min(0)
+  .max(7 * 24 * 3600)
+  .optional()
+  .nullable();
 
 export const VapiCustomerSchema = z.looseObject({ number: optionalString, name: optionalString });
 
@@ -107,7 +112,10 @@ export const ToolCallSchema = z.looseObject({
   function: z.looseObject({
     name: z.string().min(1).max(80),
     /** Vapi documents a JSON string; in practice an object arrives too. Both are accepted. */
-    arguments: z.union([z.string().max(20_000), z.record(z.string(), z.unknown())]).optional().nullable(),
+    arguments: z
+      .union([z.string().max(20_000), z.record(z.string(), z.unknown())])
+      .optional()
+      .nullable(),
   }),
 });
 export type ToolCall = z.infer<typeof ToolCallSchema>;
@@ -116,7 +124,11 @@ export const ToolCallsSchema = z.looseObject({
   ...common,
   type: z.literal('tool-calls'),
   toolCallList: z.array(ToolCallSchema).max(20).optional().nullable(),
-  toolWithToolCallList: z.array(z.looseObject({ toolCall: ToolCallSchema.optional().nullable() })).max(20).optional().nullable(),
+  toolWithToolCallList: z
+    .array(z.looseObject({ toolCall: ToolCallSchema.optional().nullable() }))
+    .max(20)
+    .optional()
+    .nullable(),
 });
 
 export const AssistantRequestSchema = z.looseObject({ ...common, type: z.literal('assistant-request') });
@@ -145,10 +157,12 @@ export type TranscriptMessage = z.infer<typeof TranscriptSchema>;
 export type EndOfCallReport = z.infer<typeof EndOfCallReportSchema>;
 export type ToolCallsMessage = z.infer<typeof ToolCallsSchema>;
 
-export const HANDLED_MESSAGE_TYPES = new Set<string>(VapiServerMessageSchema.options.flatMap((o) => {
-  const t = o.shape.type;
-  return t instanceof z.ZodLiteral ? [String(t.value)] : (t as z.ZodEnum).options.map(String);
-}));
+export const HANDLED_MESSAGE_TYPES = new Set<string>(
+  VapiServerMessageSchema.options.flatMap((o) => {
+    const t = o.shape.type;
+    return t instanceof z.ZodLiteral ? [String(t.value)] : (t as z.ZodEnum).options.map(String);
+  }),
+);
 
 /** The envelope Vapi posts. */
 export const VapiWebhookBodySchema = z.looseObject({ message: z.looseObject({ type: z.string().max(100) }) });

@@ -85,7 +85,10 @@ export function vapiWebhookRoutes(deps: VapiWebhookDeps): Router {
     const receivedAt = new Date();
     // Receipts make stored messages idempotent. Partials are only streamed, never stored, and tool
     // calls and assistant requests are always answered: none of them costs a receipt.
-    const stored = message.type === 'status-update' || message.type === 'end-of-call-report' || (message.type === 'transcript' && message.transcriptType === 'final');
+    const stored =
+      message.type === 'status-update' ||
+      message.type === 'end-of-call-report' ||
+      (message.type === 'transcript' && message.transcriptType === 'final');
     const receipt = stored ? { key: receiptKey(type, req.rawBody!), type } : undefined;
     if (message.type === 'transcript') {
       // Most webhooks are transcript lines of a call in progress: one statement, no clinic lookup

@@ -30,10 +30,17 @@ async function clinicWithAssistant(db: Db, suffix = randomUUID().slice(0, 8)): P
   const { clinicId } = await createClinicWithStaff(db);
   await getAgent(db, clinicId);
   const assistantId = `asst-${suffix}`;
-  await db.updateTable('agents').set({ provider_assistant_id: assistantId, sync_status: 'synced' }).where('clinic_id', '=', clinicId).execute();
+  await db
+    .updateTable('agents')
+    .set({ provider_assistant_id: assistantId, sync_status: 'synced' })
+    .where('clinic_id', '=', clinicId)
+    .execute();
   const phoneNumberId = `pn-${suffix}`;
   const number = `+44207946${String(Math.floor(Math.random() * 900) + 100)}${Math.floor(Math.random() * 10)}`.slice(0, 13);
-  await db.insertInto('phone_numbers').values({ clinic_id: clinicId, number, provider_number_id: phoneNumberId, assistant_attached: true }).execute();
+  await db
+    .insertInto('phone_numbers')
+    .values({ clinic_id: clinicId, number, provider_number_id: phoneNumberId, assistant_attached: true })
+    .execute();
   return { clinicId, assistantId, phoneNumberId, number };
 }
 
@@ -41,7 +48,13 @@ async function clinicWithAssistant(db: Db, suffix = randomUUID().slice(0, 8)): P
 async function snapshot(db: Db, providerCallId: string) {
   const call = await db.selectFrom('calls').selectAll().where('provider_call_id', '=', providerCallId).executeTakeFirst();
   if (!call) return undefined;
-  const timeline = await db.selectFrom('call_status_changes').select(['status', 'at']).where('call_id', '=', call.id).orderBy('at').orderBy('status').execute();
+  const timeline = await db
+    .selectFrom('call_status_changes')
+    .select(['status', 'at'])
+    .where('call_id', '=', call.id)
+    .orderBy('at')
+    .orderBy('status')
+    .execute();
   const segments = await db
     .selectFrom('transcript_segments')
     .select(['speaker', 'text', 'offset_seconds', 'at'])
@@ -49,7 +62,11 @@ async function snapshot(db: Db, providerCallId: string) {
     .orderBy('at')
     .orderBy('dedupe_key')
     .execute();
-  const bookings = await db.selectFrom('bookings').select(['patient_name', 'patient_phone', 'starts_at', 'ends_at', 'status', 'service']).where('call_id', '=', call.id).execute();
+  const bookings = await db
+    .selectFrom('bookings')
+    .select(['patient_name', 'patient_phone', 'starts_at', 'ends_at', 'status', 'service'])
+    .where('call_id', '=', call.id)
+    .execute();
   const { id: _id, clinic_id: _clinic, created_at: _c, updated_at: _u, report_received_at: _r, patient_id, ...facts } = call;
   return { facts: { ...facts, hasPatient: patient_id !== null }, timeline, segments, bookings };
 }
@@ -98,7 +115,13 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
   const report = (r: CallRef) =>
     endOfCallReport(
       r,
-      { startedAt: new Date(T0 + 1000).toISOString(), endedAt: new Date(T0 + 61_000).toISOString(), endedReason: 'customer-ended-call', summary: 'Caller asked for a check-up.', turns },
+      {
+        startedAt: new Date(T0 + 1000).toISOString(),
+        endedAt: new Date(T0 + 61_000).toISOString(),
+        endedReason: 'customer-ended-call',
+        summary: 'Caller asked for a check-up.',
+        turns,
+      },
       T0 + 62_000,
     );
   const countRows = async () => ({
@@ -142,7 +165,9 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
       ['caller', 'I would like to book a check-up.', 4],
       ['assistant', 'Of course. What name is it under?', 7],
     ]);
-    const kinds = (await database.db.selectFrom('events').select('kind').where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute()).map((e) => e.kind);
+    const kinds = (
+      await database.db.selectFrom('events').select('kind').where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute()
+    ).map((e) => e.kind);
     expect(kinds[0]).toBe('call.started');
     expect(kinds).toContain('call.transcript');
     expect(kinds.filter((k) => k === 'call.ended').length).toBeGreaterThanOrEqual(1);
@@ -182,7 +207,9 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
       // What consoles were sent is exactly what the log holds (resume replays the same thing).
       expect(published.map((e) => [e.id, e.seq, e.kind, e.data])).toEqual(stored.map((e) => [e.id, Number(e.seq), e.kind, e.data]));
       expect(stored.map((e) => Number(e.seq))).toEqual(stored.map((_, i) => i + 1));
-      const lines = stored.filter((e) => e.kind === 'call.transcript').map((e) => e.data as { transcriptType: string; text: string; segmentId: string | null });
+      const lines = stored
+        .filter((e) => e.kind === 'call.transcript')
+        .map((e) => e.data as { transcriptType: string; text: string; segmentId: string | null });
       expect(lines.map((l) => [l.transcriptType, l.text])).toEqual([
         ['partial', 'Hello, River'],
         ['final', 'Hello, Riverside clinic.'],
@@ -205,12 +232,19 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
     const bodies = [...lines.slice(0, 12), statusUpdate(r, 'ended', T0 + 30_000, 'customer-ended-call'), report(r), ...lines.slice(12)];
     const statuses = await Promise.all(bodies.map(async (body) => (await send(body)).status));
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const events = await database.db.selectFrom('events').select(['kind', 'data']).where('clinic_id', '=', clinic.clinicId).orderBy('seq').execute();
+    const events = await database.db
+      .selectFrom('events')
+      .select(['kind', 'data'])
+      .where('clinic_id', '=', clinic.clinicId)
+      .orderBy('seq')
+      .execute();
     const firstEnded = events.findIndex((e) => e.kind === 'call.ended');
     expect(firstEnded).toBeGreaterThan(0);
     // A partial is stale once the call has ended; a late final line may still be stored (the report
     // may never come) and is announced as such.
-    const partialsAfterEnd = events.slice(firstEnded).filter((e) => e.kind === 'call.transcript' && (e.data as { transcriptType: string }).transcriptType === 'partial');
+    const partialsAfterEnd = events
+      .slice(firstEnded)
+      .filter((e) => e.kind === 'call.transcript' && (e.data as { transcriptType: string }).transcriptType === 'partial');
     expect(partialsAfterEnd).toEqual([]);
     // However the race went, the report's transcript is what stays.
     expect((await snapshot(database.db, r.id))?.segments.map((s) => s.text)).toEqual(turns.map((t) => t.message));
@@ -220,7 +254,12 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
     const r = ref();
     expect((await send(report(r))).status).toBe(200);
     const stored = await snapshot(database.db, r.id);
-    expect(stored?.facts).toMatchObject({ status: 'ended', duration_seconds: 60, summary: 'Caller asked for a check-up.', outcome: 'answered' });
+    expect(stored?.facts).toMatchObject({
+      status: 'ended',
+      duration_seconds: 60,
+      summary: 'Caller asked for a check-up.',
+      outcome: 'answered',
+    });
     expect(stored?.timeline.map((t) => t.status)).toEqual(['in-progress', 'ended']);
     expect(stored?.segments).toHaveLength(3);
     expect((await countRows()).calls).toBe(1);
@@ -228,10 +267,17 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
 
   it('reads the legacy top-level summary, transcript, recording and messages', async () => {
     const r = ref({ type: 'outboundPhoneCall' });
-    const res = await send(legacyEndOfCallReport(r, { endedReason: 'assistant-ended-call', summary: 'Legacy summary.', turns }, T0 + 70_000));
+    const res = await send(
+      legacyEndOfCallReport(r, { endedReason: 'assistant-ended-call', summary: 'Legacy summary.', turns }, T0 + 70_000),
+    );
     expect(res.status).toBe(200);
     const stored = await snapshot(database.db, r.id);
-    expect(stored?.facts).toMatchObject({ direction: 'outbound', status: 'ended', summary: 'Legacy summary.', recording_url: `https://storage.vapi.ai/${r.id}-legacy.wav` });
+    expect(stored?.facts).toMatchObject({
+      direction: 'outbound',
+      status: 'ended',
+      summary: 'Legacy summary.',
+      recording_url: `https://storage.vapi.ai/${r.id}-legacy.wav`,
+    });
     expect(stored?.segments.map((s) => s.speaker)).toEqual(['assistant', 'caller', 'assistant']);
   });
 
@@ -317,20 +363,45 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
       ];
       const answers = [];
       for (const fields of cases) {
-        const res = await send({ message: { type: 'end-of-call-report', call: { id, assistantId: clinic.assistantId }, endedReason: 'customer-ended-call', ...fields } });
+        const res = await send({
+          message: {
+            type: 'end-of-call-report',
+            call: { id, assistantId: clinic.assistantId },
+            endedReason: 'customer-ended-call',
+            ...fields,
+          },
+        });
         answers.push(res.status);
       }
       expect(answers).toEqual([200, 400, 400, 200]);
-      const call = await database.db.selectFrom('calls').select(['id', 'started_at', 'ended_at']).where('provider_call_id', '=', id).executeTakeFirstOrThrow();
+      const call = await database.db
+        .selectFrom('calls')
+        .select(['id', 'started_at', 'ended_at'])
+        .where('provider_call_id', '=', id)
+        .executeTakeFirstOrThrow();
       expect(call.started_at).toBeNull();
       expect(call.ended_at === null || Math.abs(call.ended_at.getTime() - Date.now()) < 60_000).toBe(true);
       // The turn with an impossible offset and time is kept, without them.
-      const turns = await database.db.selectFrom('transcript_segments').select(['text', 'offset_seconds']).where('call_id', '=', call.id).execute();
+      const turns = await database.db
+        .selectFrom('transcript_segments')
+        .select(['text', 'offset_seconds'])
+        .where('call_id', '=', call.id)
+        .execute();
       expect(turns).toEqual([{ text: 'hello', offset_seconds: null }]);
     });
 
     it('never answers 500 to fuzzed payloads, signed or not', async () => {
-      const known = ['status-update', 'transcript', 'end-of-call-report', 'tool-calls', 'assistant-request', 'speech-update', 'hang', 'conversation-update', 'x'];
+      const known = [
+        'status-update',
+        'transcript',
+        'end-of-call-report',
+        'tool-calls',
+        'assistant-request',
+        'speech-update',
+        'hang',
+        'conversation-update',
+        'x',
+      ];
       const message = fc.record(
         {
           type: fc.constantFrom(...known),
@@ -340,17 +411,40 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
           transcript: fc.oneof(fc.string(), fc.anything()),
           timestamp: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
           call: fc.oneof(
-            fc.record({ id: fc.oneof(fc.uuid(), fc.string(), fc.integer()), assistantId: fc.constantFrom(clinic.assistantId, 'x', undefined) }, { requiredKeys: [] }),
+            fc.record(
+              { id: fc.oneof(fc.uuid(), fc.string(), fc.integer()), assistantId: fc.constantFrom(clinic.assistantId, 'x', undefined) },
+              { requiredKeys: [] },
+            ),
             fc.anything(),
           ),
-          toolCallList: fc.oneof(fc.array(fc.record({ id: fc.string(), function: fc.record({ name: fc.string(), arguments: fc.oneof(fc.string(), fc.object()) }) })), fc.anything()),
+          toolCallList: fc.oneof(
+            fc.array(
+              fc.record({ id: fc.string(), function: fc.record({ name: fc.string(), arguments: fc.oneof(fc.string(), fc.object()) }) }),
+            ),
+            fc.anything(),
+          ),
           artifact: fc.anything(),
           analysis: fc.anything(),
-          startedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
-          endedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+          startedAt: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string(),
+          ),
+          endedAt: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string(),
+          ),
           durationSeconds: fc.oneof(fc.double(), fc.anything()),
           messages: fc.array(
-            fc.record({ role: fc.constantFrom('user', 'bot'), message: fc.string(), secondsFromStart: fc.double(), time: fc.double(), endTime: fc.double() }, { requiredKeys: [] }),
+            fc.record(
+              {
+                role: fc.constantFrom('user', 'bot'),
+                message: fc.string(),
+                secondsFromStart: fc.double(),
+                time: fc.double(),
+                endTime: fc.double(),
+              },
+              { requiredKeys: [] },
+            ),
           ),
         },
         { requiredKeys: ['type'] },
@@ -385,7 +479,17 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
             transcript(r, 'assistant', 'partial', 'Hello', T0 + 1500),
             transcript(r, 'assistant', 'final', 'Hello, Riverside clinic, how can I help?', T0 + 2500),
             transcript(r, 'user', 'final', 'I would like to book a check-up.', T0 + 5500),
-            toolCalls(r, [{ id: 'tool-1', name: 'bookAppointment', arguments: JSON.stringify({ patientName: 'Ada Lovelace', date: monday, time: '10:00', service: 'Check-up' }) }], T0 + 9000),
+            toolCalls(
+              r,
+              [
+                {
+                  id: 'tool-1',
+                  name: 'bookAppointment',
+                  arguments: JSON.stringify({ patientName: 'Ada Lovelace', date: monday, time: '10:00', service: 'Check-up' }),
+                },
+              ],
+              T0 + 9000,
+            ),
             transcript(r, 'assistant', 'final', 'You are booked for Monday at ten.', T0 + 12_000),
             statusUpdate(r, 'ended', T0 + 61_000, 'customer-ended-call'),
             report(r),
@@ -399,7 +503,14 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
           clinic = await clinicWithAssistant(database.db, 'prop');
           // Shuffle deterministically from the seed; duplicates are re-serialised so the receipt
           // short-cut cannot hide a non-idempotent write.
-          const deliveries = bodies.flatMap((body, i) => (duplicated[i] ? [{ body, copy: false }, { body, copy: true }] : [{ body, copy: false }]));
+          const deliveries = bodies.flatMap((body, i) =>
+            duplicated[i]
+              ? [
+                  { body, copy: false },
+                  { body, copy: true },
+                ]
+              : [{ body, copy: false }],
+          );
           let state = seed;
           for (let i = deliveries.length - 1; i > 0; i--) {
             state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -427,8 +538,13 @@ describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
     expect(await json(res)).toEqual({ assistantId: clinic.assistantId });
 
     await database.db.updateTable('agents').set({ provider_assistant_id: null }).where('clinic_id', '=', clinic.clinicId).execute();
-    const transient = await json(await send(assistantRequest(ref({ assistantId: undefined }), { id: clinic.phoneNumberId, number: clinic.number }, Date.now())));
-    expect(transient.assistant).toMatchObject({ firstMessage: expect.stringContaining('Hello'), server: { url: `${backend.url}/webhooks/vapi` } });
+    const transient = await json(
+      await send(assistantRequest(ref({ assistantId: undefined }), { id: clinic.phoneNumberId, number: clinic.number }, Date.now())),
+    );
+    expect(transient.assistant).toMatchObject({
+      firstMessage: expect.stringContaining('Hello'),
+      server: { url: `${backend.url}/webhooks/vapi` },
+    });
     expect(transient.assistant.model.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual([
       'checkAvailability',
       'bookAppointment',

@@ -13,18 +13,35 @@ describe('Vapi webhook authentication (R-S7)', () => {
     for (const timestamp of [String(now), String(now / 1000), new Date(now).toISOString()]) {
       expect(verifyVapiWebhook(auth, { 'x-timestamp': timestamp, 'x-signature': sign(timestamp) }, body, now)).toEqual({ ok: true });
     }
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': `sha256=${sign(String(now))}` }, body, now)).toEqual({ ok: true });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': `sha256=${sign(String(now))}` }, body, now)).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses stale, future, unsigned and mis-signed requests', () => {
     const stale = String(now - 5 * 60_000 - 1);
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': stale, 'x-signature': sign(stale) }, body, now)).toEqual({ ok: false, reason: 'stale_timestamp' });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': stale, 'x-signature': sign(stale) }, body, now)).toEqual({
+      ok: false,
+      reason: 'stale_timestamp',
+    });
     const future = String(now + 10 * 60_000);
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': future, 'x-signature': sign(future) }, body, now)).toEqual({ ok: false, reason: 'stale_timestamp' });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': future, 'x-signature': sign(future) }, body, now)).toEqual({
+      ok: false,
+      reason: 'stale_timestamp',
+    });
     expect(verifyVapiWebhook(auth, {}, body, now)).toEqual({ ok: false, reason: 'missing_signature' });
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': 'zz' }, body, now)).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': 'yesterday', 'x-signature': sign('yesterday') }, body, now)).toEqual({ ok: false, reason: 'stale_timestamp' });
-    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': sign(String(now)) }, undefined, now)).toEqual({ ok: false, reason: 'missing_body' });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': 'zz' }, body, now)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': 'yesterday', 'x-signature': sign('yesterday') }, body, now)).toEqual({
+      ok: false,
+      reason: 'stale_timestamp',
+    });
+    expect(verifyVapiWebhook(auth, { 'x-timestamp': String(now), 'x-signature': sign(String(now)) }, undefined, now)).toEqual({
+      ok: false,
+      reason: 'missing_body',
+    });
   });
 
   it('compares the shared secret header in secret mode', () => {

@@ -12,7 +12,8 @@ export const MAX_WEBHOOK_AGE_MS = 5 * 60_000;
 
 export type WebhookAuthMode = 'hmac' | 'secret';
 
-export type WebhookVerdict = { ok: true } | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'missing_body' };
+export type WebhookVerdict =
+  { ok: true } | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'missing_body' };
 
 export interface WebhookAuth {
   mode: WebhookAuthMode;

@@ -28,8 +28,7 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5,
     staff = await signIn(backend.url, await createClinicWithStaff(database.db));
   });
 
-  const startCall = (phoneNumber: string) =>
-    staff.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber }) });
+  const startCall = (phoneNumber: string) => staff.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber }) });
 
   it('calls the number and stores the whole call: timeline, transcript, summary, booking and the confirmation SMS', async () => {
     const res = await startCall('+44 161 496 0123');
@@ -51,7 +50,9 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5,
     expect(detail.bookings).toHaveLength(1);
 
     const sms = await eventually(async () => {
-      const log = (await (await fetch(`${backend.telephony.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as { messages: Array<{ body: string }> };
+      const log = (await (await fetch(`${backend.telephony.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as {
+        messages: Array<{ body: string }>;
+      };
       expect(log.messages).toHaveLength(1);
       return log.messages[0]!;
     });
@@ -66,7 +67,9 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5,
     expect((await json(limited)).error.code).toBe('rate_limited');
     // Another member of staff of the same clinic still can.
     const colleague = await signIn(backend.url, await addStaff(database.db, (await json(await staff.api('/api/me'))).user.clinicId));
-    expect((await colleague.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber: '+441614960188' }) })).status).toBe(202);
+    expect(
+      (await colleague.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber: '+441614960188' }) })).status,
+    ).toBe(202);
   });
 
   it('refuses a number without a country code with a helpful message and starts nothing', async () => {

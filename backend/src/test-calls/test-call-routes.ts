@@ -36,7 +36,10 @@ export async function startPhoneTestCall(deps: TestCallDeps, clinicId: string, n
   }
   const assistantId = agent.providerAssistantId;
   if (!assistantId) {
-    throw new AppError('provider_error', `The assistant is not set up on the voice platform yet${agent.sync.message ? `: ${agent.sync.message}` : '.'}`);
+    throw new AppError(
+      'provider_error',
+      `The assistant is not set up on the voice platform yet${agent.sync.message ? `: ${agent.sync.message}` : '.'}`,
+    );
   }
   const own = await deps.db
     .selectFrom('phone_numbers')

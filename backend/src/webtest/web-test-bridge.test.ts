@@ -138,7 +138,11 @@ describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind
     await first.next('ready');
     const second = await open();
     second.send({ type: 'start' });
-    expect(await first.next('ended')).toEqual({ type: 'ended', reason: 'replaced-by-new-session', message: 'You started another web test, so this one ended.' });
+    expect(await first.next('ended')).toEqual({
+      type: 'ended',
+      reason: 'replaced-by-new-session',
+      message: 'You started another web test, so this one ended.',
+    });
     await second.next('ready');
     expect(backend.webTest.diagnostics(staff.session.user.clinicId).sessions).toHaveLength(1);
 
@@ -177,7 +181,11 @@ describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind
     expect(await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL])).toBe(401);
     expect(await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL, `${AUTH_SUBPROTOCOL_PREFIX}not-a-token`])).toBe(401);
     expect(await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL], { query: `?access_token=${token}` })).toBe(401);
-    expect(await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + token], { headers: { origin: 'https://evil.example' } })).toBe(403);
+    expect(
+      await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + token], {
+        headers: { origin: 'https://evil.example' },
+      }),
+    ).toBe(403);
     expect(await refusedWebTestUpgrade(backend.url, [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + token])).toBe(101);
   });
 
@@ -232,7 +240,11 @@ describe('web test time limit and shutdown (R-B6)', () => {
     client.send({ type: 'start' });
     expect((await client.next('ready')).maxSeconds).toBe(5);
     const ended = await client.next('ended', () => true, 10_000);
-    expect(ended).toEqual({ type: 'ended', reason: 'time-limit', message: 'Web tests last at most 5 seconds. Start a new one to keep talking.' });
+    expect(ended).toEqual({
+      type: 'ended',
+      reason: 'time-limit',
+      message: 'Web tests last at most 5 seconds. Start a new one to keep talking.',
+    });
     expect((await client.closed).code).toBe(1000);
   });
 
@@ -247,7 +259,11 @@ describe('web test time limit and shutdown (R-B6)', () => {
     const callsBefore = backend.telephony.sandbox!.state.calls.size;
     const refused = await openWebTestClient(backend.url, someone.session.accessToken);
     refused.send({ type: 'start' });
-    expect(await refused.next('ended')).toEqual({ type: 'ended', reason: 'rate-limited', message: 'You can start 2 web tests a minute. Wait a moment and try again.' });
+    expect(await refused.next('ended')).toEqual({
+      type: 'ended',
+      reason: 'rate-limited',
+      message: 'You can start 2 web tests a minute. Wait a moment and try again.',
+    });
     expect(backend.telephony.sandbox!.state.calls.size).toBe(callsBefore);
   });
 

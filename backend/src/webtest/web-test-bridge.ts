@@ -101,7 +101,8 @@ export class WebTestBridge {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const session of [...this.sessions]) session.end('server-shutdown', 'The Voxanne server is restarting. Start the test again in a moment.');
+    for (const session of [...this.sessions])
+      session.end('server-shutdown', 'The Voxanne server is restarting. Start the test again in a moment.');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await this.starts.shutdown?.();
   }

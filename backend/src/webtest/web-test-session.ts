@@ -10,12 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
-import {
-  LiveCloseCode,
-  WEB_TEST_AUDIO,
-  WebTestClientMessageSchema,
-  type WebTestServerMessage,
-} from '@voxanne/protocol';
+import { LiveCloseCode, WEB_TEST_AUDIO, WebTestClientMessageSchema, type WebTestServerMessage } from '@voxanne/protocol';
 import type { Principal } from '../auth/principal.js';
 import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Db } from '../db/database.js';
@@ -193,7 +188,8 @@ export class WebTestSession {
       this.callId = await this.recordCall(created.id, assistantId);
     } catch (error) {
       this.log.warn({ err: error }, 'web test could not start');
-      const message = error instanceof AppError ? error.message : 'The voice platform could not start the test call. Try again in a minute.';
+      const message =
+        error instanceof AppError ? error.message : 'The voice platform could not start the test call. Try again in a minute.';
       return this.end('provider-refused', message);
     }
     if (this.ended) return this.hangUpProvider();
@@ -208,7 +204,10 @@ export class WebTestSession {
     let agent = await getAgent(this.deps.db, this.principal.clinicId);
     if (!agent.providerAssistantId) agent = await updateAgent(this.deps.agents, this.principal.clinicId, agent.personality);
     if (!agent.providerAssistantId) {
-      throw new AppError('provider_error', `The assistant is not set up on the voice platform yet${agent.sync.message ? `: ${agent.sync.message}` : '.'}`);
+      throw new AppError(
+        'provider_error',
+        `The assistant is not set up on the voice platform yet${agent.sync.message ? `: ${agent.sync.message}` : '.'}`,
+      );
     }
     return agent.providerAssistantId;
   }
@@ -236,7 +235,11 @@ export class WebTestSession {
   // --- provider side ------------------------------------------------------------------------------
 
   private connectProvider(url: string): void {
-    const provider = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: PROVIDER_HANDSHAKE_MS, maxPayload: MAX_PROVIDER_MESSAGE_BYTES });
+    const provider = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: PROVIDER_HANDSHAKE_MS,
+      maxPayload: MAX_PROVIDER_MESSAGE_BYTES,
+    });
     this.provider = provider;
     provider.on('open', () => {
       if (this.ended) return this.hangUpProvider();
@@ -272,7 +275,12 @@ export class WebTestSession {
     if (!parsed?.success) return; // The platform sends many kinds of message; only these matter here.
     const message = parsed.data;
     if (message.type === 'transcript') {
-      this.send({ type: 'transcript', speaker: message.role === 'user' ? 'caller' : 'assistant', transcriptType: message.transcriptType, text: message.transcript });
+      this.send({
+        type: 'transcript',
+        speaker: message.role === 'user' ? 'caller' : 'assistant',
+        transcriptType: message.transcriptType,
+        text: message.transcript,
+      });
     } else if (message.type === 'status-update' && message.status === 'ended') {
       this.end('assistant-ended', 'The assistant ended the call.');
     }

@@ -46,7 +46,9 @@ export async function startFakeGoTrue(mode: 'hs256' | 'jwks'): Promise<FakeGoTru
   const signingKeys = mode === 'jwks' ? await generateKeyPair('ES256') : undefined;
   const foreignKeys = await generateKeyPair('ES256');
   const kid = randomBytes(6).toString('hex');
-  const publicJwk: JWK | undefined = signingKeys ? { ...(await exportJWK(signingKeys.publicKey)), kid, alg: 'ES256', use: 'sig' } : undefined;
+  const publicJwk: JWK | undefined = signingKeys
+    ? { ...(await exportJWK(signingKeys.publicKey)), kid, alg: 'ES256', use: 'sig' }
+    : undefined;
 
   const users = new Map<string, FakeGoTrueUser>();
   const sessions = new Map<string, AuthSession>();
@@ -128,7 +130,13 @@ export async function startFakeGoTrue(mode: 'hs256' | 'jwks'): Promise<FakeGoTru
           if (grant === 'password') {
             const user = users.get(String(body.email).toLowerCase());
             if (!user || user.password !== body.password) return fail(res, 400, 'invalid_credentials', 'Invalid login credentials');
-            const session: AuthSession = { id: randomUUID(), userId: user.id, refreshToken: randomBytes(9).toString('base64url'), usedRefreshTokens: new Set(), revoked: false };
+            const session: AuthSession = {
+              id: randomUUID(),
+              userId: user.id,
+              refreshToken: randomBytes(9).toString('base64url'),
+              usedRefreshTokens: new Set(),
+              revoked: false,
+            };
             sessions.set(session.id, session);
             res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await sessionBody(user, session)));
             return;
@@ -136,7 +144,8 @@ export async function startFakeGoTrue(mode: 'hs256' | 'jwks'): Promise<FakeGoTru
           if (grant === 'refresh_token') {
             const presented = String(body.refresh_token);
             const session = [...sessions.values()].find((s) => s.refreshToken === presented || s.usedRefreshTokens.has(presented));
-            if (!session || session.revoked) return fail(res, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+            if (!session || session.revoked)
+              return fail(res, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
             if (session.refreshToken !== presented) {
               session.revoked = true; // reuse of a rotated token ends the session, as GoTrue's reuse detection does
               return fail(res, 400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used');

@@ -65,8 +65,15 @@ export class LiveTestClient {
   }
 
   /** The first message of a type after index `from` (waits for it). */
-  async next<T extends LiveServerMessage['type']>(type: T, options: { from?: number; timeoutMs?: number } = {}): Promise<ServerMessageOf<T>> {
-    const found = await this.until(() => this.messages.slice(options.from ?? 0).find((m) => m.type === type), options.timeoutMs, `a "${type}" message`);
+  async next<T extends LiveServerMessage['type']>(
+    type: T,
+    options: { from?: number; timeoutMs?: number } = {},
+  ): Promise<ServerMessageOf<T>> {
+    const found = await this.until(
+      () => this.messages.slice(options.from ?? 0).find((m) => m.type === type),
+      options.timeoutMs,
+      `a "${type}" message`,
+    );
     return found as ServerMessageOf<T>;
   }
 

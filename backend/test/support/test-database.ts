@@ -30,7 +30,12 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
-  const handle = kind === 'pglite' ? await openPglite(await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS })) : await openServerDatabase();
+  const handle =
+    kind === 'pglite'
+      ? await openPglite(
+          await PGlite.create({ loadDataDir: await pgliteTemplate(), extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS }),
+        )
+      : await openServerDatabase();
   return { ...handle, reset: () => resetDatabase(handle.db) };
 }
 

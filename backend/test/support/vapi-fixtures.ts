@@ -53,7 +53,15 @@ export interface Turn {
 
 export function endOfCallReport(
   ref: CallRef,
-  report: { startedAt: string; endedAt: string; endedReason: string; summary: string; turns: Turn[]; cost?: number; structuredData?: Record<string, unknown> },
+  report: {
+    startedAt: string;
+    endedAt: string;
+    endedReason: string;
+    summary: string;
+    turns: Turn[];
+    cost?: number;
+    structuredData?: Record<string, unknown>;
+  },
   timestamp: number,
 ) {
   const transcriptText = report.turns.map((t) => `${t.role === 'bot' ? 'AI' : 'User'}: ${t.message}`).join('\n');
@@ -74,7 +82,10 @@ export function endOfCallReport(
         messagesOpenAIFormatted: [],
         transcript: transcriptText,
         recordingUrl: `https://storage.vapi.ai/${ref.id}-mono.wav`,
-        recording: { mono: { combinedUrl: `https://storage.vapi.ai/${ref.id}-mono.wav` }, stereoUrl: `https://storage.vapi.ai/${ref.id}-stereo.wav` },
+        recording: {
+          mono: { combinedUrl: `https://storage.vapi.ai/${ref.id}-mono.wav` },
+          stereoUrl: `https://storage.vapi.ai/${ref.id}-stereo.wav`,
+        },
       },
       analysis: {
         summary: report.summary,
@@ -102,7 +113,11 @@ export function legacyEndOfCallReport(ref: CallRef, report: { endedReason: strin
   };
 }
 
-export function toolCalls(ref: CallRef, calls: Array<{ id: string; name: string; arguments: Record<string, unknown> | string }>, timestamp: number) {
+export function toolCalls(
+  ref: CallRef,
+  calls: Array<{ id: string; name: string; arguments: Record<string, unknown> | string }>,
+  timestamp: number,
+) {
   const list = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   return {
     message: {

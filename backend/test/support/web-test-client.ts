@@ -67,7 +67,11 @@ export class WebTestClient {
     where: (m: WebTestMessageOf<T>) => boolean = () => true,
     timeoutMs = 15_000,
   ): Promise<WebTestMessageOf<T>> {
-    return this.until(() => this.messages.find((m): m is WebTestMessageOf<T> => m.type === type && where(m as WebTestMessageOf<T>)), timeoutMs, `a "${type}" message`);
+    return this.until(
+      () => this.messages.find((m): m is WebTestMessageOf<T> => m.type === type && where(m as WebTestMessageOf<T>)),
+      timeoutMs,
+      `a "${type}" message`,
+    );
   }
 
   async until<T>(probe: () => T | undefined, timeoutMs = 15_000, what = 'a condition'): Promise<T> {
@@ -90,7 +94,11 @@ export class WebTestClient {
   }
 }
 
-export async function openWebTestClient(baseUrl: string, accessToken: string, protocols = [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + accessToken]): Promise<WebTestClient> {
+export async function openWebTestClient(
+  baseUrl: string,
+  accessToken: string,
+  protocols = [LIVE_PROTOCOL, AUTH_SUBPROTOCOL_PREFIX + accessToken],
+): Promise<WebTestClient> {
   const ws = new WebSocket(webTestUrl(baseUrl), protocols, { perMessageDeflate: false });
   const client = new WebTestClient(ws);
   await new Promise<void>((resolve, reject) => {
@@ -102,7 +110,11 @@ export async function openWebTestClient(baseUrl: string, accessToken: string, pr
 }
 
 /** The HTTP status an upgrade is refused with (101 if it was accepted after all). */
-export function refusedWebTestUpgrade(baseUrl: string, protocols: string[], options: { headers?: Record<string, string>; query?: string } = {}): Promise<number> {
+export function refusedWebTestUpgrade(
+  baseUrl: string,
+  protocols: string[],
+  options: { headers?: Record<string, string>; query?: string } = {},
+): Promise<number> {
   const ws = new WebSocket(webTestUrl(baseUrl, options.query), protocols, { headers: options.headers, perMessageDeflate: false });
   return new Promise((resolve, reject) => {
     ws.once('open', () => {
@@ -139,9 +151,10 @@ export function silentFrames(count: number): Int16Array[] {
 export function rmsOfFrames(frames: Int16Array[]): number {
   let sum = 0;
   let n = 0;
-  for (const frame of frames) for (const s of frame) {
-    sum += s * s;
-    n++;
-  }
+  for (const frame of frames)
+    for (const s of frame) {
+      sum += s * s;
+      n++;
+    }
   return n === 0 ? 0 : Math.sqrt(sum / n);
 }

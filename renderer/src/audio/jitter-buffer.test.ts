@@ -71,7 +71,9 @@ describe('playback jitter buffer (R-B6)', () => {
     // What is left is the newest audio, ending with the last frame that arrived.
     const after = pull(buffer, Math.ceil((stats.bufferedMs * RATE) / 1000 / 128));
     const lastFrame = frames[39]!;
-    const tailStart = after.findIndex((_, i) => i > FADE && Math.abs(after[i]! - lastFrame[0]!) < 1e-6 && Math.abs(after[i + 1]! - lastFrame[1]!) < 1e-6);
+    const tailStart = after.findIndex(
+      (_, i) => i > FADE && Math.abs(after[i]! - lastFrame[0]!) < 1e-6 && Math.abs(after[i + 1]! - lastFrame[1]!) < 1e-6,
+    );
     expect(tailStart).toBeGreaterThan(0);
 
     // The splice is smooth: the step is bounded by the sine's slope plus the cross-fade's share.

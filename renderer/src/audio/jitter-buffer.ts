@@ -55,7 +55,12 @@ export class JitterBuffer {
   }
 
   stats(): JitterBufferStats {
-    return { bufferedMs: (this.count * 1000) / this.sampleRate, underruns: this.underruns, droppedSamples: this.dropped, playing: this.playing };
+    return {
+      bufferedMs: (this.count * 1000) / this.sampleRate,
+      underruns: this.underruns,
+      droppedSamples: this.dropped,
+      playing: this.playing,
+    };
   }
 
   push(samples: ArrayLike<number>): void {

@@ -60,7 +60,10 @@ describe('web-test worklet processor (R-B6)', () => {
     const out = new Float32Array(128);
     core.process(undefined, out);
     expect(out[127]).toBeCloseTo(0.25, 6);
-    expect(host.posted.map((p) => p.message)).toContainEqual({ type: 'relay', message: { type: 'transcript', speaker: 'assistant', transcriptType: 'final', text: 'Hello' } });
+    expect(host.posted.map((p) => p.message)).toContainEqual({
+      type: 'relay',
+      message: { type: 'transcript', speaker: 'assistant', transcriptType: 'final', text: 'Hello' },
+    });
   });
 
   it('resamples the assistant’s 16 kHz audio when the context runs at 48 kHz', () => {

@@ -20,9 +20,7 @@ export type ProcessorCommand =
   | { type: 'detach' };
 
 /** The processor → page messages. */
-export type ProcessorReport =
-  | { type: 'relay'; message: unknown }
-  | { type: 'stats'; framesSent: number; playback: JitterBufferStats };
+export type ProcessorReport = { type: 'relay'; message: unknown } | { type: 'stats'; framesSent: number; playback: JitterBufferStats };
 
 /** The part of a MessagePort the processor uses (a fake one in tests). */
 export interface ProcessorPort {
@@ -73,7 +71,8 @@ export class WebTestProcessorCore {
       }
     }
     if (output) this.playback.pull(output);
-    if (++this.quanta % STATS_EVERY === 0) this.host.postMessage({ type: 'stats', framesSent: this.framesSent, playback: this.playback.stats() } satisfies ProcessorReport);
+    if (++this.quanta % STATS_EVERY === 0)
+      this.host.postMessage({ type: 'stats', framesSent: this.framesSent, playback: this.playback.stats() } satisfies ProcessorReport);
     return true;
   }
 

@@ -22,7 +22,7 @@ export async function connectBridge(): Promise<VoxanneBridge> {
 /** What the console shows when the host itself could not be reached (the bridge call threw). */
 export const HOST_UNREACHABLE: ApiError = {
   code: 'unavailable',
-  message: "Voxanne Desk lost contact with its background service. Try again in a moment.",
+  message: 'Voxanne Desk lost contact with its background service. Try again in a moment.',
 };
 
 /**

@@ -26,15 +26,21 @@ export function AppShell(props: { children: ReactNode }) {
 
   return (
     <div className="shell">
-      <a className="skip-link" href="#main" onClick={(event) => {
-        event.preventDefault();
-        main.current?.querySelector<HTMLElement>('h1')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          main.current?.querySelector<HTMLElement>('h1')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="shell__header">
         <div className="brand">
-          <span className="brand__mark" aria-hidden="true">V</span>
+          <span className="brand__mark" aria-hidden="true">
+            V
+          </span>
           <span className="brand__name">Voxanne Desk</span>
           {user && <span className="brand__clinic">{user.clinicName}</span>}
         </div>
@@ -45,7 +51,12 @@ export function AppShell(props: { children: ReactNode }) {
             <button type="button" className="button button--quiet" disabled={pending} onClick={() => void stores.session.getState().lock()}>
               Lock
             </button>
-            <button type="button" className="button button--quiet" disabled={pending} onClick={() => void stores.session.getState().logout()}>
+            <button
+              type="button"
+              className="button button--quiet"
+              disabled={pending}
+              onClick={() => void stores.session.getState().logout()}
+            >
               Sign out
             </button>
           </div>

@@ -45,9 +45,7 @@ describe('Connection indicator (R-D2, R-D3)', () => {
   it('retries at once when asked, showing progress', async () => {
     const { fake } = renderConsole();
     await screen.findByText('Live');
-    act(() =>
-      fake.push('connection.onState', liveConnection({ status: 'offline', reason: 'This computer is offline.', attempt: 5 })),
-    );
+    act(() => fake.push('connection.onState', liveConnection({ status: 'offline', reason: 'This computer is offline.', attempt: 5 })));
     const held = fake.hold('connection.retryNow');
     act(() => screen.getByRole('button', { name: 'Retry now' }).click());
     expect(await screen.findByRole('button', { name: 'Retrying…' })).toBeDisabled();
@@ -61,7 +59,10 @@ describe('Connection indicator (R-D2, R-D3)', () => {
     const { fake, unmount } = renderConsole();
     await screen.findByText('Live');
     act(() =>
-      fake.push('connection.onState', liveConnection({ status: 'reconnecting', reason: 'Lost', nextRetryAt: new Date(Date.now() + 8000).toISOString() })),
+      fake.push(
+        'connection.onState',
+        liveConnection({ status: 'reconnecting', reason: 'Lost', nextRetryAt: new Date(Date.now() + 8000).toISOString() }),
+      ),
     );
     expect(clockSubscriberCount()).toBeGreaterThan(0);
     expect(fake.listenerCount('live.onBatch')).toBe(1);

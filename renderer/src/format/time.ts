@@ -48,9 +48,7 @@ export function formatDuration(totalSeconds: number | null): string {
 /** The calendar day (`YYYY-MM-DD`) an instant falls on in a time zone. */
 export function dayInTimeZone(iso: string, timeZone: string): string {
   // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(iso),
-  );
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 }
 
 /** Whole seconds until `iso` from `now`, never negative. */

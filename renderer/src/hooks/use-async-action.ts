@@ -11,9 +11,7 @@ export interface AsyncAction<A extends unknown[], T> {
   clearError: () => void;
 }
 
-export function useAsyncAction<A extends unknown[], T>(
-  action: (...args: A) => Promise<IpcResult<T>>,
-): AsyncAction<A, T> {
+export function useAsyncAction<A extends unknown[], T>(action: (...args: A) => Promise<IpcResult<T>>): AsyncAction<A, T> {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const latestAction = useRef(action);

@@ -1,12 +1,7 @@
 // Uploads of clinic documents: checked for type and size before any byte is read, read into
 // memory, sent over the bridge one at a time, with progress from `knowledge.onUploadProgress`.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  KNOWLEDGE_EXTENSIONS,
-  KNOWLEDGE_MAX_BYTES,
-  type ApiError,
-  type KnowledgeDocument,
-} from '@voxanne/protocol';
+import { KNOWLEDGE_EXTENSIONS, KNOWLEDGE_MAX_BYTES, type ApiError, type KnowledgeDocument } from '@voxanne/protocol';
 import { settle } from '../bridge';
 import { useBridge } from '../stores/context';
 import { formatBytes } from '../format/size';

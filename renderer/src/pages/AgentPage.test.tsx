@@ -44,7 +44,9 @@ describe('Assistant configuration (R-B8, R-D7)', () => {
     expect(screen.getAllByText('Saving…').length).toBeGreaterThan(0);
     held.release();
     expect(await screen.findByText('Saved.')).toBeInTheDocument();
-    const sent = fake.requestsOn('agent.update')[0] as { personality: { name: string; voice: { voiceId: string }; hours: { saturday: unknown[] } } };
+    const sent = fake.requestsOn('agent.update')[0] as {
+      personality: { name: string; voice: { voiceId: string }; hours: { saturday: unknown[] } };
+    };
     expect(sent.personality.name).toBe('Nora');
     expect(sent.personality.voice.voiceId).toBe('Elliot');
     expect(sent.personality.hours.saturday).toEqual([{ open: '09:00', close: '17:00' }]);
@@ -72,7 +74,10 @@ describe('Assistant configuration (R-B8, R-D7)', () => {
 
   it('shows the server refusing a save and keeps the edits', async () => {
     const fake = new FakeBridge();
-    fake.fail('agent.update', { code: 'provider_unavailable', message: 'The voice platform did not answer. Your changes are kept; try again.' });
+    fake.fail('agent.update', {
+      code: 'provider_unavailable',
+      message: 'The voice platform did not answer. Your changes are kept; try again.',
+    });
     renderConsole({ fake, route: { page: 'agent' } });
     const name = await screen.findByLabelText('Assistant name');
     await userEvent.type(name, ' Bright');
@@ -151,7 +156,9 @@ describe('Call my phone (R-B5, R-S3, R-S5)', () => {
     expect(screen.getByText(/: In progress…/)).toBeInTheDocument();
     act(() =>
       fake.pushEvents([
-        event('call.ended', { call: { ...call, status: 'ended', endedAt: new Date().toISOString(), durationSeconds: 30, outcome: 'answered' } }),
+        event('call.ended', {
+          call: { ...call, status: 'ended', endedAt: new Date().toISOString(), durationSeconds: 30, outcome: 'answered' },
+        }),
       ]),
     );
     expect(screen.getByText(/: Ended\./)).toBeInTheDocument();
@@ -168,7 +175,7 @@ describe('Call my phone (R-B5, R-S3, R-S5)', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Too many test calls. Wait a minute before placing another test call.');
   });
 
-  it('puts the server\'s invalid-number answer on the field', async () => {
+  it("puts the server's invalid-number answer on the field", async () => {
     const fake = new FakeBridge();
     fake.fail('testCalls.phone', { code: 'invalid_phone_number', message: 'This number cannot receive calls.' });
     renderConsole({ fake, route: { page: 'agent' } });

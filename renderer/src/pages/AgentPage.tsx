@@ -77,7 +77,11 @@ export function AgentPage() {
               Someone saved changes to the assistant while you were editing. Saving will replace them with yours.
             </p>
           )}
-          {agent ? <PersonalityForm saved={agent.personality} /> : load.status !== 'error' && <Loading label="Loading the assistant…" rows={6} />}
+          {agent ? (
+            <PersonalityForm saved={agent.personality} />
+          ) : (
+            load.status !== 'error' && <Loading label="Loading the assistant…" rows={6} />
+          )}
         </Panel>
         <Panel title="Try the assistant" className="panel--tools">
           <CallMyPhone />

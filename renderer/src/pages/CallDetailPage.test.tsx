@@ -79,12 +79,25 @@ describe('Call detail', () => {
     expect(await screen.findByText('The summary appears when the call ends.')).toBeInTheDocument();
     act(() =>
       fake.pushEvents([
-        event('call.transcript', { callId: call.id, speaker: 'caller', transcriptType: 'final', text: 'Can I move my appointment?', segmentId: id() }),
+        event('call.transcript', {
+          callId: call.id,
+          speaker: 'caller',
+          transcriptType: 'final',
+          text: 'Can I move my appointment?',
+          segmentId: id(),
+        }),
       ]),
     );
     expect(screen.getByText('Can I move my appointment?')).toBeInTheDocument();
 
-    const ended = { ...call, status: 'ended' as const, endedAt: at('09:05'), durationSeconds: 300, outcome: 'answered' as const, summary: 'Moved the appointment to Tuesday.' };
+    const ended = {
+      ...call,
+      status: 'ended' as const,
+      endedAt: at('09:05'),
+      durationSeconds: 300,
+      outcome: 'answered' as const,
+      summary: 'Moved the appointment to Tuesday.',
+    };
     fake.world.calls = [ended];
     act(() => fake.pushEvents([event('call.ended', { call: ended })]));
     expect(await screen.findByText('Moved the appointment to Tuesday.')).toBeInTheDocument();

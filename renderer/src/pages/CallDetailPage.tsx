@@ -28,7 +28,7 @@ type DetailResult = { callId: string; result: IpcResult<CallDetail> };
 function useCallDetail(callId: string) {
   const bridge = useBridge();
   const [reloads, setReloads] = useState(0);
-  const [answer, setAnswer] = useState<DetailResult & { reloads: number } | null>(null);
+  const [answer, setAnswer] = useState<(DetailResult & { reloads: number }) | null>(null);
 
   useEffect(() => {
     let current = true;
@@ -52,7 +52,14 @@ function Recording(props: { url: string }) {
   const open = useAsyncAction(() => bridge.app.openExternal({ url: props.url }));
   return (
     <>
-      <audio className="recording" controls preload="metadata" src={props.url} aria-label="Call recording" onError={() => setFailed(true)} />
+      <audio
+        className="recording"
+        controls
+        preload="metadata"
+        src={props.url}
+        aria-label="Call recording"
+        onError={() => setFailed(true)}
+      />
       {failed && (
         <div className="recording__problem">
           <p className="muted" role="status">
@@ -182,7 +189,9 @@ export function CallDetailPage(props: { callId: string }) {
       <div className="call-grid">
         <div className="call-grid__main">
           <Panel title="Summary">
-            <p className="summary">{call.summary ?? (status === 'ended' ? 'No summary was produced for this call.' : 'The summary appears when the call ends.')}</p>
+            <p className="summary">
+              {call.summary ?? (status === 'ended' ? 'No summary was produced for this call.' : 'The summary appears when the call ends.')}
+            </p>
             {call.endedReason && <p className="summary__reason">Ended: {call.endedReason}</p>}
           </Panel>
           <Panel title="Transcript">

@@ -87,10 +87,7 @@ describe('Call history (R-D6)', () => {
   });
 
   it('searches as you type and filters, sending the protocol query', async () => {
-    const calls = [
-      makeCall({ patientName: 'Maria Lopez', outcome: 'booked' }),
-      makeCall({ patientName: 'Tom Baker', outcome: 'missed' }),
-    ];
+    const calls = [makeCall({ patientName: 'Maria Lopez', outcome: 'booked' }), makeCall({ patientName: 'Tom Baker', outcome: 'missed' })];
     const { fake } = renderConsole({ world: { calls }, route: { page: 'calls' } });
     await screen.findByRole('link', { name: 'Tom Baker' });
     await userEvent.type(screen.getByRole('searchbox', { name: 'Search' }), 'maria');
@@ -135,7 +132,12 @@ describe('Call history (R-D6)', () => {
   it('offers calls that ended while the list was open instead of pushing rows around', async () => {
     const { fake } = renderConsole({ world: { calls: manyCalls(5) }, route: { page: 'calls' } });
     await screen.findByRole('link', { name: 'Patient 1' });
-    const newcomer = makeCall({ patientName: 'Late Caller', startedAt: new Date().toISOString(), createdAt: new Date().toISOString(), endedAt: new Date(Date.now() + 1000).toISOString() });
+    const newcomer = makeCall({
+      patientName: 'Late Caller',
+      startedAt: new Date().toISOString(),
+      createdAt: new Date().toISOString(),
+      endedAt: new Date(Date.now() + 1000).toISOString(),
+    });
     fake.world.calls.push(newcomer);
     act(() => fake.pushEvents([event('call.ended', { call: newcomer })]));
     expect(rows()[0]).toHaveTextContent('Patient 1');
@@ -150,4 +152,3 @@ describe('Call history (R-D6)', () => {
     expect(await axeViolations()).toEqual([]);
   });
 });
-

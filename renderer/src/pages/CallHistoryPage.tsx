@@ -87,9 +87,7 @@ export function CallHistoryPage() {
               onLoadMore={history.loadMore}
             />
             {history.loadingMore && <Loading label="Loading more calls…" />}
-            {history.error && (
-              <ErrorNotice title="More calls could not be loaded." error={history.error} onRetry={history.loadMore} />
-            )}
+            {history.error && <ErrorNotice title="More calls could not be loaded." error={history.error} onRetry={history.loadMore} />}
           </>
         )}
       </div>

@@ -22,7 +22,11 @@ describe('Dashboard (R-D6)', () => {
   });
 
   it('says so when there are no calls and no bookings yet', async () => {
-    renderConsole({ world: { stats: makeStats({ callsToday: 0, answered: 0, missed: 0, bookingsToday: 0, averageDurationSeconds: null, bookingRate: null }) } });
+    renderConsole({
+      world: {
+        stats: makeStats({ callsToday: 0, answered: 0, missed: 0, bookingsToday: 0, averageDurationSeconds: null, bookingRate: null }),
+      },
+    });
     expect(await screen.findByText('No calls right now')).toBeInTheDocument();
     expect(screen.getByText('No calls yet')).toBeInTheDocument();
     expect(await screen.findByText('No bookings made today yet')).toBeInTheDocument();
@@ -31,7 +35,7 @@ describe('Dashboard (R-D6)', () => {
     expect(screen.getByText('Nothing needs you right now')).toBeInTheDocument();
   });
 
-  it('loads stats, live calls with their transcript so far, recent calls and today\'s bookings', async () => {
+  it("loads stats, live calls with their transcript so far, recent calls and today's bookings", async () => {
     const live = makeLiveCall({ patientName: 'Maria Lopez', startedAt: at('09:30') });
     const ended = makeCall({ callerNumber: '+447700900111', outcome: 'booked', startedAt: at('08:10') });
     const fake = new FakeBridge({
@@ -40,7 +44,15 @@ describe('Dashboard (R-D6)', () => {
     });
     fake.world.callDetails.set(live.id, {
       ...(await fake.bridge.calls.get({ id: live.id }).then((r) => (r.ok ? r.data : null)))!,
-      transcript: [{ id: '00000000-0000-4000-8000-00000000aa01', speaker: 'assistant', text: 'Bright Smile Dental, Ava speaking.', offsetSeconds: 0, at: at('09:30') }],
+      transcript: [
+        {
+          id: '00000000-0000-4000-8000-00000000aa01',
+          speaker: 'assistant',
+          text: 'Bright Smile Dental, Ava speaking.',
+          offsetSeconds: 0,
+          at: at('09:30'),
+        },
+      ],
     });
     renderConsole({ fake });
     const card = await screen.findByRole('article', { name: 'Call with Maria Lopez' });
@@ -76,7 +88,13 @@ describe('Dashboard (R-D6)', () => {
     act(() =>
       fake.pushEvents([
         event('call.status', { callId: call.id, status: 'in-progress', call: { ...call, status: 'in-progress' } }),
-        event('call.transcript', { callId: call.id, speaker: 'caller', transcriptType: 'partial', text: 'I would like to', segmentId: null }),
+        event('call.transcript', {
+          callId: call.id,
+          speaker: 'caller',
+          transcriptType: 'partial',
+          text: 'I would like to',
+          segmentId: null,
+        }),
       ]),
     );
     expect(within(card).getByText('In progress')).toBeInTheDocument();
@@ -96,7 +114,13 @@ describe('Dashboard (R-D6)', () => {
     expect(within(card).queryByText('I would like to')).not.toBeInTheDocument();
     expect(within(card).getByText('I would like to book a cleaning.')).toBeInTheDocument();
 
-    const booking = makeBooking({ callId: call.id, patientName: 'Priya Shah', service: 'Cleaning', startsAt: at('16:00'), endsAt: at('16:30') });
+    const booking = makeBooking({
+      callId: call.id,
+      patientName: 'Priya Shah',
+      service: 'Cleaning',
+      startsAt: at('16:00'),
+      endsAt: at('16:30'),
+    });
     act(() =>
       fake.pushEvents([
         event('booking.created', { booking }),
@@ -150,8 +174,18 @@ describe('Dashboard (R-D6)', () => {
   });
 
   it('shows what was booked today (any day) or who is coming in today', async () => {
-    const madeTodayForNextWeek = makeBooking({ patientName: 'Nina Holt', createdAt: at('09:15'), startsAt: at('10:00', '2026-03-09'), endsAt: at('10:30', '2026-03-09') });
-    const madeLastWeekForToday = makeBooking({ patientName: 'Sam Ortiz', createdAt: at('12:00', '2026-02-23'), startsAt: at('11:00'), endsAt: at('11:30') });
+    const madeTodayForNextWeek = makeBooking({
+      patientName: 'Nina Holt',
+      createdAt: at('09:15'),
+      startsAt: at('10:00', '2026-03-09'),
+      endsAt: at('10:30', '2026-03-09'),
+    });
+    const madeLastWeekForToday = makeBooking({
+      patientName: 'Sam Ortiz',
+      createdAt: at('12:00', '2026-02-23'),
+      startsAt: at('11:00'),
+      endsAt: at('11:30'),
+    });
     renderConsole({ world: { bookings: [madeTodayForNextWeek, madeLastWeekForToday] } });
     const panel = await screen.findByRole('region', { name: "Today's bookings" });
     const booked = within(panel).getByRole('button', { name: /^Booked today/ });
@@ -183,7 +217,9 @@ describe('Dashboard (R-D6)', () => {
     await screen.findByRole('article', { name: 'Call with Call B' });
     const before = stores.calls.getState().live[a.id];
     act(() =>
-      fake.pushEvents([event('call.transcript', { callId: b.id, speaker: 'caller', transcriptType: 'partial', text: 'Hello?', segmentId: null })]),
+      fake.pushEvents([
+        event('call.transcript', { callId: b.id, speaker: 'caller', transcriptType: 'partial', text: 'Hello?', segmentId: null }),
+      ]),
     );
     expect(stores.calls.getState().live[a.id]).toBe(before);
   });

@@ -16,7 +16,12 @@ describe('Knowledge base (R-B9, R-D8)', () => {
     const fake = new FakeBridge({
       knowledge: [
         makeDocument({ filename: 'price-list.pdf' }),
-        makeDocument({ filename: 'aftercare.md', mimeType: 'text/markdown', status: 'failed', statusMessage: 'The file has no readable text.' }),
+        makeDocument({
+          filename: 'aftercare.md',
+          mimeType: 'text/markdown',
+          status: 'failed',
+          statusMessage: 'The file has no readable text.',
+        }),
       ],
     });
     const held = fake.hold('knowledge.list');

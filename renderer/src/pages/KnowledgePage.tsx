@@ -154,7 +154,9 @@ export function KnowledgePage() {
         ) : state.status === 'error' ? (
           <ErrorNotice title="The documents could not be loaded." error={state.error} onRetry={() => void list.load()} />
         ) : state.items.length === 0 ? (
-          <EmptyState title="No documents yet">Add your price list, opening hours or FAQs so the assistant can answer from them.</EmptyState>
+          <EmptyState title="No documents yet">
+            Add your price list, opening hours or FAQs so the assistant can answer from them.
+          </EmptyState>
         ) : (
           <table className="table">
             <thead>

@@ -32,7 +32,9 @@ export function LockScreen(props: { user: FrontDeskUser }) {
     <main className="auth-screen">
       <div className="auth-card">
         <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">V</span>
+          <span className="brand__mark" aria-hidden="true">
+            V
+          </span>
           <span className="brand__name">Voxanne Desk</span>
         </p>
         <h1 className="auth-card__title">Locked</h1>

@@ -13,7 +13,12 @@ describe('Inbound number (R-B7, R-D8)', () => {
     const fake = new FakeBridge({
       phoneNumbers: [
         makePhoneNumber({ number: '+442071234567' }),
-        makePhoneNumber({ number: '+14155552671', status: 'failed', assistantAttached: false, statusMessage: 'Twilio rejected the credentials.' }),
+        makePhoneNumber({
+          number: '+14155552671',
+          status: 'failed',
+          assistantAttached: false,
+          statusMessage: 'Twilio rejected the credentials.',
+        }),
       ],
     });
     const held = fake.hold('phoneNumbers.list');

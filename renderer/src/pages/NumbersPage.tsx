@@ -31,7 +31,11 @@ function ConnectedNumber(props: { number: PhoneNumber; onDisconnected: (id: stri
         <span className="number-card__number">{shown}</span>
         <span className={`badge ${healthy ? 'badge--ok' : 'badge--problem'}`}>
           <span aria-hidden="true">{healthy ? '✓ ' : '! '}</span>
-          {number.status === 'active' ? (number.assistantAttached ? 'Active: the assistant answers' : 'Active: assistant not attached') : 'Failed'}
+          {number.status === 'active'
+            ? number.assistantAttached
+              ? 'Active: the assistant answers'
+              : 'Active: assistant not attached'
+            : 'Failed'}
         </span>
       </div>
       {number.statusMessage && <p className="number-card__message">{number.statusMessage}</p>}
@@ -127,9 +131,7 @@ export function NumbersPage() {
           )}
         </Panel>
         <Panel title="Connect a number">
-          <ConnectNumberForm
-            onConnected={(n) => setState({ status: 'ready', items: [n, ...items.filter((x) => x.id !== n.id)] })}
-          />
+          <ConnectNumberForm onConnected={(n) => setState({ status: 'ready', items: [n, ...items.filter((x) => x.id !== n.id)] })} />
         </Panel>
       </div>
     </div>

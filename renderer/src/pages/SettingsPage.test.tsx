@@ -54,7 +54,9 @@ describe('Settings', () => {
   it('follows changes made elsewhere (the tray\'s "Pause notifications")', async () => {
     const { fake } = renderConsole({ route: { page: 'settings' } });
     const paused = await screen.findByLabelText('Pause all notifications');
-    act(() => fake.push('settings.onChanged', { ...fake.world.settings, notifications: { ...fake.world.settings.notifications, paused: true } }));
+    act(() =>
+      fake.push('settings.onChanged', { ...fake.world.settings, notifications: { ...fake.world.settings.notifications, paused: true } }),
+    );
     expect(paused).toBeChecked();
   });
 
@@ -69,7 +71,10 @@ describe('Settings', () => {
 
   it('warns when sign-in cannot be kept across restarts on this computer', async () => {
     const fake = new FakeBridge();
-    fake.world.appInfo = { ...fake.world.appInfo, tokenStorage: { persistent: false, warning: 'This computer has no keychain: you will sign in again after a restart.' } };
+    fake.world.appInfo = {
+      ...fake.world.appInfo,
+      tokenStorage: { persistent: false, warning: 'This computer has no keychain: you will sign in again after a restart.' },
+    };
     renderConsole({ fake, route: { page: 'settings' } });
     expect(await screen.findByText('This computer has no keychain: you will sign in again after a restart.')).toBeInTheDocument();
     expect(screen.getByText('This session only')).toBeInTheDocument();

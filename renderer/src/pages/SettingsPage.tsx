@@ -46,7 +46,11 @@ function SettingsForm(props: { settings: DesktopSettings; startAtLoginSupported:
         <fieldset className="fieldset">
           <legend className="visually-hidden">Notify me when</legend>
           <Toggle label="A call comes in" checked={settings.notifications.inboundCall} onChange={(v) => notify({ inboundCall: v })} />
-          <Toggle label="The assistant books an appointment" checked={settings.notifications.booking} onChange={(v) => notify({ booking: v })} />
+          <Toggle
+            label="The assistant books an appointment"
+            checked={settings.notifications.booking}
+            onChange={(v) => notify({ booking: v })}
+          />
           <Toggle
             label="A call needs the front desk"
             hint="Transfer requests, callers asking for staff, tasks the assistant could not finish."
@@ -57,7 +61,11 @@ function SettingsForm(props: { settings: DesktopSettings; startAtLoginSupported:
         </fieldset>
         <fieldset className="fieldset">
           <legend className="field__label">Quiet hours</legend>
-          <Toggle label="No notifications during quiet hours" checked={settings.quietHours.enabled} onChange={(v) => quiet({ enabled: v })} />
+          <Toggle
+            label="No notifications during quiet hours"
+            checked={settings.quietHours.enabled}
+            onChange={(v) => quiet({ enabled: v })}
+          />
           <div className="form__grid form__grid--tight">
             <div className="field">
               <label className="field__label" htmlFor="quiet-start">
@@ -124,7 +132,13 @@ function SettingsForm(props: { settings: DesktopSettings; startAtLoginSupported:
           <div className="radio-row">
             {(['system', 'light', 'dark'] as const).map((theme) => (
               <label key={theme} className="radio">
-                <input type="radio" name="theme" value={theme} checked={settings.theme === theme} onChange={() => save({ ...settings, theme })} />
+                <input
+                  type="radio"
+                  name="theme"
+                  value={theme}
+                  checked={settings.theme === theme}
+                  onChange={() => save({ ...settings, theme })}
+                />
                 {theme === 'system' ? 'Match this computer' : theme === 'light' ? 'Light' : 'Dark'}
               </label>
             ))}
@@ -155,7 +169,11 @@ export function SettingsPage() {
         </p>
       )}
       {load.status === 'error' && (
-        <ErrorNotice title="Settings could not be loaded." error={load.error} onRetry={() => void stores.settings.getState().loadSettings()} />
+        <ErrorNotice
+          title="Settings could not be loaded."
+          error={load.error}
+          onRetry={() => void stores.settings.getState().loadSettings()}
+        />
       )}
       {settings ? (
         <SettingsForm settings={settings} startAtLoginSupported={appInfo?.startAtLoginSupported ?? false} />
@@ -171,7 +189,9 @@ export function SettingsPage() {
             </div>
             <div>
               <dt>Running as</dt>
-              <dd>{appInfo.host === 'electron' ? 'Desktop app' : 'Browser host'} on {appInfo.platform}</dd>
+              <dd>
+                {appInfo.host === 'electron' ? 'Desktop app' : 'Browser host'} on {appInfo.platform}
+              </dd>
             </div>
             <div>
               <dt>Server</dt>

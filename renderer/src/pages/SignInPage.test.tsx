@@ -49,7 +49,10 @@ describe('Sign in and lock (R-D1, R-D10)', () => {
 
   it('explains an unreachable server and a locked account in their own words', async () => {
     const fake = new FakeBridge(signedOut());
-    fake.fail('session.login', { code: 'unavailable', message: "Can't reach the Voxanne server. Check this computer's internet connection." });
+    fake.fail('session.login', {
+      code: 'unavailable',
+      message: "Can't reach the Voxanne server. Check this computer's internet connection.",
+    });
     fake.fail('session.login', { code: 'rate_limited', message: 'Too many sign-in attempts. Try again in 15 minutes.' });
     renderConsole({ fake });
     await userEvent.type(await screen.findByLabelText('Email'), frontDeskUser.email);

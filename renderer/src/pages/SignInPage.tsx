@@ -39,7 +39,9 @@ export function SignInPage() {
     <main className="auth-screen">
       <div className="auth-card">
         <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">V</span>
+          <span className="brand__mark" aria-hidden="true">
+            V
+          </span>
           <span className="brand__name">Voxanne Desk</span>
         </p>
         <h1 className="auth-card__title">Sign in</h1>

@@ -28,7 +28,7 @@ describe('applyCallEvents (R-D4, R-D6)', () => {
     expect(state.live[call.id]?.lines).toHaveLength(1);
   });
 
-  it('bounds a call\'s transcript in memory', () => {
+  it("bounds a call's transcript in memory", () => {
     const call = makeLiveCall();
     const many = Array.from({ length: LIVE_TRANSCRIPT_LINES_KEPT + 50 }, (_, i) => final(call.id, 'caller', `line ${i}`));
     const state = applyCallEvents(empty, [event('call.started', { call }), ...many]);
@@ -65,13 +65,33 @@ describe('applyCallEvents (R-D4, R-D6)', () => {
   });
 
   it('returns the same state for events it does not show, so nothing re-renders', () => {
-    const state = applyCallEvents(empty, [event('stats.changed', { stats: { date: '2026-03-02', timeZone: 'UTC', callsToday: 1, answered: 1, missed: 0, inProgress: 0, bookingsToday: 0, averageDurationSeconds: null, bookingRate: null } })]);
+    const state = applyCallEvents(empty, [
+      event('stats.changed', {
+        stats: {
+          date: '2026-03-02',
+          timeZone: 'UTC',
+          callsToday: 1,
+          answered: 1,
+          missed: 0,
+          inProgress: 0,
+          bookingsToday: 0,
+          averageDurationSeconds: null,
+          bookingRate: null,
+        },
+      }),
+    ]);
     expect(state).toBe(empty);
   });
 
   it('flags the live call that needs attention and queues the item once', () => {
     const call = makeLiveCall();
-    const attention = event('attention.needed', { callId: call.id, reason: 'tool_failed', message: 'Could not book.', patientName: null, callerNumber: null });
+    const attention = event('attention.needed', {
+      callId: call.id,
+      reason: 'tool_failed',
+      message: 'Could not book.',
+      patientName: null,
+      callerNumber: null,
+    });
     let state = applyCallEvents(empty, [event('call.started', { call })]);
     state = applyCallEvents(state, [attention, attention]);
     expect(state.attention).toHaveLength(1);

@@ -142,9 +142,7 @@ export function applyCallEvents(state: CallsData, events: readonly LiveEvent[]):
         }
         const id = segmentId ?? event.id;
         const alreadyHave = current.lines.some((line) => line.id === id);
-        const lines = alreadyHave
-          ? current.lines
-          : [...current.lines, { id, speaker, text }].slice(-LIVE_TRANSCRIPT_LINES_KEPT);
+        const lines = alreadyHave ? current.lines : [...current.lines, { id, speaker, text }].slice(-LIVE_TRANSCRIPT_LINES_KEPT);
         writableLive()[callId] = { ...current, lines, partials: { ...current.partials, [speaker]: null } };
         break;
       }
@@ -222,9 +220,7 @@ export function createCallsStore(bridge: VoxanneBridge) {
       }
       const loaded = dashboardCallsFrom(result.data.items);
       // Transcripts so far for calls already in progress; what follows streams in live.
-      const details = await Promise.all(
-        loaded.liveIds.slice(0, TRANSCRIPTS_FETCHED_ON_LOAD).map((id) => settle(bridge.calls.get({ id }))),
-      );
+      const details = await Promise.all(loaded.liveIds.slice(0, TRANSCRIPTS_FETCHED_ON_LOAD).map((id) => settle(bridge.calls.get({ id }))));
       for (const detail of details) {
         if (!detail.ok) continue;
         const current = loaded.live[detail.data.id];
@@ -236,10 +232,7 @@ export function createCallsStore(bridge: VoxanneBridge) {
       }
       const { replay, attention: seenAttention, handled } = get();
       // Attention raised in this session stays; the list only adds flags it did not know about.
-      const withReplay = applyCallEvents(
-        { ...loaded, attention: mergeAttention(seenAttention, loaded.attention, handled) },
-        replay ?? [],
-      );
+      const withReplay = applyCallEvents({ ...loaded, attention: mergeAttention(seenAttention, loaded.attention, handled) }, replay ?? []);
       set({ ...withReplay, announcement: get().announcement, load: READY, replay: null });
     },
     applyEvents(events) {

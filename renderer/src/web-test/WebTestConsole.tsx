@@ -47,7 +47,12 @@ export function WebTestConsole(props: { environment?: () => WebTestEnvironment }
             </select>
           </div>
           <div className="field field--inline">
-            <input id={`${ids}-processing`} type="checkbox" checked={voiceProcessing} onChange={(e) => setVoiceProcessing(e.target.checked)} />
+            <input
+              id={`${ids}-processing`}
+              type="checkbox"
+              checked={voiceProcessing}
+              onChange={(e) => setVoiceProcessing(e.target.checked)}
+            />
             <label htmlFor={`${ids}-processing`}>Clean up my voice (echo cancellation, noise suppression, automatic volume)</label>
           </div>
           <button type="submit" className="button button--primary">

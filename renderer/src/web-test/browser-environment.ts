@@ -8,7 +8,9 @@ import type { WebTestEnvironment } from './web-test-call';
 export function browserEnvironment(): WebTestEnvironment {
   return {
     getUserMedia: (constraints) =>
-      navigator.mediaDevices ? navigator.mediaDevices.getUserMedia(constraints) : Promise.reject(new TypeError('no mediaDevices in this window')),
+      navigator.mediaDevices
+        ? navigator.mediaDevices.getUserMedia(constraints)
+        : Promise.reject(new TypeError('no mediaDevices in this window')),
     createAudioContext: () => {
       try {
         return new AudioContext({ sampleRate: PCM_SAMPLE_RATE, latencyHint: 'interactive' });

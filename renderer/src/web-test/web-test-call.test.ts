@@ -13,7 +13,15 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     const t = setup();
     await t.call.start({ deviceId: 'usb-headset', voiceProcessing: true });
     expect(t.constraints).toEqual([
-      { audio: { deviceId: { exact: 'usb-headset' }, channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } },
+      {
+        audio: {
+          deviceId: { exact: 'usb-headset' },
+          channelCount: 1,
+          echoCancellation: true,
+          noiseSuppression: true,
+          autoGainControl: true,
+        },
+      },
     ]);
     const context = t.contexts[0]!;
     expect(context.loadedModules).toEqual(['/assets/web-test-worklet.js']);
@@ -24,8 +32,13 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     expect(source!.connections).toEqual([inputMeter, worklet]);
     expect(worklet.connections).toEqual([outputMeter]);
     expect(outputMeter!.connections).toEqual([context.destination]);
-    expect(t.offers).toEqual([{ offer: { type: WEB_TEST_PORT_OFFER, relayId: '7d3c8a52-4f0e-4c59-9a57-0e2b4d1f6a10' }, port: { name: 'main end' } }]);
-    expect(worklet.port.posted[0]).toEqual({ message: { type: 'attach-relay', port: { name: 'worklet end' } }, transfer: [{ name: 'worklet end' }] });
+    expect(t.offers).toEqual([
+      { offer: { type: WEB_TEST_PORT_OFFER, relayId: '7d3c8a52-4f0e-4c59-9a57-0e2b4d1f6a10' }, port: { name: 'main end' } },
+    ]);
+    expect(worklet.port.posted[0]).toEqual({
+      message: { type: 'attach-relay', port: { name: 'worklet end' } },
+      transfer: [{ name: 'worklet end' }],
+    });
     expect(t.commands()[1]).toEqual({ type: 'control', message: { type: 'start' } });
     expect(t.call.getState()).toMatchObject({ phase: 'connecting', message: Messages.connecting });
   });
@@ -33,7 +46,9 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
   it('can turn the voice clean-up off (a headset that does its own)', async () => {
     const t = setup();
     await t.call.start({ deviceId: null, voiceProcessing: false });
-    expect(t.constraints[0]).toEqual({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+    expect(t.constraints[0]).toEqual({
+      audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    });
   });
 
   it('goes live, keeps a two-way transcript (partials settle into finals) and ends with the backend’s word', async () => {
@@ -41,7 +56,12 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     await t.call.start({ deviceId: null, voiceProcessing: true });
     const worklet = t.worklets[0]!;
     goLive(worklet);
-    expect(t.call.getState()).toMatchObject({ phase: 'live', message: Messages.live, callId: '1c4b5a2f-9d3e-4f60-8b7c-8d9e0f1a2b3c', maxSeconds: 600 });
+    expect(t.call.getState()).toMatchObject({
+      phase: 'live',
+      message: Messages.live,
+      callId: '1c4b5a2f-9d3e-4f60-8b7c-8d9e0f1a2b3c',
+      maxSeconds: 600,
+    });
     worklet.relay({ type: 'transcript', speaker: 'assistant', transcriptType: 'partial', text: 'Hello, you' });
     worklet.relay({ type: 'transcript', speaker: 'assistant', transcriptType: 'final', text: 'Hello, you’re through to the clinic.' });
     worklet.relay({ type: 'transcript', speaker: 'caller', transcriptType: 'partial', text: '[speech…]' });
@@ -54,7 +74,10 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     ]);
 
     worklet.relay({ type: 'ended', reason: 'time-limit', message: 'Web tests last at most 10 minutes. Start a new one to keep talking.' });
-    expect(t.call.getState()).toMatchObject({ phase: 'ended', message: 'Web tests last at most 10 minutes. Start a new one to keep talking.' });
+    expect(t.call.getState()).toMatchObject({
+      phase: 'ended',
+      message: 'Web tests last at most 10 minutes. Start a new one to keep talking.',
+    });
     expect(t.call.getState().transcript).toHaveLength(3);
     t.expectReleased();
   });
@@ -62,7 +85,9 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
   it('ignores messages that break the contract', async () => {
     const t = setup();
     await t.call.start({ deviceId: null, voiceProcessing: true });
-    t.worklets[0]!.port.onmessage?.({ data: { type: 'relay', message: { type: 'transcript', speaker: 'robot', text: 1 } } } as MessageEvent);
+    t.worklets[0]!.port.onmessage?.({
+      data: { type: 'relay', message: { type: 'transcript', speaker: 'robot', text: 1 } },
+    } as MessageEvent);
     expect(t.call.getState().transcript).toEqual([]);
     expect(t.call.getState().phase).toBe('connecting');
   });
@@ -138,8 +163,15 @@ describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
     const worklet = t.worklets[0]!;
     worklet.relay({ type: 'relay-status', status: 'open', reason: null, droppedFrames: 0 });
     worklet.relay({ type: 'status', status: 'connecting' });
-    worklet.relay({ type: 'ended', reason: 'provider-refused', message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.' });
-    expect(t.call.getState()).toMatchObject({ phase: 'failed', message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.' });
+    worklet.relay({
+      type: 'ended',
+      reason: 'provider-refused',
+      message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.',
+    });
+    expect(t.call.getState()).toMatchObject({
+      phase: 'failed',
+      message: 'The voice platform rejected our API key. An administrator needs to check VAPI_API_KEY.',
+    });
     t.expectReleased();
   });
 

@@ -244,7 +244,8 @@ export class WebTestCall {
         this.set({ callId: message.callId, maxSeconds: message.maxSeconds });
         return;
       case 'status':
-        if (message.status === 'in-progress' && this.state.phase !== 'live') this.set({ phase: 'live', message: Messages.live, liveSince: Date.now() });
+        if (message.status === 'in-progress' && this.state.phase !== 'live')
+          this.set({ phase: 'live', message: Messages.live, liveSince: Date.now() });
         return;
       case 'transcript':
         this.set({ transcript: this.withTranscript(message.speaker, message.text, message.transcriptType === 'final') });
@@ -307,7 +308,10 @@ export class WebTestCall {
 
 /** What a getUserMedia failure means to the person at the desk. */
 export function microphoneProblem(error: unknown): string {
-  const name = error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error) ? String((error as { name: unknown }).name) : '';
+  const name =
+    error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error)
+      ? String((error as { name: unknown }).name)
+      : '';
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':

@@ -44,10 +44,14 @@ export function HoursEditor(props: {
             {open ? (
               <ul className="hours__intervals">
                 {intervals.map((interval, index) => {
-                  const error = errors[`hours.${day}.${index}`] ?? errors[`hours.${day}.${index}.open`] ?? errors[`hours.${day}.${index}.close`];
+                  const error =
+                    errors[`hours.${day}.${index}`] ?? errors[`hours.${day}.${index}.open`] ?? errors[`hours.${day}.${index}.close`];
                   const errorId = `hours-${day}-${index}-error`;
                   const update = (patch: Partial<typeof interval>) =>
-                    setDay(day, intervals.map((iv, i) => (i === index ? { ...iv, ...patch } : iv)));
+                    setDay(
+                      day,
+                      intervals.map((iv, i) => (i === index ? { ...iv, ...patch } : iv)),
+                    );
                   return (
                     <li key={index} className="hours__interval">
                       <label>
@@ -78,7 +82,12 @@ export function HoursEditor(props: {
                           type="button"
                           className="button button--small button--quiet"
                           aria-label={`Remove ${DAY_LABEL[day]} hours ${interval.open} to ${interval.close}`}
-                          onClick={() => setDay(day, intervals.filter((_, i) => i !== index))}
+                          onClick={() =>
+                            setDay(
+                              day,
+                              intervals.filter((_, i) => i !== index),
+                            )
+                          }
                         >
                           Remove
                         </button>

@@ -10,7 +10,12 @@ import { errorMessage } from '../../format/errors';
 import { PhoneField } from '../ui/PhoneField';
 import { HoursEditor } from './HoursEditor';
 
-function Field(props: { label: string; error?: string; hint?: string; children: (ids: { id: string; describedBy?: string }) => ReactNode }) {
+function Field(props: {
+  label: string;
+  error?: string;
+  hint?: string;
+  children: (ids: { id: string; describedBy?: string }) => ReactNode;
+}) {
   const id = useId();
   const describedBy = [props.hint ? `${id}-hint` : null, props.error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
@@ -188,7 +193,11 @@ export function PersonalityForm(props: { saved: AgentPersonality }) {
       <PhoneField
         label="Transfer number"
         hint="Where the assistant sends callers who ask for a person. Leave empty for no transfers. Include the country code."
-        value={value.transferNumber === props.saved.transferNumber && value.transferNumber ? formatPhoneNumber(value.transferNumber) : (value.transferNumber ?? '')}
+        value={
+          value.transferNumber === props.saved.transferNumber && value.transferNumber
+            ? formatPhoneNumber(value.transferNumber)
+            : (value.transferNumber ?? '')
+        }
         error={errors.transferNumber ?? null}
         onChange={(text) => change({ transferNumber: text.trim() === '' ? null : text })}
       />
@@ -208,7 +217,15 @@ export function PersonalityForm(props: { saved: AgentPersonality }) {
         <p className="form__state" role="status">
           {saving ? 'Saving…' : dirty ? 'Unsaved changes' : justSaved ? 'Saved.' : 'All changes saved'}
         </p>
-        <button type="button" className="button" disabled={!dirty || saving} onClick={() => { setAttempted(false); stores.agent.getState().discard(); }}>
+        <button
+          type="button"
+          className="button"
+          disabled={!dirty || saving}
+          onClick={() => {
+            setAttempted(false);
+            stores.agent.getState().discard();
+          }}
+        >
           Discard changes
         </button>
         <button type="submit" className="button button--primary" disabled={!dirty || saving}>

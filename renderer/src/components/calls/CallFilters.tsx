@@ -15,12 +15,7 @@ export interface CallFilterValues {
 
 export const NO_FILTERS: CallFilterValues = { q: '', status: '', direction: '', outcome: '', from: '', to: '' };
 
-function Select<T extends string>(props: {
-  label: string;
-  value: T | '';
-  options: Record<T, string>;
-  onChange: (value: T | '') => void;
-}) {
+function Select<T extends string>(props: { label: string; value: T | ''; options: Record<T, string>; onChange: (value: T | '') => void }) {
   const id = useId();
   return (
     <div className="field field--inline">
@@ -66,13 +61,27 @@ export function CallFilters(props: { values: CallFilterValues; onChange: (values
         <label htmlFor="call-from" className="field__label">
           From
         </label>
-        <input id="call-from" className="field__input" type="date" value={values.from} max={values.to || undefined} onChange={(e) => set('from', e.target.value)} />
+        <input
+          id="call-from"
+          className="field__input"
+          type="date"
+          value={values.from}
+          max={values.to || undefined}
+          onChange={(e) => set('from', e.target.value)}
+        />
       </div>
       <div className="field field--inline">
         <label htmlFor="call-to" className="field__label">
           To
         </label>
-        <input id="call-to" className="field__input" type="date" value={values.to} min={values.from || undefined} onChange={(e) => set('to', e.target.value)} />
+        <input
+          id="call-to"
+          className="field__input"
+          type="date"
+          value={values.to}
+          min={values.from || undefined}
+          onChange={(e) => set('to', e.target.value)}
+        />
       </div>
       <button type="button" className="button button--quiet" disabled={!isFiltered} onClick={() => onChange(NO_FILTERS)}>
         Clear filters

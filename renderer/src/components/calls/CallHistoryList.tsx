@@ -119,9 +119,7 @@ export function CallHistoryList(props: {
                   >
                     {callerLabel(call)}
                   </a>
-                  {call.patientName && call.callerNumber && (
-                    <span className="history__number">{formatPhoneNumber(call.callerNumber)}</span>
-                  )}
+                  {call.patientName && call.callerNumber && <span className="history__number">{formatPhoneNumber(call.callerNumber)}</span>}
                 </span>
                 <span role="cell">{formatDateTime(call.startedAt ?? call.createdAt)}</span>
                 <span role="cell">{CALL_DIRECTION_LABEL[call.direction]}</span>

@@ -79,9 +79,7 @@ export function LiveCallsPanel() {
       busy={load.status === 'loading'}
       actions={<span className="panel__count">{count === 1 ? '1 call' : `${count} calls`}</span>}
     >
-      {load.status === 'error' && (
-        <ErrorNotice error={load.error} onRetry={() => void stores.calls.getState().loadDashboardCalls()} />
-      )}
+      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={() => void stores.calls.getState().loadDashboardCalls()} />}
       {count > 0 ? (
         <ul className="live-calls">
           {ids.map((id) => (
@@ -91,9 +89,7 @@ export function LiveCallsPanel() {
       ) : load.status === 'loading' || load.status === 'idle' ? (
         <Loading label="Loading calls…" />
       ) : (
-        load.status === 'ready' && (
-          <EmptyState title="No calls right now">New calls appear here as the assistant answers them.</EmptyState>
-        )
+        load.status === 'ready' && <EmptyState title="No calls right now">New calls appear here as the assistant answers them.</EmptyState>
       )}
     </Panel>
   );

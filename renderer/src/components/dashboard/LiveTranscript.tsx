@@ -20,11 +20,7 @@ const FinalLine = memo(function FinalLine(props: { line: TranscriptLine }) {
   );
 });
 
-export function LiveTranscript(props: {
-  lines: TranscriptLine[];
-  partials: Record<Speaker, string | null>;
-  label: string;
-}) {
+export function LiveTranscript(props: { lines: TranscriptLine[]; partials: Record<Speaker, string | null>; label: string }) {
   const { lines, partials, label } = props;
   const speaking = (['caller', 'assistant'] as const).filter((s) => partials[s]);
   return (

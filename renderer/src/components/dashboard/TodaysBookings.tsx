@@ -39,7 +39,11 @@ function BookingRow(props: { booking: Booking; showDay: boolean }) {
       </span>
       <div className="booking__actions">
         {booking.callId && (
-          <CallLink callId={booking.callId} className="button button--small button--quiet" label={`Call that booked ${booking.patientName}`}>
+          <CallLink
+            callId={booking.callId}
+            className="button button--small button--quiet"
+            label={`Call that booked ${booking.patientName}`}
+          >
             Call
           </CallLink>
         )}
@@ -66,7 +70,11 @@ function BookingRow(props: { booking: Booking; showDay: boolean }) {
           </button>
         )}
       </div>
-      {action.pending && <span className="booking__progress" role="status">Saving…</span>}
+      {action.pending && (
+        <span className="booking__progress" role="status">
+          Saving…
+        </span>
+      )}
       {action.error && (
         <p className="field__error booking__error" role="alert">
           {errorMessage(action.error)}
@@ -121,15 +129,18 @@ export function TodaysBookings() {
           <button type="button" className="segmented__option" aria-pressed={view === 'booked'} onClick={() => setView('booked')}>
             Booked today <span className="segmented__count">{live(bookedToday)}</span>
           </button>
-          <button type="button" className="segmented__option" aria-pressed={view === 'appointments'} onClick={() => setView('appointments')}>
+          <button
+            type="button"
+            className="segmented__option"
+            aria-pressed={view === 'appointments'}
+            onClick={() => setView('appointments')}
+          >
             Appointments <span className="segmented__count">{live(appointments)}</span>
           </button>
         </div>
       }
     >
-      {load.status === 'error' && (
-        <ErrorNotice error={load.error} onRetry={() => void stores.bookings.getState().loadToday()} />
-      )}
+      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={() => void stores.bookings.getState().loadToday()} />}
       {shown.length > 0 ? (
         <ul className="bookings" aria-label={view === 'booked' ? 'Booked today' : 'Appointments today'}>
           {shown.map((booking) => (

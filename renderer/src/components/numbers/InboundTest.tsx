@@ -43,8 +43,7 @@ export function InboundTest(props: { number: string }) {
   return (
     <div className="inbound-test" role="status">
       <p>
-        Call <strong>{formatPhoneNumber(props.number)}</strong> from any phone. The assistant should answer, and the call
-        appears here.
+        Call <strong>{formatPhoneNumber(props.number)}</strong> from any phone. The assistant should answer, and the call appears here.
       </p>
       {arrived ? (
         <p className="sync sync--synced">

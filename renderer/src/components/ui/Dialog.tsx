@@ -2,7 +2,8 @@
 // Tab stays inside it, Escape cancels, and focus returns where it was when the dialog closes.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 export function Dialog(props: { title: string; onCancel: () => void; children: ReactNode; actions: ReactNode }) {
   const titleId = useId();

@@ -6,7 +6,9 @@ export function ErrorNotice(props: { error: ApiError; title?: string; onRetry?: 
   const { error, title, onRetry, retrying } = props;
   return (
     <div className="notice notice--error" role="alert">
-      <span className="notice__icon" aria-hidden="true">!</span>
+      <span className="notice__icon" aria-hidden="true">
+        !
+      </span>
       <div className="notice__body">
         {title && <p className="notice__title">{title}</p>}
         <p>{errorMessage(error)}</p>
