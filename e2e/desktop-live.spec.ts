@@ -1,4 +1,4 @@
-// R-D2, R-D3, R-B3 end to end: the real renderer in Chromium, the real main-process core in the
+// The live connection end to end: the real renderer in Chromium, the real main-process core in the
 // browser host, the real backend in sandbox mode. The backend crashes and comes back; the console
 // goes Disconnected → Live on its own and has every event, including those made while it was away.
 import { LIVE_PROTOCOL, type LiveServerMessage } from '@voxanne/protocol';

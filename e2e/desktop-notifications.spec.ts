@@ -1,4 +1,4 @@
-// R-D5 end to end: a patient rings the clinic (through the telephony sandbox) and asks for a person;
+// Tray notifications end to end: a patient rings the clinic (through the telephony sandbox) and asks for a person;
 // the main-process notifier announces the call and the request for a human, the tray counts it, and
 // clicking the notification opens that call in the console.
 import { expect, placeInboundCall, signIn, test } from './support/desk.js';

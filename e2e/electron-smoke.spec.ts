@@ -12,7 +12,7 @@ import { ensureRendererBuilt, expect, test } from './support/desk.js';
 const binary = findElectronBinary();
 if (!binary.ok) process.stderr.write(`electron-smoke: not run here because ${binary.reason}.\n`);
 
-test.describe('Electron shell smoke test (R-S8, R-D1)', () => {
+test.describe('Electron shell smoke test', () => {
   // Decided before any fixture runs, so no backend is started for a test that cannot run.
   test.skip(!binary.ok, `Electron binary absent: ${binary.ok ? '' : binary.reason}`);
 

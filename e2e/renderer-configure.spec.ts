@@ -1,6 +1,6 @@
-// R-D7, R-D8, R-B8, R-B9 end to end, and a tour of every main screen for the record: screenshots of
+// Configuring the assistant, its knowledge base and number end to end, and a tour of every main screen for the record: screenshots of
 // each (light and dark) saved under e2e/artifacts/screens, and axe-core finding no serious
-// violations on any of them (R-D10, contrast included, which jsdom cannot check).
+// violations on any of them (accessibility, contrast included, which jsdom cannot check).
 import { expect, openSignedIn, ringClinic, saveScreen, seriousAxeViolations, test } from './support/renderer-console.js';
 
 test.describe('Configuring the assistant, and every screen', () => {

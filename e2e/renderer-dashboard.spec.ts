@@ -1,4 +1,4 @@
-// R-D6, R-B10, R-Q4 ("the dashboard updates in real time") end to end: the real renderer in Chromium,
+// The dashboard updating in real time, end to end: the real renderer in Chromium,
 // the real main-process core in the browser host, the real backend with its telephony sandbox. A
 // patient rings; the console shows the call live, its transcript streaming, the booking the
 // assistant makes, and the stats moving. Then "Call my phone": refused when invalid, followed when

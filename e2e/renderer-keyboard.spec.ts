@@ -1,4 +1,4 @@
-// R-D10 end to end: the main flow with the keyboard alone (no mouse event at all), with a visible
+// Keyboard use end to end: the main flow with the keyboard alone (no mouse event at all), with a visible
 // focus indicator wherever focus lands: sign in, open a call from the history, place a test call,
 // lock and unlock.
 import type { Page } from '@playwright/test';

@@ -1,4 +1,4 @@
-// R-B6, R-D7 (web test), R-Q3 end to end: the real renderer in Debian's Chromium, the real
+// The web test (and its clean-up) end to end: the real renderer in Debian's Chromium, the real
 // main-process core in the browser host, the real backend with its telephony sandbox. Chromium's
 // microphone is fed from a WAV of spoken words made here with espeak-ng and sox; the sandbox reports
 // the level of what reached it, which must match the WAV's. Then the failures a user meets: the
@@ -121,7 +121,7 @@ async function voiceCalls(desk: WebTestDesk): Promise<VoiceCallStats[]> {
   return ((await (await fetch(`${desk.sandboxControl}/voice-calls`)).json()) as { calls: VoiceCallStats[] }).calls;
 }
 
-test.describe('Web test through the microphone (R-B6, R-D7)', () => {
+test.describe('Web test through the microphone', () => {
   test.describe.configure({ mode: 'serial' });
 
   test('talks to the sandbox assistant: the mic reaches it at the WAV’s level, it answers out loud, both sides are transcribed, and the call is listed', async ({
@@ -158,12 +158,10 @@ test.describe('Web test through the microphone (R-B6, R-D7)', () => {
       expect(call.callerTurns).toBeGreaterThanOrEqual(1);
       expect(call.assistantFramesSent).toBeGreaterThan(50);
       const deviation = Math.abs(call.soundRms - expected) / expected;
-      test
-        .info()
-        .annotations.push({
-          type: 'level',
-          description: `WAV speech RMS ${expected.toFixed(0)}, received ${call.soundRms.toFixed(0)} (${(deviation * 100).toFixed(1)} % apart)`,
-        });
+      test.info().annotations.push({
+        type: 'level',
+        description: `WAV speech RMS ${expected.toFixed(0)}, received ${call.soundRms.toFixed(0)} (${(deviation * 100).toFixed(1)} % apart)`,
+      });
       expect(deviation).toBeLessThan(0.2);
 
       await page.getByRole('button', { name: 'End test' }).click();

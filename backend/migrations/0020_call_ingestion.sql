@@ -39,7 +39,7 @@ return case
   else 'answered'
 end;
 
--- The dashboard's figures for the clinic's day at p_now, in its time zone (R-D6); null for an unknown
+-- The dashboard's figures for the clinic's day at p_now, in its time zone; null for an unknown
 -- clinic. Counted: the clinic's real calls created that day (test calls are not patients) and the
 -- bookings made that day that still stand. GET /api/dashboard/stats and every stats.changed event
 -- read this one definition. PL/pgSQL, not a SQL-bodied function: PL/pgSQL keeps its plan for the

@@ -15,7 +15,7 @@ const EXPECTED_OUTCOME = {
   spam: 'spam',
 } as const;
 
-describe('the telephony sandbox plays every scripted conversation through the real webhooks (R-B11)', () => {
+describe('the telephony sandbox plays every scripted conversation through the real webhooks', () => {
   let database: TestDatabase;
   let backend: TestBackend;
   let admin: SignedIn;

@@ -1,4 +1,4 @@
-// The telephony sandbox (R-B11): a loopback HTTP server that stands in for Vapi (/vapi) and Twilio
+// The telephony sandbox: a loopback HTTP server that stands in for Vapi (/vapi) and Twilio
 // (/twilio), plays scripted calls against the backend's own webhooks, and offers a control API
 // (/control) for tests, `npm run sim` and people poking at it:
 //
@@ -96,7 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const abort = new AbortController();
   let outboundScript: ScriptName = 'new-booking';
 
-  // Hours of simulated traffic must not grow memory (R-P2): finished calls beyond the newest
+  // Hours of simulated traffic must not grow memory: finished calls beyond the newest
   // MAX_KEPT_CALLS are forgotten, with the transient assistants made for them.
   const forgetOldCalls = () => {
     if (state.calls.size <= MAX_KEPT_CALLS) return;

@@ -130,14 +130,12 @@ export function twilioApi(state: SandboxState, hooks: { onMessage?(message: Twil
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const error = err instanceof TwilioHttpError ? err : new TwilioHttpError(500, 20500, 'Internal Server Error');
-    res
-      .status(error.status)
-      .json({
-        code: error.code,
-        message: error.message,
-        more_info: `https://www.twilio.com/docs/errors/${error.code}`,
-        status: error.status,
-      });
+    res.status(error.status).json({
+      code: error.code,
+      message: error.message,
+      more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+      status: error.status,
+    });
   });
   return router;
 }

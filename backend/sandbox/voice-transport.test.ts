@@ -69,7 +69,7 @@ describe('sandbox assistant: its voice without espeak-ng', () => {
   });
 });
 
-describe('sandbox vapi.websocket transport (R-B11)', () => {
+describe('sandbox vapi.websocket transport', () => {
   let sandbox: Sandbox;
   let assistantId: string;
   const vapi = (path: string, body: unknown) =>

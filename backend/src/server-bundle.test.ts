@@ -1,6 +1,6 @@
 // The deployable bundle (what the container runs: `node dist/server.js`, production settings) starts,
 // answers /health, and on SIGTERM stops taking connections but finishes the request in flight,
-// closes the database and exits 0 (R-B12, R-Q5).
+// closes the database and exits 0.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,7 +12,7 @@ import { buildTestBundle, type TestBundle } from '../test/support/bundle.js';
 
 const SLOW = 120_000;
 
-describe.each(databaseKinds())('the deployable bundle on %s (R-B12)', (kind) => {
+describe.each(databaseKinds())('the deployable bundle on %s', (kind) => {
   let bundle: TestBundle;
   let serverDatabase: TestDatabase | undefined;
   let dataDir: string;

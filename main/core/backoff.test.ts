@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BACKOFF_CAP_MS, JITTER_MIN_FRACTION, backoffDelayMs, backoffStepMs } from './backoff.js';
 
-describe('backoff (R-D2)', () => {
+describe('backoff', () => {
   it('steps 1, 2, 4, 8, 16 s and stays at 16 s', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 50].map(backoffStepMs)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 16_000, 16_000, 16_000]);
   });

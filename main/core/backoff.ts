@@ -1,4 +1,4 @@
-// Reconnect delays (R-D2): 1 s, 2 s, 4 s, 8 s, then 16 s for every later attempt.
+// Reconnect delays: 1 s, 2 s, 4 s, 8 s, then 16 s for every later attempt.
 //
 // Jitter keeps a clinic's consoles from reconnecting in lock-step after a server restart. Each
 // delay is drawn uniformly from [80 %, 100 %] of its step: jitter only ever shortens a delay, so the

@@ -6,7 +6,7 @@ import { createTestClock } from '../test/test-clock.js';
 import { BatchCoalescer } from './batch-coalescer.js';
 import { EventIntake, RAW_HISTORY_LIMIT } from './event-intake.js';
 
-describe('BatchCoalescer (R-D4)', () => {
+describe('BatchCoalescer', () => {
   it('flushes the first event at once, then at most once per 500 ms', async () => {
     const clock = createTestClock();
     const batches: { at: number; batch: LiveBatch }[] = [];
@@ -45,7 +45,7 @@ describe('BatchCoalescer (R-D4)', () => {
   });
 });
 
-describe('EventIntake (R-D4)', () => {
+describe('EventIntake', () => {
   it('keeps the newest 100 raw events and refuses duplicates', () => {
     const intake = new EventIntake();
     const first = stamp({ kind: 'call.started', data: { call: callSummary() } }, 1);

@@ -1,4 +1,4 @@
-// Coalesces live events into batches for the renderer: at most one batch per 500 ms (R-D4), with a
+// Coalesces live events into batches for the renderer: at most one batch per 500 ms, with a
 // partial transcript dropped from the batch as soon as a newer partial or the final of the same call
 // and speaker is in it, so a fast talker does not make the UI re-render every word.
 import type { LiveBatch, LiveEvent } from '@voxanne/protocol';

@@ -1,4 +1,4 @@
-// The main process's configuration, read once from environment variables (R-S4) and validated.
+// The main process's configuration, read once from environment variables and validated.
 // The Electron shell and the browser host both read it here; nothing else reads process.env.
 import { z } from 'zod';
 import { parseLogLevel, type LogLevel } from './logger.js';

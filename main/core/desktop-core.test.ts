@@ -15,7 +15,7 @@ afterEach(async () => {
   await h.close();
 });
 
-describe('IPC door (R-S8): every request validated, every answer a value', () => {
+describe('IPC door: every request validated, every answer a value', () => {
   it('refuses a channel that is not in the table', async () => {
     expect(await h.core.invoke('shell.exec', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await h.core.invoke('__proto__', {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
@@ -39,7 +39,7 @@ describe('IPC door (R-S8): every request validated, every answer a value', () =>
     expect(h.backend.requests.some((r) => r.path === '/api/test-calls/phone')).toBe(false);
   });
 
-  it('limits test calls to three a minute (R-S5)', async () => {
+  it('limits test calls to three a minute', async () => {
     await h.signIn();
     const call = () => h.invoke('testCalls.phone', { phoneNumber: '+442079460958' });
     expect((await call()).ok && (await call()).ok && (await call()).ok).toBe(true);
@@ -124,7 +124,7 @@ function relayPortOf(port: MessagePort): RelayPort {
   };
 }
 
-describe('Web-test relay (R-B6 plumbing)', () => {
+describe('Web-test relay (plumbing)', () => {
   it('carries control messages and 640-byte frames both ways without handing the renderer a token', async () => {
     await h.signIn();
     const { port1: renderer, port2: main } = new MessageChannel();

@@ -41,7 +41,7 @@ import { UserMessage, userFacing } from './user-messages.js';
 import { WebTestRelay, type RelayPort } from './web-test-relay.js';
 import { createWsSocketFactory } from './ws-socket.js';
 
-/** Client-side test-call limit (R-S5): three in any minute. */
+/** Client-side test-call limit: three in any minute. */
 export const TEST_CALL_LIMIT = 3;
 export const TEST_CALL_WINDOW_MS = 60_000;
 

@@ -1,8 +1,8 @@
 // What the live connection keeps of the events it receives: the ids it has seen (to drop
-// duplicates from replays and reconnects) and a bounded history of raw messages (R-D4).
+// duplicates from replays and reconnects) and a bounded history of raw messages.
 import type { LiveEvent } from '@voxanne/protocol';
 
-/** At most this many raw events are kept in memory (R-D4). */
+/** At most this many raw events are kept in memory. */
 export const RAW_HISTORY_LIMIT = 100;
 /** How many recent ids are remembered for de-duplication; seq order covers anything older. */
 export const SEEN_IDS_LIMIT = 1_000;

@@ -26,7 +26,7 @@ afterEach(async () => {
   await h.close();
 });
 
-describe('LiveConnection (R-D2): connecting and backoff', () => {
+describe('LiveConnection: connecting and backoff', () => {
   it('connects after sign-in with the token as a subprotocol, resumes from the server position and reports live', async () => {
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
@@ -86,7 +86,7 @@ describe('LiveConnection (R-D2): connecting and backoff', () => {
   });
 });
 
-describe('LiveConnection (R-D2): never two sockets', () => {
+describe('LiveConnection: never two sockets', () => {
   it('opens one socket under racing close, online, resume and retry-now events', async () => {
     await h.signIn();
     h.backend.closeLive(LiveCloseCode.serverRestart);
@@ -119,7 +119,7 @@ describe('LiveConnection (R-D2): never two sockets', () => {
   });
 });
 
-describe('LiveConnection (R-D2): resume and OS hints', () => {
+describe('LiveConnection: resume and OS hints', () => {
   it('resumes after a disconnect from the last seq it saw and loses nothing', async () => {
     await h.signIn();
     for (let i = 0; i < 3; i++) h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
@@ -219,7 +219,7 @@ describe('LiveConnection (R-D2): resume and OS hints', () => {
   });
 });
 
-describe('LiveConnection (R-D1): authentication', () => {
+describe('LiveConnection: authentication', () => {
   it('refreshes and re-authenticates on the same socket when the server says the token is expiring', async () => {
     await h.signIn();
     const refreshes = h.backend.counts.refresh;
@@ -266,7 +266,7 @@ describe('LiveConnection (R-D1): authentication', () => {
   });
 });
 
-describe('LiveConnection (R-D4): de-duplication, bounded history, coalescing', () => {
+describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
   it('drops an event seen before, by id or by seq', async () => {
     await h.signIn();
     const event = h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });

@@ -1,4 +1,4 @@
-// LiveConnection: the one WebSocket to `/ws/live-calls` (R-D1, R-D2, R-D4, R-S2).
+// LiveConnection: the one WebSocket to `/ws/live-calls`.
 //
 // A small state machine — connecting, live, reconnecting, offline, signed-out — with exactly one
 // socket at a time. Every socket gets a generation number; anything a superseded socket reports is

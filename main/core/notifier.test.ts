@@ -79,7 +79,7 @@ beforeEach(() => {
   make();
 });
 
-describe('Notifier (R-D5): what notifies', () => {
+describe('Notifier: what notifies', () => {
   it('announces an inbound call, a booking and a call that needs a human, with no full phone number', () => {
     notifier.handleEvent(inbound());
     notifier.handleEvent(booking());
@@ -131,7 +131,7 @@ describe('Notifier (R-D5): what notifies', () => {
   });
 });
 
-describe('Notifier (R-D5): no storms', () => {
+describe('Notifier: no storms', () => {
   it('shows three one by one and collapses the rest of a burst into one summary', async () => {
     for (let i = 0; i < 3; i++) notifier.handleEvent(inbound());
     notifier.handleEvent(booking());
@@ -162,7 +162,7 @@ describe('Notifier (R-D5): no storms', () => {
   });
 });
 
-describe('Notifier (R-D5): clicks and the tray', () => {
+describe('Notifier: clicks and the tray', () => {
   it('opens the call when a notification is clicked', () => {
     const event = inbound();
     notifier.handleEvent(event);

@@ -1,4 +1,4 @@
-// Notifier policy (R-D5): which live events become native notifications, when to stay quiet, how a
+// Notifier policy: which live events become native notifications, when to stay quiet, how a
 // burst collapses into one summary, and what the tray shows.
 //
 // Notifies on: an inbound call starting, a booking made, a call that needs a human. Never shows a

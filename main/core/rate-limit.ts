@@ -1,4 +1,4 @@
-// Client-side limit on test calls (R-S5): a sliding window, so a slip of the finger cannot ring a
+// Client-side limit on test calls: a sliding window, so a slip of the finger cannot ring a
 // phone ten times. The server has its own, stricter limits.
 import type { Clock } from './ports.js';
 

@@ -17,7 +17,7 @@ afterEach(async () => {
   await h.close();
 });
 
-describe('Session (R-D1): tokens', () => {
+describe('Session: tokens', () => {
   it('keeps the access token in memory and only the refresh token in the vault', async () => {
     await h.signIn();
     expect(h.vault.token).toMatch(/^rt-/);

@@ -1,4 +1,4 @@
-// The signed-in front-desk session: login, refresh, logout, idle auto-lock (R-D1).
+// The signed-in front-desk session: login, refresh, logout, idle auto-lock.
 //
 // The access token and CSRF token live only in this object's memory; the refresh token goes to the
 // SecretVault. Refresh happens a little before the access token expires, and is single-flight: every

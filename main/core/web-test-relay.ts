@@ -1,5 +1,5 @@
 // Web-test relay: carries 20 ms PCM16 frames between a renderer MessagePort and the backend's
-// `/ws/web-test` (R-B6). The renderer never sees the access token: main opens the socket with it.
+// `/ws/web-test`. The renderer never sees the access token: main opens the socket with it.
 //
 // Buffers are bounded both ways that matter. Microphone frames wait at most MAX_QUEUED_FRAMES while
 // the socket opens, and are dropped (oldest first, counted) when the socket's send buffer is over

@@ -1,4 +1,4 @@
-// Native notifications (R-D5) for the notifier policy in main/core, and the tray state beside them.
+// Native notifications for the notifier policy in main/core, and the tray state beside them.
 // A click opens the call (the core pushes the navigation and focuses the window).
 import { Notification } from 'electron';
 import type { DesktopNotification, NotificationPort, TrayState } from '../core/ports.js';

@@ -1,4 +1,4 @@
-// The preload (R-S8): named methods only, built from the channel tables; push listeners that can be
+// The preload: named methods only, built from the channel tables; push listeners that can be
 // removed; a web-test port forwarded only when this very window offers it.
 import { randomUUID } from 'node:crypto';
 import { WEB_TEST_PORT_CHANNEL, WEB_TEST_PORT_OFFER, ipcInvokeChannels, ipcPushChannels } from '@voxanne/protocol';
@@ -24,7 +24,7 @@ function offerPort(data: unknown, source: unknown, origin: string) {
   return port;
 }
 
-describe('preload (R-S8)', () => {
+describe('preload', () => {
   it('exposes window.voxanne with exactly the named channel methods', () => {
     expect(name).toBe('voxanne');
     const exposed = Object.entries(bridge).flatMap(([ns, methods]) => Object.keys(methods).map((m) => `${ns}.${m}`));

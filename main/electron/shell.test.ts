@@ -1,4 +1,4 @@
-// The Electron shell's security checklist (R-S8) and vault (R-D1), against a faked `electron`
+// The Electron shell's security checklist and vault, against a faked `electron`
 // module: the binary is not on this machine, and these are the decisions the shell makes itself.
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ beforeEach(() => {
   vi.clearAllMocks();
 });
 
-describe('window (R-S8): webPreferences', () => {
+describe('window: webPreferences', () => {
   it('isolates and sandboxes the renderer and turns off everything it does not need', () => {
     const options = secureWindowOptions('/app/preload.cjs', false);
     expect(options.webPreferences).toEqual({
@@ -81,7 +81,7 @@ function fakeWebContents() {
   return { fire, openHandler };
 }
 
-describe('web contents (R-S8): navigation and new windows', () => {
+describe('web contents: navigation and new windows', () => {
   it('blocks navigation and redirects away from the app', () => {
     const { fire } = fakeWebContents();
     expect(fire('will-navigate', 'https://evil.example/phish')).toBe(true);
@@ -101,7 +101,7 @@ describe('web contents (R-S8): navigation and new windows', () => {
   });
 });
 
-describe('permissions (R-S8): microphone for the app page only', () => {
+describe('permissions: microphone for the app page only', () => {
   const session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
   installPermissionHandlers(session as unknown as Session, silentLogger);
   const request = session.setPermissionRequestHandler.mock.calls[0]?.[0] as (...args: unknown[]) => void;
@@ -149,7 +149,7 @@ describe('permissions (R-S8): microphone for the app page only', () => {
   });
 });
 
-describe('IPC binding (R-S8): sender checked, arguments validated', () => {
+describe('IPC binding: sender checked, arguments validated', () => {
   function setup() {
     const handlers = new Map<string, (event: unknown, request: unknown) => Promise<unknown>>();
     const listeners = new Map<string, (event: unknown, arg: unknown) => void>();
@@ -249,7 +249,7 @@ function memoryStore() {
   };
 }
 
-describe('vault (R-D1): refresh token at rest', () => {
+describe('vault: refresh token at rest', () => {
   it('stores only ciphertext, tagged with the keychain backend, and reads it back', async () => {
     const store = memoryStore();
     const vault = new SafeStorageVault(fakeSafeStorage('gnome_libsecret'), store, 'linux');
@@ -314,7 +314,7 @@ describe('app:// protocol: files from the renderer folder only', () => {
   });
 });
 
-describe('tray (R-D5)', () => {
+describe('tray', () => {
   const state = (overrides: Partial<TrayState>): TrayState => ({
     connection: 'live',
     attentionCount: 0,

@@ -1,4 +1,4 @@
-// The tray icon (R-D5): its picture follows the connection (live / reconnecting / offline) and the
+// The tray icon: its picture follows the connection (live / reconnecting / offline) and the
 // needs-attention count; its menu opens the window, shows the status, pauses notifications, signs
 // out and quits.
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Auto-update (R-D9) through electron-updater, from the publish feed electron-builder wrote into the
+// Auto-update through electron-updater, from the publish feed electron-builder wrote into the
 // packaged app (configured at build time from VOXANNE_UPDATE_URL). Only a packaged app updates.
 import type { AppUpdater } from 'electron-updater';
 import type { Logger } from '../core/logger.js';

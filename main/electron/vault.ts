@@ -1,4 +1,4 @@
-// The refresh token at rest (R-D1): encrypted with safeStorage (the OS keychain), ciphertext kept in
+// The refresh token at rest: encrypted with safeStorage (the OS keychain), ciphertext kept in
 // electron-store together with the name of the keychain backend that made it.
 //
 // Where the only backend is Linux's `basic_text` (a hard-coded key: plain text in all but name), the

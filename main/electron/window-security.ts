@@ -1,4 +1,4 @@
-// The R-S8 checklist in code: the window's webPreferences, the content security policy, navigation
+// The desktop shell's hardening checklist in code: the window's webPreferences, the content security policy, navigation
 // and window-open denial, and the permission handlers that let only the app's own page use the
 // microphone (audio only, main frame only).
 import { shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';

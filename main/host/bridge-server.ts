@@ -1,4 +1,4 @@
-// The loopback WebSocket that carries the typed bridge to the browser (ARCHITECTURE.md, browser
+// The loopback WebSocket that carries the typed bridge to the browser (the browser
 // host). Who may connect: a page of this host's own origin, reached by its loopback address, that
 // presents this run's secret as the `key.<secret>` subprotocol. What it may do: exactly what the
 // Electron IPC binding allows, through the same validating door (`core.invoke`).

@@ -3,7 +3,7 @@ import { LIVE_EVENT_KINDS, LiveEventSchema } from './events.js';
 import { ipcInvokeChannels, ipcPushChannels, splitChannel } from './ipc.js';
 
 describe('live event contract', () => {
-  it('lists every kind ARCHITECTURE.md names', () => {
+  it('lists every kind the live stream promises', () => {
     expect(LIVE_EVENT_KINDS).toEqual(
       expect.arrayContaining([
         'call.started',

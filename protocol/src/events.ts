@@ -1,4 +1,4 @@
-// Live events: the per-clinic ordered log every console consumes (ARCHITECTURE.md, "Live events").
+// Live events: the per-clinic ordered log every console consumes (docs/live-events.md).
 import { z } from 'zod';
 import { IdSchema, IsoDateTimeSchema } from './common.js';
 import { CallStatusSchema, CallSummarySchema, SpeakerSchema } from './calls.js';

@@ -1,4 +1,4 @@
-// The typed bridge between the renderer and the main process (R-S8, STYLE.md).
+// The typed bridge between the renderer and the main process (every channel typed here and validated in main).
 //
 // Every channel is declared once here with zod schemas. main/electron binds each invoke channel with
 // one helper that checks the sender frame and parses the request; the preload exposes the same table
@@ -220,7 +220,7 @@ export function splitChannel(channel: string): [string, string] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Web-test audio port (R-B6). Audio does not ride the invoke channels: the renderer creates a
+// Web-test audio port. Audio does not ride the invoke channels: the renderer creates a
 // MessageChannel, keeps one end for its AudioWorklet and hands the other to main with
 // `window.postMessage({ type: WEB_TEST_PORT_OFFER, relayId }, window.location.origin, [port])`.
 // In Electron the preload picks it up (same window, same origin) and forwards it to main with

@@ -1,4 +1,4 @@
-// Wire protocol of `/ws/live-calls` (R-B3, R-S2).
+// Wire protocol of `/ws/live-calls`.
 import { z } from 'zod';
 import { IdSchema, IsoDateTimeSchema } from './common.js';
 import { LiveEventSchema } from './events.js';

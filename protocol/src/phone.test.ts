@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { E164Schema, PhoneInputSchema, maskPhoneNumber, normalizePhoneNumber } from './phone.js';
 
-describe('phone numbers (R-S3)', () => {
+describe('phone numbers', () => {
   it('normalises a formatted international number to E.164', () => {
     expect(normalizePhoneNumber('+44 20 7946 0958')).toEqual({ ok: true, e164: '+442079460958' });
     expect(normalizePhoneNumber(' +1 (415) 555-2671 ')).toEqual({ ok: true, e164: '+14155552671' });

@@ -1,4 +1,4 @@
-// Phone numbers are validated and normalised to E.164 on both sides (R-S3) with libphonenumber-js.
+// Phone numbers are validated and normalised to E.164 on both sides with libphonenumber-js.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
 

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { renderConsole } from '../test/render-console';
 import { makeCall } from '../test/factories';
 
-describe('Console navigation (R-D5, R-D10)', () => {
+describe('Console navigation', () => {
   it('opens the call a notification was clicked for', async () => {
     const call = makeCall({ patientName: 'Omar Haddad' });
     const { fake } = renderConsole({ world: { calls: [call] } });

@@ -117,7 +117,7 @@ export class FakeBridge {
   private readonly listeners = new Map<IpcPushChannel, Set<(payload: unknown) => void>>();
   /** Call ids answered to `testCalls.phone`, in order. */
   readonly testCallIds: string[] = [];
-  /** The fake main process refuses test calls beyond this many (R-S5). */
+  /** The fake main process refuses test calls beyond this many. */
   testCallLimit = 3;
 
   constructor(world: Partial<FakeWorld> = {}) {

@@ -1,5 +1,5 @@
 // A fake browser for web-test tests: microphone tracks, an AudioContext with its nodes, the worklet's
-// port and the port hand-over, each recording what was opened and released (R-Q3 teardown checks).
+// port and the port hand-over, each recording what was opened and released (teardown checks).
 import { expect } from 'vitest';
 import type { WebTestPortOffer, WebTestPortServerMessage } from '@voxanne/protocol';
 import type { WebTestEnvironment } from '../src/web-test/web-test-call';

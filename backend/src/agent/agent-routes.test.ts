@@ -5,7 +5,7 @@ import { startTestBackend, type TestBackend } from '../../test/support/test-back
 import { createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 
-describe.each(databaseKinds())('agent personality over HTTP on %s (R-B8, R-S1, R-S3, R-S6)', (kind) => {
+describe.each(databaseKinds())('agent personality over HTTP on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

@@ -7,7 +7,7 @@ import { AppError } from '../http/errors.js';
 import { getAgent, updateAgent } from './agent-service.js';
 import { voicePlatformNotConnected, type AssistantSync, type AssistantSyncResult } from './assistant-sync.js';
 
-describe.each(databaseKinds())('agent personality on %s (R-B8)', (kind) => {
+describe.each(databaseKinds())('agent personality on %s', (kind) => {
   const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];

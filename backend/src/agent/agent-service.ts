@@ -1,4 +1,4 @@
-// The clinic's assistant personality (R-B8): what it is called, how it greets, its prompt, voice and
+// The clinic's assistant personality: what it is called, how it greets, its prompt, voice and
 // the clinic's hours. Saving stores it and tells every console at once; the voice platform is then
 // synced through the injected AssistantSync and its answer (including a failure) is stored, emitted
 // and returned, never hidden.

@@ -5,7 +5,7 @@ import { startTestBackend, TEST_JWT_SECRET, type TestBackend } from '../../test/
 import { createClinicWithStaff, signIn, type TestStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 
-describe.each(databaseKinds())('auth over HTTP on %s (R-S1, R-S6)', (kind) => {
+describe.each(databaseKinds())('auth over HTTP on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

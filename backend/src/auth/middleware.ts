@@ -1,5 +1,5 @@
-// Request guards: a verified access token (R-S6) and, on state-changing requests, the CSRF token
-// bound to the token's session (R-S1).
+// Request guards: a verified access token and, on state-changing requests, the CSRF token
+// bound to the token's session.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CSRF_HEADER, type Role } from '@voxanne/protocol';
 import { AppError } from '../http/errors.js';

@@ -9,7 +9,7 @@ import { createClinic, createStaff } from '../clinics/clinic-queries.js';
 
 const PASSWORD = 'a supabase password';
 
-describe.each(databaseKinds())('Supabase Auth sign-in on %s (R-S1, R-S6)', (kind) => {
+describe.each(databaseKinds())('Supabase Auth sign-in on %s', (kind) => {
   const database = useTestDatabase(kind, { resetEachTest: false });
 
   describe.each(['hs256', 'jwks'] as const)('with a project signing %s tokens', (mode) => {

@@ -9,7 +9,7 @@ import { clinicToday } from '../clinics/clinic-days.js';
 
 const HOUR = 3_600_000;
 
-describe.each(databaseKinds())('bookings over HTTP on %s (R-B10, R-S1, R-S3, R-S6)', (kind) => {
+describe.each(databaseKinds())('bookings over HTTP on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

@@ -11,7 +11,7 @@ import { createBooking, findBookingsBetween, updateBooking, type NewBooking } fr
 
 const at = (iso: string) => new Date(iso);
 
-describe.each(databaseKinds())('booking service on %s (R-B10, no double booking)', (kind) => {
+describe.each(databaseKinds())('booking service on %s (no double booking)', (kind) => {
   const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];

@@ -7,7 +7,7 @@ import { createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '..
 import { insertBooking, insertCall, insertPatient } from '../../test/support/call-fixtures.js';
 import { json } from '../../test/support/http.js';
 
-describe.each(databaseKinds())('call history over HTTP on %s (R-D6, R-S6)', (kind) => {
+describe.each(databaseKinds())('call history over HTTP on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

@@ -10,7 +10,7 @@ import { ensureDemoHistory } from './demo-history.js';
 // A Wednesday afternoon in London.
 const NOW = new Date('2030-03-13T15:00:00Z');
 
-describe.each(databaseKinds())('demo clinic sample history on %s (R-B11)', (kind) => {
+describe.each(databaseKinds())('demo clinic sample history on %s', (kind) => {
   const database = useTestDatabase(kind);
   let clinicId: string;
 

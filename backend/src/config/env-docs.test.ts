@@ -1,4 +1,4 @@
-// Configuration is documented where people look for it (R-S4): every variable the backend reads is
+// Configuration is documented where people look for it: every variable the backend reads is
 // explained in .env.example, the file as written is a valid configuration, and the README's
 // configuration table lists every variable of the file.
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const example = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
 const documented = parseEnv(example);
 
-describe('configuration documentation (R-S4)', () => {
+describe('configuration documentation', () => {
   it('explains every variable the backend reads in .env.example', () => {
     expect(ENV_VARIABLES.filter((name) => !(name in documented))).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { createClinicWithStaff, signIn } from '../../test/support/fixtures.js';
 import { insertCall } from '../../test/support/call-fixtures.js';
 import { json } from '../../test/support/http.js';
 
-describe.each(databaseKinds())('GET /api/dashboard/stats on %s (R-D6, R-S6)', (kind) => {
+describe.each(databaseKinds())('GET /api/dashboard/stats on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
 

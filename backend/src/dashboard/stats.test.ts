@@ -9,7 +9,7 @@ import { computeDashboardStats } from './stats.js';
 const NOW = new Date('2030-03-10T15:00:00Z');
 const at = (iso: string) => new Date(iso);
 
-describe.each(databaseKinds())('dashboard stats on %s (R-D6)', (kind) => {
+describe.each(databaseKinds())('dashboard stats on %s', (kind) => {
   const database = useTestDatabase(kind);
   let clinicId: string;
 

@@ -1,4 +1,4 @@
-// The dashboard's figures for the clinic's "today" (R-D6): served by GET /api/dashboard/stats and
+// The dashboard's figures for the clinic's "today": served by GET /api/dashboard/stats and
 // carried by the `stats.changed` events telephony emits inside its transactions (pass the
 // transaction, so the figures include what it is about to commit).
 //

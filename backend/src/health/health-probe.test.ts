@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase } from '../../test/support/test-dat
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { healthProbe, type HealthCheck } from './health-probe.js';
 
-describe('GET /health (R-B1)', () => {
+describe('GET /health', () => {
   let server: http.Server | undefined;
   afterEach(async () => {
     if (server) await new Promise((resolve) => server!.close(resolve));

@@ -1,4 +1,4 @@
-// GET /health (R-B1): liveness and dependency checks. A failing critical dependency (the database)
+// GET /health: liveness and dependency checks. A failing critical dependency (the database)
 // answers 503 "degraded"; a failing non-critical one (Redis fan-out) answers 200 "degraded", because
 // the instance still serves its own consoles and a load balancer should keep it.
 //

@@ -6,7 +6,7 @@ import { json } from '../../test/support/http.js';
 const TOKEN = 'prometheus-scrape-token-0123456789';
 
 // Database-independent (the endpoint reads in-process counters): PGlite only.
-describe('GET /metrics access (R-Q5, R-S7)', () => {
+describe('GET /metrics access', () => {
   let database: TestDatabase;
   let open: TestBackend;
   let guarded: TestBackend;

@@ -9,7 +9,7 @@ import { json } from '../../test/support/http.js';
 const redisUrl = process.env.TEST_REDIS_URL;
 if (!redisUrl) process.stderr.write('shared (Redis) rate-limit tests skipped: TEST_REDIS_URL is not set\n');
 
-describe.each(databaseKinds())('rate limits on %s (R-S5)', (kind) => {
+describe.each(databaseKinds())('rate limits on %s', (kind) => {
   const database = useTestDatabase(kind);
   const backends: TestBackend[] = [];
   let staff: TestStaff;

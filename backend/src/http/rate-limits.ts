@@ -1,4 +1,4 @@
-// Rate limits (R-S5): per client IP on the sign-in routes, per clinic on the authenticated API.
+// Rate limits: per client IP on the sign-in routes, per clinic on the authenticated API.
 // With REDIS_URL the counters are shared by every instance; otherwise they live in this process.
 import { rateLimit, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';

@@ -1,4 +1,4 @@
-// The backend's logs (R-Q5): JSON lines, the request id on every line written for a request, no
+// The backend's logs: JSON lines, the request id on every line written for a request, no
 // query strings, no transcript text or phone numbers.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// GET/POST/DELETE /api/knowledge-base (R-B9). Uploads are multipart/form-data with one `file` field,
+// GET/POST/DELETE /api/knowledge-base. Uploads are multipart/form-data with one `file` field,
 // held in memory up to KNOWLEDGE_MAX_BYTES; what the file is gets decided from its bytes.
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';

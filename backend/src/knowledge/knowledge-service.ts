@@ -1,4 +1,4 @@
-// The clinic's knowledge base (R-B9): documents are stored with their text, then pushed to the voice
+// The clinic's knowledge base: documents are stored with their text, then pushed to the voice
 // platform in the background (status processing → ready | failed): the text goes up as a file, the
 // clinic's query tool is pointed at all its files, and the assistant gets that tool.
 //

@@ -8,7 +8,7 @@ import { pdfWithText } from '../../test/support/pdf.js';
 
 const FAQ = 'Parking is free in the car park behind the clinic.\nWe offer flu vaccinations every autumn for all patients.\n';
 
-describe.each(databaseKinds())('knowledge base on %s (R-B9)', (kind) => {
+describe.each(databaseKinds())('knowledge base on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

@@ -6,7 +6,7 @@ import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from './event-bus.js';
 import { transactionWithEvents } from './event-log.js';
 
-describe.each(databaseKinds())('transactions with live events on %s (R-B3)', (kind) => {
+describe.each(databaseKinds())('transactions with live events on %s', (kind) => {
   const database = useTestDatabase(kind);
   let bus: InProcessEventBus;
   let published: LiveEvent[];

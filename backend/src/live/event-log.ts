@@ -1,4 +1,4 @@
-// The per-clinic live event log (ARCHITECTURE.md, "Live events").
+// The per-clinic live event log (docs/live-events.md).
 //
 // Writers change data and record events in ONE transaction: `recordEvents` reserves the clinic's next
 // seqs by bumping its counter row (the row lock orders concurrent writers, so seq order is commit

@@ -30,7 +30,7 @@ const tokenExpiringIn = (token: string, seconds: number) =>
   new SignJWT({ ...claimsOf(token), exp: Math.floor(Date.now() / 1000) + seconds }).setProtectedHeader({ alg: 'HS256' }).sign(key);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(databaseKinds())('live stream /ws/live-calls on %s (R-B3, R-S2)', (kind) => {
+describe.each(databaseKinds())('live stream /ws/live-calls on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: TestStaff;

@@ -1,4 +1,4 @@
-// LiveHub: the `/ws/live-calls` endpoint of one backend instance (R-B3, R-S2). It authenticates
+// LiveHub: the `/ws/live-calls` endpoint of one backend instance. It authenticates
 // upgrades, keeps one ClinicStream per clinic that has consoles connected here, fans each event out
 // to that clinic's sockets (encoded once), and runs the connection-wide chores on shared timers:
 // heartbeats, session re-checks (sign-out elsewhere ends the socket), and catch-up from the log for

@@ -1,4 +1,4 @@
-// Who may open `/ws/live-calls` (R-S2): decided on the HTTP upgrade request, before any socket exists.
+// Who may open `/ws/live-calls`: decided on the HTTP upgrade request, before any socket exists.
 // The access token rides only in the `auth.<token>` subprotocol; the URL carries nothing, because
 // URLs end up in proxy logs, browser history and crash reports.
 import type { IncomingMessage } from 'node:http';

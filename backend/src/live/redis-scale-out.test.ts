@@ -62,7 +62,7 @@ function envFor(url: string, channel: string) {
   };
 }
 
-describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %s (R-B3)', (kind) => {
+describe.skipIf(!redisUrl).each(databaseKinds())('live scale-out over Redis on %s', (kind) => {
   let database: TestDatabase;
   let staff: TestStaff;
   const clients: LiveTestClient[] = [];

@@ -1,4 +1,4 @@
-// The clinic's inbound numbers (R-B7): GET /api/phone-numbers lists them; POST connects a Twilio
+// The clinic's inbound numbers: GET /api/phone-numbers lists them; POST connects a Twilio
 // number (checks the credentials and the number against Twilio, imports it into Vapi with our webhook
 // server, attaches the clinic's assistant); DELETE disconnects it. Connecting and disconnecting are
 // an administrator's job. The Twilio auth token is handed to Vapi and never stored here.

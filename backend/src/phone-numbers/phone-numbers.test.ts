@@ -11,7 +11,7 @@ interface TwilioAccount {
   numbers: string[];
 }
 
-describe.each(databaseKinds())('inbound numbers on %s (R-B7)', (kind) => {
+describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let admin: TestStaff;

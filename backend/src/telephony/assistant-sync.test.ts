@@ -4,7 +4,7 @@ import { startTestBackend, type TestBackend } from '../../test/support/test-back
 import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 
-describe('syncing the personality to the voice platform (R-B8)', () => {
+describe('syncing the personality to the voice platform', () => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: SignedIn;

@@ -39,7 +39,7 @@ function next(weekday: string): string {
   return day;
 }
 
-describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s (R-B4, R-B10)', (kind) => {
+describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let clinic: { clinicId: string; assistantId: string };

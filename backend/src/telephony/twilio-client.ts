@@ -96,7 +96,7 @@ function twilioError(error: unknown, authMessage: string): AppError {
   return new AppError(code, message);
 }
 
-/** X-Twilio-Signature check for a form-encoded webhook (R-S7); `url` is the full public URL Twilio posted to. */
+/** X-Twilio-Signature check for a form-encoded webhook; `url` is the full public URL Twilio posted to. */
 export async function twilioSignatureValid(
   authToken: string,
   signature: string | undefined,

@@ -1,5 +1,5 @@
 // POST /webhooks/twilio/sms: texts patients send to our SMS number (STOP / START), form-encoded and
-// verified with X-Twilio-Signature against the public URL Twilio posted to (R-S7).
+// verified with X-Twilio-Signature against the public URL Twilio posted to.
 import { Router } from 'express';
 import { z } from 'zod';
 import { maskPhoneNumber } from '@voxanne/protocol';

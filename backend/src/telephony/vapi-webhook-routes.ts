@@ -1,4 +1,4 @@
-// POST /webhooks/vapi (R-B4, R-S7): verify → parse → resolve the clinic → store or answer.
+// POST /webhooks/vapi: verify → parse → resolve the clinic → store or answer.
 //
 // Refusals store nothing: a bad signature or stale timestamp is 401, a malformed body 400, a message
 // about no clinic we know 404. The clinic comes from what we stored (the call, the clinic's assistant

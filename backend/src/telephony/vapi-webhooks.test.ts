@@ -78,7 +78,7 @@ function nextMonday(): string {
   return d.toISOString().slice(0, 10);
 }
 
-describe.each(databaseKinds())('Vapi webhooks on %s (R-B4, R-S7)', (kind) => {
+describe.each(databaseKinds())('Vapi webhooks on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let clinic: ClinicSetup;

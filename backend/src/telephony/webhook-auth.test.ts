@@ -6,7 +6,7 @@ const auth = { mode: 'hmac' as const, secret: 'a-webhook-secret' };
 const body = Buffer.from('{"message":{"type":"status-update"}}');
 const sign = (timestamp: string) => createHmac('sha256', auth.secret).update(`${timestamp}.${body.toString()}`).digest('hex');
 
-describe('Vapi webhook authentication (R-S7)', () => {
+describe('Vapi webhook authentication', () => {
   const now = Date.parse('2030-01-07T10:00:00Z');
 
   it('accepts Vapi’s HMAC over "{timestamp}.{body}" with the timestamp in ms, seconds or ISO-8601', () => {

@@ -1,4 +1,4 @@
-// Authenticates Vapi webhooks (R-S7) before anything is parsed or stored.
+// Authenticates Vapi webhooks before anything is parsed or stored.
 //
 // Two schemes, chosen by VAPI_WEBHOOK_AUTH:
 // - `hmac`: Vapi's HMAC credential with its defaults: `x-signature` = hex(HMAC-SHA256(secret,

@@ -5,7 +5,7 @@ import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../te
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
 
-describe.each(databaseKinds())('phone test call through the sandbox on %s (R-B5, R-B4, R-B10, R-B11)', (kind) => {
+describe.each(databaseKinds())('phone test call through the sandbox on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: SignedIn;

@@ -1,4 +1,4 @@
-// POST /api/test-calls/phone (R-B5): "Call my phone". The number is normalised to E.164 (or refused
+// POST /api/test-calls/phone: "Call my phone". The number is normalised to E.164 (or refused
 // with a helpful 400), each staff member may start a few per minute, and the clinic's assistant calls
 // it from the clinic's number (or the platform's test line). Answers 202 {callId} at once; the call
 // then shows up in every console through the normal webhook path.

@@ -15,7 +15,7 @@ class FakeSocket implements FrameSink {
   }
 }
 
-describe('FrameQueue: bounded audio between the bridge and a socket (R-B6, R-P2)', () => {
+describe('FrameQueue: bounded audio between the bridge and a socket', () => {
   it('passes frames straight through while the socket keeps up', () => {
     const queue = new FrameQueue(5, 3200);
     const socket = new FakeSocket();

@@ -19,7 +19,7 @@ import {
 const TURN = [...toneFrames(60, 4000), ...silentFrames(50)];
 const TONE_RMS = 4000 / Math.SQRT2;
 
-describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind) => {
+describe.each(databaseKinds())('web test bridge on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: SignedIn;
@@ -154,7 +154,7 @@ describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind
     expect(second.messages.some((m) => m.type === 'ended')).toBe(false);
   });
 
-  it('reports readiness, the audio format and only its own clinic’s sessions (R-B2)', async () => {
+  it('reports readiness, the audio format and only its own clinic’s sessions', async () => {
     const client = await open();
     client.send({ type: 'start' });
     const ready = await client.next('ready');
@@ -220,7 +220,7 @@ describe.each(databaseKinds())('web test bridge on %s (R-B6, R-B2, R-S2)', (kind
   });
 });
 
-describe('web test time limit and shutdown (R-B6)', () => {
+describe('web test time limit and shutdown', () => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: SignedIn;
@@ -248,7 +248,7 @@ describe('web test time limit and shutdown (R-B6)', () => {
     expect((await client.closed).code).toBe(1000);
   });
 
-  it('refuses a web test past the per-minute limit, without calling the voice platform (R-S5)', async () => {
+  it('refuses a web test past the per-minute limit, without calling the voice platform', async () => {
     const someone = await signIn(backend.url, await addStaff(database.db, staff.session.user.clinicId));
     for (let i = 0; i < 2; i++) {
       const allowed = await openWebTestClient(backend.url, someone.session.accessToken);

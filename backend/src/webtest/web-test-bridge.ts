@@ -1,4 +1,4 @@
-// The `/ws/web-test` endpoint of one backend instance (R-B6, R-B2): authenticates upgrades exactly as
+// The `/ws/web-test` endpoint of one backend instance: authenticates upgrades exactly as
 // the live socket does (subprotocols `voxanne.v1` + `auth.<token>`, origin allow-list, nothing in the
 // URL), keeps one web test per staff member (starting another ends the first, with a reason the user
 // can read), and reports its readiness and sessions for GET /api/web-test/diagnostics.
@@ -17,7 +17,7 @@ export interface WebTestBridgeDeps extends WebTestSessionDeps {
   metrics: Metrics;
   mode: 'sandbox' | 'vapi';
   allowedOrigins: readonly string[];
-  /** Web tests each staff member may start a minute: every start is a call on the voice platform (R-S5). */
+  /** Web tests each staff member may start a minute: every start is a call on the voice platform. */
   startsPerMinute: number;
   /** The shared rate-limit counters (Redis) when configured; otherwise this instance counts alone. */
   rateLimitStore?: ((prefix: string) => Store) | undefined;
@@ -76,7 +76,7 @@ export class WebTestBridge {
     );
   };
 
-  /** R-B2: ready or not (and why), the audio format, and the sessions (the caller's clinic's listed). */
+  /** Diagnostics: ready or not (and why), the audio format, and the sessions (the caller's clinic's listed). */
   diagnostics(clinicId: string): WebTestDiagnostics {
     const { encoding, container, sampleRate, channels, frameMs, frameBytes } = WEB_TEST_AUDIO;
     return {

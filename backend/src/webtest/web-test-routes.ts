@@ -1,4 +1,4 @@
-// GET /api/web-test/diagnostics (R-B2): is the web-test audio bridge ready, in which audio format,
+// GET /api/web-test/diagnostics: is the web-test audio bridge ready, in which audio format,
 // and which web tests are running (the caller's clinic's are listed; the count covers this instance).
 import { Router } from 'express';
 import { principalOf } from '../auth/middleware.js';

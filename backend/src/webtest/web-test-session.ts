@@ -1,4 +1,4 @@
-// One web test (R-B6): a staff member's `/ws/web-test` socket bridged to a call on the voice
+// One web test: a staff member's `/ws/web-test` socket bridged to a call on the voice
 // platform's `vapi.websocket` transport for the clinic's assistant.
 //
 // start → (sync the assistant if it never was) → create the websocket call → store it as the clinic's

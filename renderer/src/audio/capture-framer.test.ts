@@ -34,7 +34,7 @@ function analyse(samples: Int16Array, rate: number, skip: number): { peak: numbe
   return { peak, frequency: (crossings * rate) / steady.length, rms: Math.sqrt(squares / steady.length) };
 }
 
-describe('capture worklet framing: render quanta in, 20 ms PCM16 frames out (R-B6)', () => {
+describe('capture worklet framing: render quanta in, 20 ms PCM16 frames out', () => {
   it('cuts 128-sample quanta into 320-sample frames across quantum boundaries, sample for sample', () => {
     // A signal where every sample is distinct: frame k, sample i must be input 320k + i.
     const input = Float32Array.from({ length: 128 * 25 }, (_, n) => ((n % 2000) - 1000) / 1000);

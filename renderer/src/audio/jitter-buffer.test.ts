@@ -22,7 +22,7 @@ function largestStep(samples: Float32Array): number {
   return step;
 }
 
-describe('playback jitter buffer (R-B6)', () => {
+describe('playback jitter buffer', () => {
   it('stays silent until the target is buffered, then plays every sample in order', () => {
     const buffer = new JitterBuffer({ sampleRate: RATE, targetMs: 60, fadeMs: 4 });
     const ramp = Float32Array.from({ length: 960 }, (_, i) => (i + 1) / 1000);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WEB_TEST_AUDIO } from '@voxanne/protocol';
 import { FRAME_BYTES, FRAME_SAMPLES, PCM_SAMPLE_RATE, floatToPcm16, levelDbfs, pcm16ToFloat } from './pcm';
 
-describe('web-test sample math (R-B6)', () => {
+describe('web-test sample math', () => {
   it('uses the wire format every hop agrees on', () => {
     expect(PCM_SAMPLE_RATE).toBe(WEB_TEST_AUDIO.sampleRate);
     expect(FRAME_SAMPLES).toBe(WEB_TEST_AUDIO.frameSamples);

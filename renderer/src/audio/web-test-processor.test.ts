@@ -28,7 +28,7 @@ function setup(contextRate = 16_000) {
 
 const quantum = (value: number) => new Float32Array(128).fill(value);
 
-describe('web-test worklet processor (R-B6)', () => {
+describe('web-test worklet processor', () => {
   it('sends the microphone to the relay as 640-byte PCM16 frames, transferring their memory', () => {
     const { relay, core } = setup();
     for (let q = 0; q < 5; q++) core.process(quantum(0.5), new Float32Array(128));

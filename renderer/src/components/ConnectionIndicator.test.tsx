@@ -4,7 +4,7 @@ import { renderConsole, flush } from '../../test/render-console';
 import { liveConnection } from '../../test/fake-bridge';
 import { clockSubscriberCount } from '../hooks/use-now';
 
-describe('Connection indicator (R-D2, R-D3)', () => {
+describe('Connection indicator', () => {
   beforeEach(() => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
   });
@@ -55,7 +55,7 @@ describe('Connection indicator (R-D2, R-D3)', () => {
     expect(fake.requestsOn('connection.retryNow')).toHaveLength(1);
   });
 
-  it('releases its subscriptions and clock when the console closes (R-Q3)', async () => {
+  it('releases its subscriptions and clock when the console closes', async () => {
     const { fake, unmount } = renderConsole();
     await screen.findByText('Live');
     act(() =>

@@ -1,4 +1,4 @@
-// The live-stream indicator in the header (R-D3): green "Live" only while the stream really is
+// The live-stream indicator in the header: green "Live" only while the stream really is
 // live; otherwise the state in words, the reason, the retry countdown and a Retry button.
 import type { ConnectionState } from '@voxanne/protocol';
 import { useConnection, useStores } from '../stores/context';

@@ -7,7 +7,7 @@ import { event, makeLiveCall } from '../../test/factories';
 
 const personality = () => screen.getByRole('region', { name: 'Personality' });
 
-describe('Assistant configuration (R-B8, R-D7)', () => {
+describe('Assistant configuration', () => {
   it('shows loading, then the personality with its sync status', async () => {
     const fake = new FakeBridge();
     const held = fake.hold('agent.get');
@@ -118,7 +118,7 @@ describe('Assistant configuration (R-B8, R-D7)', () => {
   });
 });
 
-describe('Call my phone (R-B5, R-S3, R-S5)', () => {
+describe('Call my phone', () => {
   it('formats the number as it is typed', async () => {
     renderConsole({ route: { page: 'agent' } });
     const field = await screen.findByLabelText('Your phone number');
@@ -187,7 +187,7 @@ describe('Call my phone (R-B5, R-S3, R-S5)', () => {
   });
 });
 
-describe('Web test entry point (R-B2, R-D7)', () => {
+describe('Web test entry point', () => {
   it('opens a panel that reports whether the web test audio bridge is ready', async () => {
     const fake = new FakeBridge();
     const held = fake.hold('webTest.diagnostics');

@@ -1,4 +1,4 @@
-// The assistant's configuration (R-D7): personality editor with an unsaved-changes guard and the
+// The assistant's configuration: personality editor with an unsaved-changes guard and the
 // sync status, plus the two ways to try the assistant: "Call my phone" and "Web test".
 import { useEffect } from 'react';
 import { useAgent, useNavigation, useStores } from '../stores/context';

@@ -47,7 +47,7 @@ function manyCalls(count: number): CallSummary[] {
 
 const rows = () => screen.getAllByRole('row').filter((r) => r.hasAttribute('data-index'));
 
-describe('Call history (R-D6)', () => {
+describe('Call history', () => {
   it('shows loading, then the newest calls first', async () => {
     const fake = new FakeBridge({ calls: manyCalls(3) });
     const held = fake.hold('calls.list');

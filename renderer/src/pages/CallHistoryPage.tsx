@@ -1,4 +1,4 @@
-// Every call the clinic has had (R-D6): search, filters, cursor pagination and a virtualised list.
+// Every call the clinic has had: search, filters, cursor pagination and a virtualised list.
 // Calls that end while the list is open are offered, not pushed in, so rows never jump under the
 // reader's pointer.
 import { useMemo, useState } from 'react';

@@ -5,7 +5,7 @@ import { axeViolations, flush, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
 import { at, event, makeBooking, makeCall, makeLiveCall, makeStats } from '../../test/factories';
 
-describe('Dashboard (R-D6)', () => {
+describe('Dashboard', () => {
   it('shows loading placeholders while the first data is on its way', async () => {
     const fake = new FakeBridge();
     const stats = fake.hold('dashboard.getStats');

@@ -1,4 +1,4 @@
-// The screen the front desk keeps open all day (R-D6).
+// The screen the front desk keeps open all day.
 import { PageHeader } from '../components/ui/PageHeader';
 import { StatsCards } from '../components/dashboard/StatsCards';
 import { LiveCallsPanel } from '../components/dashboard/LiveCallsPanel';

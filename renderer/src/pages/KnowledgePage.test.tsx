@@ -11,7 +11,7 @@ const user = userEvent.setup({ applyAccept: false });
 const fileInput = () => document.querySelector<HTMLInputElement>('input[type="file"]')!;
 const documents = () => screen.getByRole('region', { name: 'Documents' });
 
-describe('Knowledge base (R-B9, R-D8)', () => {
+describe('Knowledge base', () => {
   it('shows loading, then the documents with their status', async () => {
     const fake = new FakeBridge({
       knowledge: [

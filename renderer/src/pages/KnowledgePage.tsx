@@ -1,4 +1,4 @@
-// The clinic's documents the assistant answers from (R-B9, R-D8): upload, list with processing
+// The clinic's documents the assistant answers from: upload, list with processing
 // status, delete with confirmation. While any document is still processing the list refreshes
 // itself every few seconds.
 import { useCallback, useEffect, useState } from 'react';

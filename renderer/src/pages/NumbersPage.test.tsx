@@ -8,7 +8,7 @@ import { event, makeLiveCall, makePhoneNumber } from '../../test/factories';
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 
-describe('Inbound number (R-B7, R-D8)', () => {
+describe('Inbound number', () => {
   it('shows loading, then what is connected and whether the assistant answers it', async () => {
     const fake = new FakeBridge({
       phoneNumbers: [

@@ -1,4 +1,4 @@
-// The clinic's inbound number (R-B7, R-D8): what is connected, whether the assistant answers it,
+// The clinic's inbound number: what is connected, whether the assistant answers it,
 // connect a Twilio number, disconnect with confirmation, and test it with a real call.
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiError, PhoneNumber } from '@voxanne/protocol';

@@ -7,7 +7,7 @@ import { frontDeskUser } from '../../test/factories';
 
 const signedOut = (reason: string | null = null) => ({ session: { status: 'signed-out' as const, reason } });
 
-describe('Sign in and lock (R-D1, R-D10)', () => {
+describe('Sign in and lock', () => {
   it('shows "Starting…" until the main process reports the session', async () => {
     const fake = new FakeBridge(signedOut());
     const held = fake.hold('session.getState');

@@ -1,4 +1,4 @@
-// Sign in (R-D1: credentials go to the main process, tokens never come back). Errors are spelled
+// Sign in (credentials go to the main process, tokens never come back). Errors are spelled
 // out: wrong password, server unreachable, too many attempts, account locked.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSession, useSettings, useStores } from '../stores/context';

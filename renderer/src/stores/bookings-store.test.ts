@@ -5,7 +5,7 @@ import { at, event, makeBooking } from '../../test/factories';
 const day = { date: '2026-03-02', timeZone: 'America/New_York' };
 const none: BookingLists = { today: [], bookedToday: [] };
 
-describe('applyBookingEvents (R-B10)', () => {
+describe('applyBookingEvents', () => {
   it('lists a booking made today under "booked today", newest first, whatever day it is for', () => {
     const first = makeBooking({ createdAt: at('14:00'), startsAt: at('15:00', '2026-03-09'), endsAt: at('15:30', '2026-03-09') });
     const second = makeBooking({ createdAt: at('15:00'), startsAt: at('16:00', '2026-03-04'), endsAt: at('16:30', '2026-03-04') });

@@ -1,4 +1,4 @@
-// Today's bookings, two ways, kept current by `booking.created` / `booking.updated` (R-B10):
+// Today's bookings, two ways, kept current by `booking.created` / `booking.updated`:
 // - booked today: appointments made today (by the assistant or the desk), newest first, whatever
 //   day they are for; the same set the "Bookings" stat counts;
 // - appointments today: who is coming in today, in time order.

@@ -8,7 +8,7 @@ const partial = (callId: string, speaker: 'caller' | 'assistant', text: string) 
 const final = (callId: string, speaker: 'caller' | 'assistant', text: string, segmentId = id()) =>
   event('call.transcript', { callId, speaker, transcriptType: 'final', text, segmentId });
 
-describe('applyCallEvents (R-D4, R-D6)', () => {
+describe('applyCallEvents', () => {
   it('replaces a partial with the next partial, and clears it with the final of the same speaker', () => {
     const call = makeLiveCall();
     let state = applyCallEvents(empty, [event('call.started', { call })]);

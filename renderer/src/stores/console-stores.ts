@@ -59,7 +59,7 @@ function clearClinicData(stores: ConsoleStores): void {
 
 /**
  * Subscribes the stores to every push channel and loads what the signed-in console needs.
- * Returns the cleanup that releases every subscription (R-Q3).
+ * Returns the cleanup that releases every subscription.
  */
 export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () => void {
   let wasSignedIn = false;

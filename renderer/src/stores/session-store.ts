@@ -1,5 +1,5 @@
 // Who is signed in, and the sign-in, unlock, lock and sign-out actions. Tokens never reach the
-// renderer (R-D1): the store only ever holds the SessionState the main process reports.
+// renderer: the store only ever holds the SessionState the main process reports.
 import { createStore } from 'zustand/vanilla';
 import type { ApiError, IpcResult, SessionState, VoxanneBridge } from '@voxanne/protocol';
 import { settle } from '../bridge';

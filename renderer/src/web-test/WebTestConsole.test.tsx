@@ -5,7 +5,7 @@ import { fakeWebTestEnvironment, goLive } from '../../test/fake-web-test-environ
 import { Messages } from './web-test-call';
 import { WebTestConsole } from './WebTestConsole';
 
-describe('Web test panel (R-D7, R-B6, R-Q3, R-D10)', () => {
+describe('Web test panel', () => {
   it('starts from the keyboard, shows progress, both sides of the conversation, and the controls', async () => {
     const fake = fakeWebTestEnvironment();
     const user = userEvent.setup();

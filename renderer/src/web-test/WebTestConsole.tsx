@@ -1,4 +1,4 @@
-// The web test itself (R-D7, R-B6): pick a microphone, start, talk to the assistant and hear it, see
+// The web test itself: pick a microphone, start, talk to the assistant and hear it, see
 // both sides of the conversation as text, mute, end. Every message says what happened and what to do.
 // Unmounting ends the call and releases the microphone and audio (WebTestCall.dispose).
 import { useEffect, useId, useState, useSyncExternalStore } from 'react';

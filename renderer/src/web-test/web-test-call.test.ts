@@ -8,7 +8,7 @@ function setup(options: Parameters<typeof fakeWebTestEnvironment>[0] = {}) {
   return { ...fake, call: new WebTestCall(fake.env) };
 }
 
-describe('a web test call in the page (R-B6, R-D7, R-Q3)', () => {
+describe('a web test call in the page', () => {
   it('opens the microphone, builds the audio graph, hands main the port and asks the backend to start', async () => {
     const t = setup();
     await t.call.start({ deviceId: 'usb-headset', voiceProcessing: true });

@@ -1,4 +1,4 @@
-// One web test call as the page runs it (R-B6, R-D7, R-Q3): the microphone, the AudioContext and its
+// One web test call as the page runs it: the microphone, the AudioContext and its
 // worklet, the port to main, and what the user sees (phase, transcript, messages). Owns every resource
 // it opens and releases all of them (tracks, nodes, ports, the context, timers) when the call ends,
 // fails or the panel goes away.

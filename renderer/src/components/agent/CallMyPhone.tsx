@@ -1,4 +1,4 @@
-// "Call my phone" (R-B5, R-D7): the assistant rings a number the user types. The number is
+// "Call my phone": the assistant rings a number the user types. The number is
 // formatted as typed and refused before sending unless it is a valid E.164 number; then the call is
 // followed through the live stream: queued → ringing → in progress → ended.
 import { useState, type FormEvent } from 'react';
@@ -13,7 +13,7 @@ import { PhoneField } from '../ui/PhoneField';
 import { CallOutcomeBadge } from '../ui/CallStatusBadge';
 import { CallLink } from '../ui/CallLink';
 
-/** The client's own limit on test calls (R-S5), on top of the server's. */
+/** The client's own limit on test calls, on top of the server's. */
 export const TEST_CALL_COOLDOWN_MS = 20_000;
 
 const STEPS: { status: CallStatus; label: string }[] = [

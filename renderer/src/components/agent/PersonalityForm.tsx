@@ -1,4 +1,4 @@
-// The personality editor (R-B8, R-D7): name, greeting, system prompt, voice, time zone, hours,
+// The personality editor: name, greeting, system prompt, voice, time zone, hours,
 // transfer number, appointment length. The draft lives in the agent store; problems are shown per
 // field before anything is sent, and the server's field errors land on the same fields.
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';

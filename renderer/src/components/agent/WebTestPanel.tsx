@@ -1,4 +1,4 @@
-// "Web test" entry point (R-D7): opens the panel where the front desk talks to the assistant
+// "Web test" entry point: opens the panel where the front desk talks to the assistant
 // through this PC's microphone. It reports whether the backend's web-test audio bridge is ready
 // (`webTest.diagnostics`), then hands over to the call itself (web-test/WebTestConsole).
 import { useEffect, useId, useState } from 'react';

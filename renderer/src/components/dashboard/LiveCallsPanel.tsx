@@ -1,4 +1,4 @@
-// Calls in progress (R-D6): caller, recognised patient, status, timer and streaming transcript.
+// Calls in progress: caller, recognised patient, status, timer and streaming transcript.
 // The panel subscribes to the list of ids; each card to its own call, so a transcript line for one
 // call re-renders that card alone.
 import { useCalls, useStores } from '../../stores/context';

@@ -1,4 +1,4 @@
-// The most recent ended calls (R-D6): who, when, how long, what came of it; each opens the call.
+// The most recent ended calls: who, when, how long, what came of it; each opens the call.
 import { useCalls, useStores } from '../../stores/context';
 import { callerLabel } from '../../format/people';
 import { formatDuration, formatTime } from '../../format/time';

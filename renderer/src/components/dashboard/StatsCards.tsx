@@ -1,4 +1,4 @@
-// Today's figures (R-D6), kept current by `stats.changed`. Fixed-size cards with tabular digits so
+// Today's figures, kept current by `stats.changed`. Fixed-size cards with tabular digits so
 // nothing shifts when a number changes.
 import type { DashboardStats } from '@voxanne/protocol';
 import { useStats, useStores } from '../../stores/context';

@@ -1,4 +1,4 @@
-// Today's bookings (R-D6, R-B10): what was booked today (a booking the assistant makes appears here
+// Today's bookings: what was booked today (a booking the assistant makes appears here
 // as it lands; the same set the "Bookings" stat counts), or who is coming in today. Pending
 // bookings can be confirmed or cancelled from the desk.
 import { useState } from 'react';

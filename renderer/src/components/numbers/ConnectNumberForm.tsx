@@ -1,4 +1,4 @@
-// Connect the clinic's Twilio number (R-B7): the number, the account SID and auth token. Checked
+// Connect the clinic's Twilio number: the number, the account SID and auth token. Checked
 // against the protocol schema before sending; the token is sent once and never shown again.
 import { useState, type FormEvent } from 'react';
 import { ConnectPhoneNumberRequestSchema, normalizePhoneNumber, type PhoneNumber } from '@voxanne/protocol';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatAsYouType } from './PhoneField';
 
-describe('formatAsYouType (R-S3)', () => {
+describe('formatAsYouType', () => {
   it('groups an international number as it grows', () => {
     expect(formatAsYouType('+4420')).toBe('+44 20');
     expect(formatAsYouType('+442079460958')).toBe('+44 20 7946 0958');
