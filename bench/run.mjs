@@ -10,7 +10,7 @@ const BENCHES = [
   'backend.ts',
   'webhooks.ts',
   'live.ts',
-  'webtest.ts',
+  'web-test.ts',
   'main-core.ts',
   'renderer-bundle-size.ts',
   'renderer-tti.ts',

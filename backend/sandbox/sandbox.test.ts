@@ -26,7 +26,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
     backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '100' });
     const staff = await createClinicWithStaff(database.db, { role: 'admin' });
     admin = await signIn(backend.url, staff);
-    const control = backend.telephony.sandbox!.controlUrl;
+    const control = backend.sandbox!.controlUrl;
     const account = await json(
       await fetch(`${control}/twilio-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
     );
@@ -45,7 +45,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
     ].join('\n');
     form.set('file', new Blob([faq]), 'faq.txt');
     expect((await admin.api('/api/knowledge-base', { method: 'POST', body: form })).status).toBe(201);
-    await backend.telephony.knowledge.drain();
+    await backend.knowledge.drain();
   });
   afterAll(async () => {
     await backend?.close();
@@ -54,14 +54,14 @@ describe('the telephony sandbox plays every scripted conversation through the re
 
   it.each(SCRIPT_NAMES)('%s ends with the expected outcome, a transcript and a summary', async (script) => {
     const placed = await json(
-      await fetch(`${backend.telephony.sandbox!.controlUrl}/inbound-calls`, {
+      await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: line, script, callerName: 'Rosalind Franklin' }),
       }),
     );
     expect(placed).toMatchObject({ script, to: line });
-    await backend.telephony.sandbox!.callFinished(placed.callId);
+    await backend.sandbox!.callFinished(placed.callId);
     const call = await eventually(async () => {
       const row = await database.db.selectFrom('calls').selectAll().where('provider_call_id', '=', placed.callId).executeTakeFirstOrThrow();
       expect(row.summary).toBeTruthy();
@@ -81,7 +81,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
   });
 
   it('refuses to place a call to a number nobody imported, or with an unknown script', async () => {
-    const control = backend.telephony.sandbox!.controlUrl;
+    const control = backend.sandbox!.controlUrl;
     const post = (body: unknown) =>
       fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ to: '+441134960999' })).status).toBe(409);
@@ -89,7 +89,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
   });
 
   it('refuses Vapi API requests without the key', async () => {
-    const res = await fetch(`${backend.telephony.sandbox!.vapiBaseUrl}/assistant`, { headers: { authorization: 'Bearer wrong' } });
+    const res = await fetch(`${backend.sandbox!.vapiBaseUrl}/assistant`, { headers: { authorization: 'Bearer wrong' } });
     expect(res.status).toBe(401);
     expect(await json(res)).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
   });

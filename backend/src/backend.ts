@@ -10,10 +10,10 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedUpkeep } from './db/embedded-upkeep.js';
 import { createHttpApp } from './http/app.js';
-import { AppError } from './http/errors.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import { AppError } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { clientIp, rateLimiter } from './http/rate-limits.js';
-import { UpgradeRouter } from './http/upgrade-router.js';
+import { UpgradeRouter } from './sockets/upgrade-router.js';
 import { healthProbe, type HealthCheck } from './health/health-probe.js';
 import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
@@ -25,17 +25,22 @@ import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
 import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
-import { ensureDemoClinic } from './clinics/demo-clinic.js';
-import { ensureDemoHistory } from './clinics/demo-history.js';
 import { callRoutes } from './calls/call-routes.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
 import { dashboardRoutes } from './dashboard/stats-routes.js';
 import { agentRoutes } from './agent/agent-routes.js';
 import type { AssistantSync } from './agent/assistant-sync.js';
 import { computeDashboardStats } from './dashboard/stats.js';
-import { startTelephony, type Telephony } from './telephony/telephony.js';
-import { WebTestBridge } from './webtest/web-test-bridge.js';
-import { webTestRoutes } from './webtest/web-test-routes.js';
+import { configuredVendors, startTelephony, webhookAuthFrom, type Telephony } from './telephony/telephony.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { KnowledgeBase } from './knowledge/knowledge-service.js';
+import { knowledgeRoutes } from './knowledge/knowledge-routes.js';
+import { phoneNumberRoutes } from './phone-numbers/phone-number-routes.js';
+import type { PhoneNumberDeps } from './phone-numbers/phone-number-service.js';
+import { testCallRoutes } from './phone-test-calls/test-call-routes.js';
+import { principalOf } from './auth/middleware.js';
+import { WebTestBridge } from './web-test/web-test-bridge.js';
+import { webTestRoutes } from './web-test/web-test-routes.js';
 
 export interface Backend {
   config: Config;
@@ -43,8 +48,12 @@ export interface Backend {
   database: DatabaseHandle;
   identity: IdentityProvider;
   bus: LiveEventBus;
-  /** Vapi + Twilio (or the sandbox): clients, webhook ingestion, the simulator in sandbox mode. */
+  /** Vapi + Twilio (or the sandbox's stand-ins): clients, webhook ingestion, the assistant's tools. */
   telephony: Telephony;
+  /** The simulator standing in for Vapi and Twilio, in sandbox mode only. */
+  sandbox: Sandbox | undefined;
+  /** The clinic documents the assistant answers from. */
+  knowledge: KnowledgeBase;
   /** `/ws/live-calls` of this instance. */
   liveHub: LiveHub;
   /** `/ws/web-test` of this instance. */
@@ -78,17 +87,11 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const migrations = await migrate(database.db);
     logger.info({ applied: migrations.applied, driver: database.kind }, 'database ready');
 
-    let demoClinicId: string | undefined;
-    if (config.sandbox.seedDemo) {
-      const demo = await ensureDemoClinic(database.db, config.dataDir, config.sandbox.demoPassword);
-      logger.info(
-        { clinicId: demo.clinicId, created: demo.created },
-        `Demo sign-in (sandbox only): frontdesk@demo.voxanne.test or admin@demo.voxanne.test, password ${demo.password}`,
-      );
-      demoClinicId = demo.clinicId;
-      const history = await ensureDemoHistory(database.db, demo.clinicId);
-      if (history.created) logger.info({ calls: history.calls, bookings: history.bookings }, 'demo clinic sample history created');
-    }
+    // The simulator and the demo clinic are loaded only when used (dynamic import), so the production
+    // bundle's entry point carries neither.
+    const sandboxMode =
+      config.telephony.mode === 'sandbox' || config.sandbox.seedDemo ? await import('../sandbox/sandbox-mode.js') : undefined;
+    const demoClinicId = sandboxMode && config.sandbox.seedDemo ? await sandboxMode.seedDemoClinic(database.db, config, logger) : undefined;
     if (database.kind === 'pglite' && !overrides.database) {
       // No autovacuum in embedded Postgres: statistics and dead rows are looked after here.
       const upkeep = startEmbeddedUpkeep(database.db, logger);
@@ -104,12 +107,21 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       : new InProcessEventBus();
     closers.unshift(() => bus.close());
 
-    const telephony = await startTelephony({
+    const webhookAuth = webhookAuthFrom(config);
+    const simulated =
+      config.telephony.mode === 'sandbox' && sandboxMode
+        ? await sandboxMode.startSandboxMode({ config, logger, backendUrl: publicUrl, webhookAuth })
+        : undefined;
+    const sandbox = simulated?.sandbox;
+    if (sandbox) closers.unshift(() => sandbox.close());
+    const telephony = startTelephony({
       config,
       logger,
       db: database.db,
       bus,
       metrics,
+      vendors: simulated?.vendors ?? configuredVendors(config),
+      webhookAuth,
       publicUrl,
       stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
     });
@@ -187,12 +199,48 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       startsPerMinute: config.webTest.startsPerMinute,
       rateLimitStore: store,
     });
+    const knowledge = new KnowledgeBase({
+      db: database.db,
+      logger,
+      vapi: telephony.vapi,
+      assistantSync: telephony.assistantSync,
+      agents: agentDeps,
+    });
+    closers.unshift(() => knowledge.drain());
+    const phoneNumbers: PhoneNumberDeps = {
+      db: database.db,
+      logger,
+      vapi: telephony.vapi,
+      twilio: telephony.twilio,
+      webhookServer: telephony.webhookServer,
+      agents: agentDeps,
+    };
+    const testCallsPerMinute = config.telephony.testCallsPerMinute;
+    const testCallLimiter = rateLimiter({
+      store,
+      windowMs: 60_000,
+      limit: testCallsPerMinute,
+      prefix: 'test-call-user',
+      key: (req) => principalOf(req).staffId,
+      message: `You can start ${testCallsPerMinute} test calls a minute. Wait a moment and try again.`,
+    });
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes(agentDeps),
-      ...telephony.apiRoutes(agentDeps, { rateLimitStore: store }),
+      testCallRoutes({
+        db: database.db,
+        bus,
+        logger,
+        vapi: telephony.vapi,
+        agents: agentDeps,
+        stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
+        defaultPhoneNumberId: () => telephony.vendors.defaultPhoneNumberId,
+        limiter: testCallLimiter,
+      }),
+      phoneNumberRoutes(phoneNumbers),
+      knowledgeRoutes({ knowledge, maxBytes: config.telephony.knowledgeMaxBytes }),
       webTestRoutes(webTest),
     );
 
@@ -233,10 +281,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-    if (demoClinicId) {
+    if (demoClinicId && sandbox && sandboxMode) {
       // Needs our URL (the line's webhook target), so only now.
-      await telephony
-        .provisionDemoClinic(demoClinicId, agentDeps)
+      await sandboxMode
+        .provisionDemoClinic(sandbox, demoClinicId, { phoneNumbers, agents: agentDeps, logger })
         .catch((err: unknown) => logger.warn({ err }, 'demo clinic line not provisioned'));
     }
 
@@ -249,7 +297,23 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
       })());
 
-    return { config, logger, database, identity, bus, telephony, liveHub, webTest, metrics, server, url, publicUrl, close };
+    return {
+      config,
+      logger,
+      database,
+      identity,
+      bus,
+      telephony,
+      sandbox,
+      knowledge,
+      liveHub,
+      webTest,
+      metrics,
+      server,
+      url,
+      publicUrl,
+      close,
+    };
   } catch (error) {
     for (const closer of closers) await closer().catch(() => undefined);
     throw error;

@@ -8,7 +8,7 @@ export * from './stats.js';
 export * from './agent.js';
 export * from './telephony.js';
 export * from './knowledge.js';
-export * from './webtest.js';
+export * from './web-test.js';
 export * from './events.js';
 export * from './live-socket.js';
 export * from './ipc.js';

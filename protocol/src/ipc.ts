@@ -19,7 +19,7 @@ import {
   PhoneTestCallResponseSchema,
 } from './telephony.js';
 import { KNOWLEDGE_MAX_BYTES, KnowledgeDocumentSchema, KnowledgeListResponseSchema } from './knowledge.js';
-import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './webtest.js';
+import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './web-test.js';
 import { LiveEventSchema } from './events.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import {
   PhoneTestCallResponseSchema,
 } from './telephony.js';
 import { KnowledgeListResponseSchema, KnowledgeUploadResponseSchema } from './knowledge.js';
-import { WebTestDiagnosticsSchema } from './webtest.js';
+import { WebTestDiagnosticsSchema } from './web-test.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRoute {

@@ -3,7 +3,7 @@ import { AgentResponseSchema, type AgentPersonality, type LiveEvent } from '@vox
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from '../live/event-bus.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { getAgent, updateAgent } from './agent-service.js';
 import { voicePlatformNotConnected, type AssistantSync, type AssistantSyncResult } from './assistant-sync.js';
 

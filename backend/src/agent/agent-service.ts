@@ -6,7 +6,7 @@ import { AgentPersonalitySchema, type AgentPersonality, type AgentResponse, type
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { transactionWithEvents } from '../live/event-log.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { AssistantSync, AssistantSyncResult } from './assistant-sync.js';
 
 export interface AgentServiceDeps {

@@ -2,7 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import { LoginRequestSchema, LogoutRequestSchema, RefreshRequestSchema, type MeResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { parseBody } from '../http/validate.js';
 import { findStaffById, toFrontDeskUser } from '../clinics/clinic-queries.js';
 import type { IdentityProvider } from './identity-provider.js';

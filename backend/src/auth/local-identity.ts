@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LoginResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { findStaffByEmail, findStaffById, toFrontDeskUser, type StaffWithClinic } from '../clinics/clinic-queries.js';
 import type { IdentityProvider, LoginContext } from './identity-provider.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.js';

@@ -2,7 +2,7 @@
 // bound to the token's session.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CSRF_HEADER, type Role } from '@voxanne/protocol';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import type { Principal } from './principal.js';
 

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { LoginResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { findStaffByEmail, findStaffByExternalId, toFrontDeskUser, type StaffWithClinic } from '../clinics/clinic-queries.js';
 import type { IdentityProvider, LoginContext } from './identity-provider.js';
 import type { Principal } from './principal.js';

@@ -3,7 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { RoleSchema } from '@voxanne/protocol';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Principal } from './principal.js';
 
 const ClaimsSchema = z.object({

@@ -11,7 +11,7 @@ import { normalizePhoneNumber, type Booking, type BookingPatch, type BookingList
 import type { Db } from '../db/database.js';
 import type { BookingRow } from '../db/schema.js';
 import type { EventRecorder, Tx } from '../live/event-log.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { assertDayRange, clinicToday, endOfClinicDay, startOfClinicDay } from '../clinics/clinic-days.js';
 import { toBooking } from './booking-mapping.js';
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { CallDetail, CallListQuery, CallListResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { assertDayRange, endOfClinicDay, startOfClinicDay } from '../clinics/clinic-days.js';
 import { CALL_SUMMARY_COLUMNS, toCallSummary } from './call-mapping.js';
 

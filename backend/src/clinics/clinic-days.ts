@@ -3,7 +3,7 @@
 // database: right across daylight-saving changes, the same on PGlite and on a server.
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export interface ClinicDay {
   timeZone: string;

@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { DashboardStats } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * One statement (it also runs inside every call-start and call-end transaction): the SQL function

@@ -7,8 +7,9 @@ import helmet from 'helmet';
 import { CSRF_HEADER } from '@voxanne/protocol';
 import type { Config } from '../config/config.js';
 import { runWithRequestId, type Logger } from '../logging/logger.js';
-import { AppError } from './errors.js';
-import { httpMetrics, type Metrics } from './metrics.js';
+import { AppError } from '../errors.js';
+import { httpStatusOf } from './errors.js';
+import { httpMetrics, type Metrics } from '../metrics.js';
 import { requestLog } from './request-log.js';
 
 export interface HttpAppParts {
@@ -88,7 +89,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const error = toAppError(err);
     if (error.code === 'internal') logger.error({ err }, 'unhandled error');
     if (error.code === 'rate_limited' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
-    res.status(error.status).json(error.toBody());
+    res.status(httpStatusOf(error)).json(error.toBody());
   };
 }
 

@@ -1,7 +1,7 @@
-// Errors are values with a code (protocol ErrorCode); the HTTP status is derived from the code here,
-// once, and every error response has the same shape: {"error":{"code","message","details"?}}.
-import type { ApiError, ErrorCode } from '@voxanne/protocol';
-import type { z } from 'zod';
+// The one place an error code becomes an HTTP status (domain code throws AppError from ../errors.ts
+// and never knows about HTTP).
+import type { ErrorCode } from '@voxanne/protocol';
+import type { AppError } from '../errors.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -27,41 +27,6 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: ApiError['details'],
-  ) {
-    super(message);
-    this.name = 'AppError';
-  }
-
-  get status(): number {
-    return STATUS_BY_CODE[this.code];
-  }
-
-  toBody(): { error: ApiError } {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
-  }
-
-  static notFound(what: string): AppError {
-    return new AppError('not_found', `${what} not found`);
-  }
-
-  /** A zod failure as a 400 naming each bad field. */
-  static fromZod(error: z.ZodError, what = 'request'): AppError {
-    const details = error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(root)',
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-    }));
-    const first = details[0];
-    const summary = first ? `${first.path}: ${first.message}` : 'invalid';
-    const phone = error.issues.some((i) => i.path.some((p) => String(p).toLowerCase().includes('phone')));
-    return new AppError(phone ? 'invalid_phone_number' : 'validation_failed', `Invalid ${what}: ${summary}`, details);
-  }
-}
-
-export function statusForCode(code: ErrorCode): number {
-  return STATUS_BY_CODE[code];
+export function httpStatusOf(error: AppError): number {
+  return STATUS_BY_CODE[error.code];
 }

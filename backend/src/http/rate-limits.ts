@@ -2,7 +2,8 @@
 // With REDIS_URL the counters are shared by every instance; otherwise they live in this process.
 import { rateLimit, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
+import { httpStatusOf } from './errors.js';
 
 export interface RateLimitOptions {
   windowMs: number;
@@ -26,7 +27,7 @@ export function rateLimiter(options: RateLimitOptions): RequestHandler {
       const retryAfterSeconds = Math.max(1, Math.ceil((used.windowMs ?? options.windowMs) / 1000));
       if (!res.getHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfterSeconds));
       const error = new AppError('rate_limited', options.message);
-      res.status(error.status).json(error.toBody());
+      res.status(httpStatusOf(error)).json(error.toBody());
     },
   });
 }

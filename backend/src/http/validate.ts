@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { IdSchema } from '@voxanne/protocol';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
   const result = schema.safeParse(req.body ?? {});

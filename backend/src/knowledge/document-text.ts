@@ -2,7 +2,7 @@
 // Content-Type), and its text: PDFs through unpdf (PDF.js), text and Markdown as strict UTF-8.
 import path from 'node:path';
 import { KNOWLEDGE_EXTENSIONS } from '@voxanne/protocol';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export type KnowledgeMimeType = 'text/plain' | 'text/markdown' | 'application/pdf';
 

@@ -3,7 +3,7 @@
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { principalOf } from '../auth/middleware.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { parseIdParam } from '../http/validate.js';
 import type { KnowledgeBase } from './knowledge-service.js';
 

@@ -11,7 +11,7 @@ import type { KnowledgeDocument } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { KnowledgeDocumentsTable } from '../db/schema.js';
 import type { Logger } from '../logging/logger.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
 import { ProviderRequestError, type VapiClient } from '../telephony/vapi-client.js';
 import type { VapiAssistantSync } from '../telephony/vapi-assistant-sync.js';

@@ -23,7 +23,7 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
     await database?.close();
   });
   afterEach(async () => {
-    await backend.telephony.knowledge.drain();
+    await backend.knowledge.drain();
   });
   beforeEach(async () => {
     await database.reset();
@@ -38,7 +38,7 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
   };
   const list = async () =>
     (await json(await api('/api/knowledge-base'))).items as Array<{ id: string; status: string; filename: string; mimeType: string }>;
-  const sandbox = () => backend.telephony.sandbox!.state;
+  const sandbox = () => backend.sandbox!.state;
   const clinicTool = async () =>
     database.db.selectFrom('knowledge_tools').select('provider_tool_id').where('clinic_id', '=', staff.clinicId).executeTakeFirst();
 

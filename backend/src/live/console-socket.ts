@@ -18,7 +18,7 @@ import {
 } from '@voxanne/protocol';
 import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Principal } from '../auth/principal.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { ClinicStream } from './clinic-stream.js';
 

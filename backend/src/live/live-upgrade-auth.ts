@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL } from '@voxanne/protocol';
 import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Principal } from '../auth/principal.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export type UpgradeVerdict = { ok: true; principal: Principal; accessToken: string } | { ok: false; status: number; reason: string };
 
@@ -47,13 +47,16 @@ export async function authenticateLiveUpgrade(
     const principal = await deps.identity.verifyAccessToken(accessToken);
     return { ok: true, principal, accessToken };
   } catch (error) {
-    if (error instanceof AppError && error.status === 401) {
+    if (error instanceof AppError && REFUSED_TOKEN_CODES.has(error.code)) {
       return { ok: false, status: 401, reason: error.code === 'token_expired' ? 'Access token expired' : 'Access token not valid' };
     }
     // The session store is unreachable: not the client's fault, and worth retrying.
     return { ok: false, status: 503, reason: 'Service Unavailable' };
   }
 }
+
+/** The token itself was refused (as opposed to the session store failing to answer). */
+const REFUSED_TOKEN_CODES = new Set<string>(['unauthenticated', 'invalid_credentials', 'token_expired']);
 
 function decodeURIComponentSafe(value: string): string {
   try {

@@ -27,7 +27,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     await database?.close();
   });
   afterEach(async () => {
-    await backend.telephony.sandbox!.idle();
+    await backend.sandbox!.idle();
   });
   beforeEach(async () => {
     await database.reset();
@@ -35,7 +35,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     api = (await signIn(backend.url, admin)).api;
     // A fresh Twilio account in the sandbox for each test, through its control API.
     account = await json(
-      await fetch(`${backend.telephony.sandbox!.controlUrl}/twilio-accounts`, {
+      await fetch(`${backend.sandbox!.controlUrl}/twilio-accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"numbers":2}',
@@ -64,7 +64,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     expect(list.items).toEqual([phoneNumber]);
 
     const [row] = await stored();
-    const imported = backend.telephony.sandbox!.state.phoneNumbers.get(row!.provider_number_id!);
+    const imported = backend.sandbox!.state.phoneNumbers.get(row!.provider_number_id!);
     const agent = await database.db
       .selectFrom('agents')
       .select('provider_assistant_id')
@@ -82,13 +82,13 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
   it('a patient ringing the connected number reaches the clinic’s assistant and shows up as an inbound call', async () => {
     await connect(valid());
     const placed = await json(
-      await fetch(`${backend.telephony.sandbox!.controlUrl}/inbound-calls`, {
+      await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: account.numbers[0], from: '+441614960321', script: 'spam' }),
       }),
     );
-    await backend.telephony.sandbox!.callFinished(placed.callId);
+    await backend.sandbox!.callFinished(placed.callId);
     const call = await eventually(async () => {
       const row = await database.db.selectFrom('calls').selectAll().where('provider_call_id', '=', placed.callId).executeTakeFirstOrThrow();
       expect(row.outcome).toBe('spam');
@@ -132,6 +132,6 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
 
     expect((await api(`/api/phone-numbers/${phoneNumber.id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await stored()).toHaveLength(0);
-    expect(backend.telephony.sandbox!.state.phoneNumbers.has(row!.provider_number_id!)).toBe(false);
+    expect(backend.sandbox!.state.phoneNumbers.has(row!.provider_number_id!)).toBe(false);
   });
 });

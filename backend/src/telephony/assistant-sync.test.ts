@@ -33,7 +33,7 @@ describe('syncing the personality to the voice platform', () => {
     const first = await save({ name: 'Nora', greeting: 'Hello, Riverside clinic, Nora speaking.' });
     expect(first.sync).toMatchObject({ status: 'sandbox', message: null });
     const assistantId = first.providerAssistantId as string;
-    const state = backend.telephony.sandbox!.state;
+    const state = backend.sandbox!.state;
     const assistant = state.assistants.get(assistantId)!;
     expect(assistant).toMatchObject({
       name: 'Nora',
@@ -61,7 +61,7 @@ describe('syncing the personality to the voice platform', () => {
       status: 'ok',
       mode: 'sandbox',
       webhookAuth: 'hmac',
-      sandbox: { controlUrl: backend.telephony.sandbox!.controlUrl },
+      sandbox: { controlUrl: backend.sandbox!.controlUrl },
     });
   });
 });

@@ -8,7 +8,7 @@ import { eventually } from '../../test/support/eventually.js';
 import { postSigned, toolCalls, type CallRef } from '../../test/support/vapi-fixtures.js';
 import { getAgent } from '../agent/agent-service.js';
 import type { Db } from '../db/database.js';
-import { addDays, toInstant, weekdayOf } from './clinic-hours.js';
+import { addDays, toInstant, weekdayOf } from '../clinics/clinic-hours.js';
 
 const TRANSFER_NUMBER = '+442079460999';
 
@@ -64,7 +64,7 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
     const body = (await json(res)) as { results: Array<{ toolCallId: string; result: string }> };
     return body.results.map((r): ToolAnswer => ({ ...(JSON.parse(r.result) as Record<string, unknown>), toolCallId: r.toolCallId }));
   };
-  const sms = () => backend.telephony.sandbox!.state.messages.filter((m) => m.direction === 'outbound-api');
+  const sms = () => backend.sandbox!.state.messages.filter((m) => m.direction === 'outbound-api');
 
   it('answers every tool call in call order, with arguments as an object or a JSON string', async () => {
     const results = await call(ref(), [
@@ -151,7 +151,7 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
   });
 
   it('respects a patient’s STOP: no confirmation text until they send START', async () => {
-    const control = backend.telephony.sandbox!.controlUrl;
+    const control = backend.sandbox!.controlUrl;
     const text = (body: string) =>
       fetch(`${control}/sms/inbound`, {
         method: 'POST',
@@ -182,7 +182,7 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
     const res = await fetch(`${backend.url}/webhooks/twilio/sms`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' },
-      body: new URLSearchParams({ From: '+441614960404', To: backend.telephony.sandbox!.platform.smsNumber, Body: 'STOP' }).toString(),
+      body: new URLSearchParams({ From: '+441614960404', To: backend.sandbox!.platform.smsNumber, Body: 'STOP' }).toString(),
     });
     expect(res.status).toBe(401);
     expect(await database.db.selectFrom('sms_opt_outs').select('phone').execute()).toHaveLength(0);

@@ -8,11 +8,11 @@
 import { maskPhoneNumber, normalizePhoneNumber, type AgentPersonality } from '@voxanne/protocol';
 import type { Logger } from '../logging/logger.js';
 import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { getAgent } from '../agent/agent-service.js';
 import { createBooking, findBookingsBetween } from '../bookings/booking-service.js';
 import { lockOrCreateCall, saveCall, type IngestionDeps } from './call-ingestion.js';
-import { addDays, freeSlots, isLocalDate, isLocalTime, spokenTime, toInstant, toLocal, withinHours } from './clinic-hours.js';
+import { addDays, freeSlots, isLocalDate, isLocalTime, spokenTime, toInstant, toLocal, withinHours } from '../clinics/clinic-hours.js';
 import type { BookingSms } from './booking-sms.js';
 import { toolArguments, toolCallsOf, type ToolCall, type ToolCallsMessage, type VapiCall } from './vapi-messages.js';
 import type { CallRow } from '../db/schema.js';

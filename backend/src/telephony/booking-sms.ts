@@ -7,7 +7,7 @@
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import { maskPhoneNumber } from '@voxanne/protocol';
-import { spokenTime } from './clinic-hours.js';
+import { spokenTime } from '../clinics/clinic-hours.js';
 import type { TwilioCredentials, TwilioGateway } from './twilio-client.js';
 
 export interface BookingSmsDeps {

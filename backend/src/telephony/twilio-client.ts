@@ -7,7 +7,7 @@
 import type TwilioSDK from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type { ErrorCode } from '@voxanne/protocol';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export const TWILIO_TIMEOUT_MS = 10_000;
 const TWILIO_API_ORIGIN = /^https:\/\/api\.twilio\.com/;

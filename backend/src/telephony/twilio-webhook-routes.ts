@@ -4,8 +4,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { maskPhoneNumber } from '@voxanne/protocol';
 import type { Logger } from '../logging/logger.js';
-import type { Metrics } from '../http/metrics.js';
-import { AppError } from '../http/errors.js';
+import type { Metrics } from '../metrics.js';
+import { AppError } from '../errors.js';
 import type { BookingSms } from './booking-sms.js';
 import { twilioSignatureValid } from './twilio-client.js';
 

@@ -6,7 +6,7 @@ import type { AgentPersonality } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { AssistantSync, AssistantSyncResult } from '../agent/assistant-sync.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { assistantPayload } from './assistant-config.js';
 import { ProviderRequestError, type VapiClient, type VapiServer } from './vapi-client.js';
 import type { WebhookAuth } from './webhook-auth.js';

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ErrorCode } from '@voxanne/protocol';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 
 export const VAPI_TIMEOUT_MS = 10_000;

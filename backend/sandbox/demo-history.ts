@@ -5,10 +5,10 @@
 // so no live events are emitted for it.
 import { randomUUID } from 'node:crypto';
 import { normalizePhoneNumber } from '@voxanne/protocol';
-import type { Db } from '../db/database.js';
-import type { CallOutcomeColumn } from '../db/schema.js';
-import type { Tx } from '../live/event-log.js';
-import { clinicToday } from './clinic-days.js';
+import type { Db } from '../src/db/database.js';
+import type { CallOutcomeColumn } from '../src/db/schema.js';
+import type { Tx } from '../src/live/event-log.js';
+import { clinicToday } from '../src/clinics/clinic-days.js';
 
 const MARKER = 'demo-history-';
 const DAYS = 14;

@@ -30,7 +30,7 @@ const config = loadConfig({
   LOG_LEVEL: 'error',
 });
 const backend = await startBackend(config, createLogger(config.logLevel));
-const sandbox = backend.telephony.sandbox!;
+const sandbox = backend.sandbox!;
 
 let arrivals: Array<[number, string]> = [];
 sandbox.voice.onFrame((_callId, frame) => {

@@ -8,8 +8,8 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { MemoryStore, type Options, type Store } from 'express-rate-limit';
 import { LIVE_PROTOCOL, WEB_TEST_AUDIO, type WebTestDiagnostics } from '@voxanne/protocol';
 import type { Principal } from '../auth/principal.js';
-import type { Metrics } from '../http/metrics.js';
-import { rejectUpgrade } from '../http/upgrade-router.js';
+import type { Metrics } from '../metrics.js';
+import { rejectUpgrade } from '../sockets/upgrade-router.js';
 import { authenticateLiveUpgrade } from '../live/live-upgrade-auth.js';
 import { WebTestSession, type WebTestSessionDeps } from './web-test-session.js';
 

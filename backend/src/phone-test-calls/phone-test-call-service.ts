@@ -1,16 +1,11 @@
-// POST /api/test-calls/phone: "Call my phone". The number is normalised to E.164 (or refused
-// with a helpful 400), each staff member may start a few per minute, and the clinic's assistant calls
-// it from the clinic's number (or the platform's test line). Answers 202 {callId} at once; the call
-// then shows up in every console through the normal webhook path.
-import { Router, type RequestHandler } from 'express';
-import { PhoneTestCallRequestSchema, maskPhoneNumber, type PhoneTestCallResponse } from '@voxanne/protocol';
+// "Call my phone": the clinic's assistant calls a number (already normalised to E.164 by the route's
+// schema) from the clinic's own number, or the platform's test line when the clinic has none.
+import { maskPhoneNumber, type PhoneTestCallResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import type { Logger } from '../logging/logger.js';
 import { transactionWithEvents } from '../live/event-log.js';
-import { principalOf } from '../auth/middleware.js';
-import { AppError } from '../http/errors.js';
-import { parseBody } from '../http/validate.js';
+import { AppError } from '../errors.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
 import { lockOrCreateCall, saveCall, type StatsProvider } from '../telephony/call-ingestion.js';
 import type { VapiClient } from '../telephony/vapi-client.js';
@@ -24,8 +19,6 @@ export interface TestCallDeps {
   stats?: StatsProvider;
   /** The platform number test calls come from when the clinic has none of its own. */
   defaultPhoneNumberId: () => string | undefined;
-  /** Per staff member (e.g. 3 a minute). */
-  limiter: RequestHandler;
 }
 
 export async function startPhoneTestCall(deps: TestCallDeps, clinicId: string, number: string): Promise<PhoneTestCallResponse> {
@@ -64,13 +57,4 @@ export async function startPhoneTestCall(deps: TestCallDeps, clinicId: string, n
   });
   deps.logger.info({ clinicId, callId: row.id, to: maskPhoneNumber(number) }, 'phone test call started');
   return { callId: row.id };
-}
-
-export function testCallRoutes(deps: TestCallDeps): Router {
-  const router = Router();
-  router.post('/test-calls/phone', deps.limiter, async (req, res) => {
-    const body = parseBody(PhoneTestCallRequestSchema, req);
-    res.status(202).json(await startPhoneTestCall(deps, principalOf(req).clinicId, body.phoneNumber));
-  });
-  return router;
 }

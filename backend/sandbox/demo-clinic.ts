@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database.js';
-import { hashPassword } from '../auth/passwords.js';
-import { createClinic, createStaff, findStaffByEmail } from './clinic-queries.js';
+import type { Db } from '../src/db/database.js';
+import { hashPassword } from '../src/auth/passwords.js';
+import { createClinic, createStaff, findStaffByEmail } from '../src/clinics/clinic-queries.js';
 
 export const DEMO_CLINIC_NAME = 'Riverside Family Clinic';
 export const DEMO_TIME_ZONE = 'Europe/London';

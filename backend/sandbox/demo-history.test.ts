@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CallDetailSchema, CallListResponseSchema } from '@voxanne/protocol';
-import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
-import { getCallDetail, listCalls } from '../calls/call-queries.js';
-import { listBookingsOnDays } from '../bookings/booking-service.js';
-import { computeDashboardStats } from '../dashboard/stats.js';
-import { createClinic } from './clinic-queries.js';
+import { databaseKinds, useTestDatabase } from '../test/support/test-database.js';
+import { getCallDetail, listCalls } from '../src/calls/call-queries.js';
+import { listBookingsOnDays } from '../src/bookings/booking-service.js';
+import { computeDashboardStats } from '../src/dashboard/stats.js';
+import { createClinic } from '../src/clinics/clinic-queries.js';
 import { ensureDemoHistory } from './demo-history.js';
 
 // A Wednesday afternoon in London.

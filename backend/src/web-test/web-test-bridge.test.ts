@@ -31,7 +31,7 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
     return client;
   };
   const voiceStats = async (providerCallId: string) =>
-    (await (await fetch(`${backend.telephony.sandbox!.controlUrl}/voice-calls/${providerCallId}`)).json()) as {
+    (await (await fetch(`${backend.sandbox!.controlUrl}/voice-calls/${providerCallId}`)).json()) as {
       status: string;
       endedReason: string | null;
       framesReceived: number;
@@ -208,7 +208,7 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
     client.send({ type: 'start' });
     await client.next('ready');
     await client.close();
-    backend.telephony.sandbox!.state.assistants.clear();
+    backend.sandbox!.state.assistants.clear();
     const callsBefore = (await database.db.selectFrom('calls').select('id').execute()).length;
 
     const refused = await open();
@@ -256,7 +256,7 @@ describe('web test time limit and shutdown', () => {
       await allowed.next('ready');
       await allowed.close();
     }
-    const callsBefore = backend.telephony.sandbox!.state.calls.size;
+    const callsBefore = backend.sandbox!.state.calls.size;
     const refused = await openWebTestClient(backend.url, someone.session.accessToken);
     refused.send({ type: 'start' });
     expect(await refused.next('ended')).toEqual({
@@ -264,7 +264,7 @@ describe('web test time limit and shutdown', () => {
       reason: 'rate-limited',
       message: 'You can start 2 web tests a minute. Wait a moment and try again.',
     });
-    expect(backend.telephony.sandbox!.state.calls.size).toBe(callsBefore);
+    expect(backend.sandbox!.state.calls.size).toBe(callsBefore);
   });
 
   it('ends running tests with a message when the server shuts down', async () => {

@@ -6,7 +6,7 @@
 // browser host run) over real WebSockets, fed 20 ms PCM16 frames in real time as the worklet sends
 // them: `talk-seconds` of a tone, then as long a pause, so the sandbox assistant hears turns and
 // answers, and audio flows both ways the whole time. The backend runs in a child process
-// (bench/webtest-server.ts) with the sandbox's vapi.websocket transport as the provider socket.
+// (bench/web-test-server.ts) with the sandbox's vapi.websocket transport as the provider socket.
 //
 // Figures:
 //   added latency   from a frame entering the relay (main receiving it from the renderer's port) to
@@ -51,7 +51,7 @@ interface Memory {
 
 // --- the backend ------------------------------------------------------------------------------------
 
-const server: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, 'webtest-server.ts')], {
+const server: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, 'web-test-server.ts')], {
   env: { ...process.env, WEB_TEST_MAX_SESSION_SECONDS: String(Math.ceil(MINUTES * 60) + 120) },
   stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
 });
@@ -143,7 +143,7 @@ while (performance.now() - started < sessionMs) {
     const n = seq * WEB_TEST_AUDIO.frameSamples + i;
     view.setInt16(i * 2, talking ? Math.round(6000 * Math.sin((2 * Math.PI * 300 * n) / WEB_TEST_AUDIO.sampleRate)) : 0, true);
   }
-  // The sequence number, one byte per sample (see webtest-server.ts).
+  // The sequence number, one byte per sample (see web-test-server.ts).
   for (let b = 0; b < 3; b++) view.setInt16(b * 2, (seq >> (8 * b)) & 0xff, true);
   sentAt.set(seq, process.hrtime.bigint());
   portListener(frame);

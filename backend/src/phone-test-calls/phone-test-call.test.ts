@@ -20,7 +20,7 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s', (kin
   });
   afterEach(async () => {
     // Calls still playing would write under the next test's database reset.
-    await backend.telephony.sandbox!.idle();
+    await backend.sandbox!.idle();
     await backend.telephony.sms.drain();
   });
   beforeEach(async () => {
@@ -50,7 +50,7 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s', (kin
     expect(detail.bookings).toHaveLength(1);
 
     const sms = await eventually(async () => {
-      const log = (await (await fetch(`${backend.telephony.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as {
+      const log = (await (await fetch(`${backend.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as {
         messages: Array<{ body: string }>;
       };
       expect(log.messages).toHaveLength(1);
@@ -73,12 +73,12 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s', (kin
   });
 
   it('refuses a number without a country code with a helpful message and starts nothing', async () => {
-    const callsBefore = backend.telephony.sandbox!.state.calls.size;
+    const callsBefore = backend.sandbox!.state.calls.size;
     const res = await startCall('0161 496 0123');
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body.error.code).toBe('invalid_phone_number');
     expect(body.error.message).toMatch(/country code/);
-    expect(backend.telephony.sandbox!.state.calls.size).toBe(callsBefore);
+    expect(backend.sandbox!.state.calls.size).toBe(callsBefore);
   });
 });

@@ -20,7 +20,7 @@ import type { Logger } from '../logging/logger.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
 import { lockOrCreateCall, saveCall, type StatsProvider } from '../telephony/call-ingestion.js';
 import type { VapiClient } from '../telephony/vapi-client.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { FrameQueue, Reframer, type FrameSink } from './audio-frames.js';
 
 export type WebTestEndReason = Extract<WebTestServerMessage, { type: 'ended' }>['reason'];
