@@ -19,6 +19,7 @@ import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
 import type { IdentityProvider } from './auth/identity-provider.js';
+import type { ScryptCost } from './auth/passwords.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
@@ -73,6 +74,8 @@ export interface BackendOverrides {
   database?: DatabaseHandle;
   /** Stands in for the voice platform when saving the agent (tests). */
   assistantSync?: AssistantSync;
+  /** The scrypt cost of password hashes: tests lower it to stay fast; production always uses PASSWORD_COST. */
+  passwordCost?: ScryptCost;
 }
 
 export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
@@ -136,7 +139,11 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     // Supabase Auth when configured (its own JWTs; our secret still keys the CSRF tokens), else local accounts.
     const identity: IdentityProvider = config.auth.supabase
       ? new (await import('./auth/supabase-identity.js')).SupabaseIdentityProvider(database.db, config.auth.supabase, tokens)
-      : new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
+      : new LocalIdentityProvider(database.db, tokens, {
+          refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
+          logger,
+          passwordCost: overrides.passwordCost,
+        });
     const authenticated = requireAuth(identity);
 
     // With Redis the counters are shared by every instance; otherwise each instance counts alone.
