@@ -22,6 +22,7 @@ import type { IdentityProvider } from './auth/identity-provider.js';
 import type { ScryptCost } from './auth/passwords.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { LoginThrottle, MemoryBackoffCounters } from './auth/login-throttle.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
@@ -76,6 +77,8 @@ export interface BackendOverrides {
   assistantSync?: AssistantSync;
   /** The scrypt cost of password hashes: tests lower it to stay fast; production always uses PASSWORD_COST. */
   passwordCost?: ScryptCost;
+  /** The clock of the sign-in backoff (tests stop it, so no verdict depends on how fast they run). */
+  clock?: () => number;
 }
 
 export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
@@ -160,6 +163,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       key: clientIp,
       message: 'Too many sign-in attempts from this address. Wait a minute and try again.',
     });
+    const loginThrottle = new LoginThrottle(
+      sharedCounters?.backoffCounters() ?? new MemoryBackoffCounters(overrides.clock),
+      {
+        attemptsBeforeBackoff: config.http.loginBackoffAfterFailures,
+        accountAttemptsBeforeBackoff: config.http.loginAccountBackoffAfterAttempts,
+      },
+      overrides.clock,
+    );
     const clinicLimiter = rateLimiter({
       store,
       windowMs: 60_000,
@@ -257,7 +268,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       metrics,
       operational: [metricsRouter],
       webhooks: telephony.webhookRoutes,
-      api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
+      api: [authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated }), protectedApi],
     });
 
     await sharedCounters?.ready(3_000);

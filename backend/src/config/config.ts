@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  LOGIN_BACKOFF_AFTER_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_ACCOUNT_BACKOFF_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(50),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('voxanne:rl:'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -128,6 +130,10 @@ export interface Config {
     wsAllowedOrigins: string[];
     bodyLimitBytes: number;
     authRateLimitPerMinute: number;
+    /** Failed sign-ins at one account from one address before each further one waits twice as long as the last. */
+    loginBackoffAfterFailures: number;
+    /** Sign-ins at one account from addresses it never signed in from, before those back off too. */
+    loginAccountBackoffAfterAttempts: number;
     apiRateLimitPerMinute: number;
     /** Namespaces the shared rate-limit counters in Redis (deployments sharing one Redis keep apart). */
     rateLimitRedisPrefix: string;
@@ -247,6 +253,8 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       wsAllowedOrigins: e.WS_ALLOWED_ORIGINS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
+      loginAccountBackoffAfterAttempts: e.LOGIN_ACCOUNT_BACKOFF_AFTER_ATTEMPTS,
       apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
       rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
       metricsToken: e.METRICS_TOKEN,
