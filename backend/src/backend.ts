@@ -215,6 +215,9 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       maxSeconds: config.webTest.maxSessionSeconds,
       bufferFrames: config.webTest.audioBufferFrames,
       startsPerMinute: config.webTest.startsPerMinute,
+      socketsPerUser: config.webTest.socketsPerUser,
+      sessionRecheckMs: config.live.sessionRecheckMs,
+      tokenExpiryWarningMs: config.live.tokenExpiryWarningSeconds * 1000,
       rateLimitStore: store,
     });
     const knowledge = new KnowledgeBase({
