@@ -583,6 +583,9 @@ async function prepareServer(
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    // One login per clinic holds all of that clinic's consoles (--consoles / --clinics of them).
+    LIVE_SOCKETS_PER_USER: '1000',
+    LOGIN_BACKOFF_AFTER_FAILURES: '100',
     VAPI_WEBHOOK_AUTH: 'hmac',
     VAPI_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ...env,

@@ -94,6 +94,7 @@ const login = (await (
     body: JSON.stringify({ email: ready.email, password: ready.password }),
   })
 ).json()) as LoginResponse;
+let refreshToken = login.refreshToken;
 
 // --- the desktop side: main's relay, with a port standing in for the renderer's -----------------------
 
@@ -113,7 +114,18 @@ const port: RelayPort = {
 const relay = new WebTestRelay({
   backendUrl: ready.backendUrl,
   openSocket: createWsSocketFactory(),
-  accessToken: async () => login.accessToken,
+  // Called at open and whenever the backend warns the token is expiring: a fresh token each time,
+  // so a test longer than the token's lifetime goes on (as the desktop's session does).
+  accessToken: async () => {
+    const res = await fetch(`${ready.backendUrl}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    const session = (await res.json()) as LoginResponse;
+    refreshToken = session.refreshToken;
+    return session.accessToken;
+  },
   logger: createLogger({ level: 'warn' }),
 });
 relay.attach(port, { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });

@@ -1,13 +1,15 @@
-// Configuring the assistant, its knowledge base and number end to end, and a tour of every main screen for the record: screenshots of
-// each (light and dark) saved under e2e/artifacts/screens, and axe-core finding no serious
+// Configuring the assistant, its knowledge base and number end to end (as the clinic's administrator:
+// front desk sees them read-only, last), and a tour of every main screen for the record: screenshots
+// of each (light and dark) saved under e2e/artifacts/screens, and axe-core finding no serious
 // violations on any of them (accessibility, contrast included, which jsdom cannot check).
-import { expect, openSignedIn, ringClinic, saveScreen, seriousAxeViolations, test } from './support/renderer-console.js';
+import { ADMIN_EMAIL, DEMO_PASSWORD, FRONT_DESK_EMAIL } from './support/desk.js';
+import { expect, openSignedIn, openSignedOut, ringClinic, saveScreen, seriousAxeViolations, test } from './support/renderer-console.js';
 
 test.describe('Configuring the assistant, and every screen', () => {
   test.use({ viewport: { width: 1440, height: 960 } });
 
   test('uploads a knowledge document and sees it processed', async ({ page, consoleDesk }) => {
-    await openSignedIn(page, consoleDesk);
+    await openSignedIn(page, consoleDesk, ADMIN_EMAIL);
     await page.getByRole('link', { name: 'Knowledge base' }).click();
     await expect(page.getByRole('heading', { name: 'Knowledge base', level: 1 })).toBeVisible();
     await page.locator('input[type="file"]').setInputFiles({
@@ -31,7 +33,7 @@ test.describe('Configuring the assistant, and every screen', () => {
   });
 
   test('edits and saves the personality, which survives a reload', async ({ page, consoleDesk }) => {
-    await openSignedIn(page, consoleDesk);
+    await openSignedIn(page, consoleDesk, ADMIN_EMAIL);
     await page.getByRole('link', { name: 'Assistant' }).click();
     const greeting = page.getByLabel('Greeting');
     await expect(greeting).not.toHaveValue('');
@@ -53,7 +55,7 @@ test.describe('Configuring the assistant, and every screen', () => {
   });
 
   test('call history, call detail, phone number and settings screens', async ({ page, consoleDesk }) => {
-    await openSignedIn(page, consoleDesk);
+    await openSignedIn(page, consoleDesk, ADMIN_EMAIL);
     await ringClinic(consoleDesk, { from: '+442079460456', callerName: 'Rosa Kim', script: 'knowledge-question' });
     const card = page.getByRole('article', { name: /Call with/ }).first();
     await expect(card).toBeVisible({ timeout: 20_000 });
@@ -86,7 +88,7 @@ test.describe('Configuring the assistant, and every screen', () => {
   });
 
   test('dark theme: every main screen stays readable', async ({ page, consoleDesk }) => {
-    await openSignedIn(page, consoleDesk);
+    await openSignedIn(page, consoleDesk, ADMIN_EMAIL);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Dark').check();
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
@@ -109,5 +111,30 @@ test.describe('Configuring the assistant, and every screen', () => {
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByLabel('Match this computer').check();
     }
+  });
+
+  test('front desk sees the assistant and the knowledge base read-only, and can still try the assistant', async ({ page, consoleDesk }) => {
+    await openSignedOut(page, consoleDesk);
+    await page.getByLabel('Email').fill(FRONT_DESK_EMAIL);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('link', { name: 'Assistant' }).click();
+    const personality = page.getByRole('region', { name: 'Personality' });
+    await expect(personality.getByRole('note')).toHaveText(/Only a clinic administrator can change the assistant\./);
+    await expect(personality.getByLabel('Greeting')).toBeDisabled();
+    await expect(personality.getByLabel('Transfer number')).toBeDisabled();
+    await expect(personality.getByRole('button', { name: 'Save', exact: true })).toHaveCount(0);
+    await expect(page.getByLabel('Your phone number')).toBeEnabled();
+    await saveScreen(page, 'agent-front-desk');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Knowledge base' }).click();
+    await expect(page.getByRole('note')).toHaveText(/Only a clinic administrator can change the knowledge base\./);
+    await expect(page.locator('input[type="file"]')).toHaveCount(0);
+    await expect(page.getByRole('row', { name: /parking-and-access\.md/ })).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Delete/ })).toHaveCount(0);
+    await saveScreen(page, 'knowledge-front-desk');
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 });

@@ -19,8 +19,10 @@ import { AccessTokens } from './auth/tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { LocalIdentityProvider } from './auth/local-identity.js';
 import type { IdentityProvider } from './auth/identity-provider.js';
+import type { ScryptCost } from './auth/passwords.js';
 import { requireAuth } from './auth/middleware.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { LoginThrottle, MemoryBackoffCounters } from './auth/login-throttle.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
@@ -73,6 +75,10 @@ export interface BackendOverrides {
   database?: DatabaseHandle;
   /** Stands in for the voice platform when saving the agent (tests). */
   assistantSync?: AssistantSync;
+  /** The scrypt cost of password hashes: tests lower it to stay fast; production always uses PASSWORD_COST. */
+  passwordCost?: ScryptCost;
+  /** The clock of the sign-in backoff (tests stop it, so no verdict depends on how fast they run). */
+  clock?: () => number;
 }
 
 export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
@@ -136,7 +142,11 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     // Supabase Auth when configured (its own JWTs; our secret still keys the CSRF tokens), else local accounts.
     const identity: IdentityProvider = config.auth.supabase
       ? new (await import('./auth/supabase-identity.js')).SupabaseIdentityProvider(database.db, config.auth.supabase, tokens)
-      : new LocalIdentityProvider(database.db, tokens, config.auth.refreshTokenTtlDays);
+      : new LocalIdentityProvider(database.db, tokens, {
+          refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
+          logger,
+          passwordCost: overrides.passwordCost,
+        });
     const authenticated = requireAuth(identity);
 
     // With Redis the counters are shared by every instance; otherwise each instance counts alone.
@@ -153,6 +163,14 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       key: clientIp,
       message: 'Too many sign-in attempts from this address. Wait a minute and try again.',
     });
+    const loginThrottle = new LoginThrottle(
+      sharedCounters?.backoffCounters() ?? new MemoryBackoffCounters(overrides.clock),
+      {
+        attemptsBeforeBackoff: config.http.loginBackoffAfterFailures,
+        accountAttemptsBeforeBackoff: config.http.loginAccountBackoffAfterAttempts,
+      },
+      overrides.clock,
+    );
     const clinicLimiter = rateLimiter({
       store,
       windowMs: 60_000,
@@ -197,6 +215,9 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       maxSeconds: config.webTest.maxSessionSeconds,
       bufferFrames: config.webTest.audioBufferFrames,
       startsPerMinute: config.webTest.startsPerMinute,
+      socketsPerUser: config.webTest.socketsPerUser,
+      sessionRecheckMs: config.live.sessionRecheckMs,
+      tokenExpiryWarningMs: config.live.tokenExpiryWarningSeconds * 1000,
       rateLimitStore: store,
     });
     const knowledge = new KnowledgeBase({
@@ -250,7 +271,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       metrics,
       operational: [metricsRouter],
       webhooks: telephony.webhookRoutes,
-      api: [authRoutes({ db: database.db, identity, authLimiter, requireAuth: authenticated }), protectedApi],
+      api: [authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated }), protectedApi],
     });
 
     await sharedCounters?.ready(3_000);

@@ -136,13 +136,14 @@ export async function tabTo(page: Page, target: Locator, options: { max?: number
  * Opens the console and makes sure it is signed in. The browser host keeps its session between tests
  * (as the desktop app does between launches), so the page may already be past the sign-in screen.
  */
-export async function openSignedIn(page: Page, desk: ConsoleDesk): Promise<void> {
+/** Opens the console signed in (as `email` when it has to sign in; a session the host kept is used as it is). */
+export async function openSignedIn(page: Page, desk: ConsoleDesk, email = FRONT_DESK_EMAIL): Promise<void> {
   await page.goto(desk.host.url);
   const signInHeading = page.getByRole('heading', { name: 'Sign in' });
   const shell = page.getByRole('navigation', { name: 'Main' });
   await expect(signInHeading.or(shell)).toBeVisible({ timeout: 30_000 });
   if (await signInHeading.isVisible()) {
-    await page.getByLabel('Email').fill(FRONT_DESK_EMAIL);
+    await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }

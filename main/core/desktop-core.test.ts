@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_DESKTOP_SETTINGS, WEB_TEST_PORT_OFFER, type UploadProgress } from '@voxanne/protocol';
+import { DEFAULT_DESKTOP_SETTINGS, LiveCloseCode, WEB_TEST_PORT_OFFER, type UploadProgress } from '@voxanne/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { callSummary } from '../test/live-events.js';
@@ -165,6 +165,35 @@ describe('Web-test relay (plumbing)', () => {
     await h.signIn();
     const { port2: other } = new MessageChannel();
     expect(h.core.attachWebTestPort(relayPortOf(other), { type: 'something-else' })).toBe(false);
+  });
+
+  it('answers the backend’s token-expiring with a fresh access token, and keeps it from the renderer', async () => {
+    await h.signIn();
+    const { port1: renderer, port2: main } = new MessageChannel();
+    const received: unknown[] = [];
+    renderer.on('message', (m) => received.push(m));
+    h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
+    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    for (const s of h.backend.webTestSockets) s.send(JSON.stringify({ type: 'token-expiring', expiresAt: new Date().toISOString() }));
+    await vi.waitFor(() =>
+      expect(h.backend.webTestMessages).toContainEqual({ type: 'auth', accessToken: expect.stringMatching(/^at-/) as unknown }),
+    );
+    expect(received.some((m) => (m as { type?: string }).type === 'token-expiring')).toBe(false);
+    expect(JSON.stringify(received)).not.toContain('at-');
+    renderer.close();
+  });
+
+  it('says why when the backend turns a web test away for too many open ones (4029)', async () => {
+    await h.signIn();
+    const { port1: renderer, port2: main } = new MessageChannel();
+    const received: unknown[] = [];
+    renderer.on('message', (m) => received.push(m));
+    h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
+    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    for (const s of h.backend.webTestSockets) s.close(LiveCloseCode.tooManyConnections, 'too many connections');
+    await vi.waitFor(() =>
+      expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.tooManyWebTests, droppedFrames: 0 }),
+    );
   });
 
   it('ends the relay and closes the port with a reason when the backend socket drops', async () => {

@@ -84,6 +84,13 @@ describe('LiveConnection: connecting and backoff', () => {
     await nextRetryDelay(0);
     expect(h.core.live.getState().reason).toBe(UserMessage.serverRestarting);
   });
+
+  it('says the account has too many consoles open when turned away with 4029, and keeps trying', async () => {
+    await h.signIn();
+    h.backend.closeLive(LiveCloseCode.tooManyConnections, 'too many connections');
+    await nextRetryDelay(0);
+    expect(h.core.live.getState()).toMatchObject({ status: 'reconnecting', reason: UserMessage.tooManyConsoles });
+  });
 });
 
 describe('LiveConnection: never two sockets', () => {

@@ -323,11 +323,13 @@ export class LiveConnection {
       ourReason ??
       (closed.code === LiveCloseCode.serverRestart
         ? UserMessage.serverRestarting
-        : closed.handshakeStatus !== null
-          ? UserMessage.liveStreamRefused
-          : closed.wasOpen
-            ? UserMessage.lostContact
-            : UserMessage.serverUnreachable);
+        : closed.code === LiveCloseCode.tooManyConnections
+          ? UserMessage.tooManyConsoles
+          : closed.handshakeStatus !== null
+            ? UserMessage.liveStreamRefused
+            : closed.wasOpen
+              ? UserMessage.lostContact
+              : UserMessage.serverUnreachable);
     this.scheduleRetry(reason);
   }
 

@@ -11,6 +11,8 @@ export const UserMessage = {
   lostContact: 'Lost contact with the Voxanne server. Reconnecting…',
   /** A web test cannot pick up where it was: it ends, and the user starts another. */
   webTestLostContact: 'Lost contact with the Voxanne server, so the test call ended. Start it again once the connection is back.',
+  tooManyWebTests: 'You already have web tests open elsewhere. End one of them, then start this one again.',
+  tooManyConsoles: 'This account has too many consoles open. Close one; this one keeps trying to connect.',
   computerOffline: 'This computer is offline. Live updates resume when it reconnects.',
   sessionExpired: 'Your session expired — sign in again.',
   sessionRevoked: 'You were signed out on the server. Sign in again.',

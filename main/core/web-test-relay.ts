@@ -1,5 +1,6 @@
 // Web-test relay: carries 20 ms PCM16 frames between a renderer MessagePort and the backend's
-// `/ws/web-test`. The renderer never sees the access token: main opens the socket with it.
+// `/ws/web-test`. The renderer never sees the access token: main opens the socket with it, and
+// answers the backend's `token-expiring` with a fresh one (a test lasts no longer than its sign-in).
 //
 // Buffers are bounded both ways that matter. Microphone frames wait at most MAX_QUEUED_FRAMES while
 // the socket opens, and are dropped (oldest first, counted) when the socket's send buffer is over
@@ -8,6 +9,7 @@
 import {
   AUTH_SUBPROTOCOL_PREFIX,
   LIVE_PROTOCOL,
+  LiveCloseCode,
   WEB_TEST_AUDIO,
   WEB_TEST_SOCKET_PATH,
   WebTestPortClientMessageSchema,
@@ -77,6 +79,7 @@ class RelaySession {
   /** Control messages sent before the socket opened (a `start` right after handing over the port). */
   private queuedControl: string[] = [];
   private dropped = 0;
+  private accessToken: (() => Promise<string>) | null = null;
 
   constructor(
     private readonly port: RelayPort,
@@ -90,6 +93,7 @@ class RelaySession {
 
   async open(url: string, o: WebTestRelayOptions): Promise<void> {
     this.status('connecting', null);
+    this.accessToken = o.accessToken;
     let token: string;
     try {
       token = await o.accessToken();
@@ -172,10 +176,22 @@ class RelaySession {
     }
     try {
       const parsed = WebTestServerMessageSchema.safeParse(JSON.parse(String(data)));
-      if (parsed.success) this.port.post(parsed.data);
-      else this.logger.warn('web-test server message does not match the contract; ignored');
+      if (!parsed.success) this.logger.warn('web-test server message does not match the contract; ignored');
+      else if (parsed.data.type === 'token-expiring') void this.reauthenticate();
+      else this.port.post(parsed.data);
     } catch {
       this.logger.warn('web-test server sent something that is not JSON; ignored');
+    }
+  }
+
+  /** The backend ends the test when its access token expires: hand it a fresh one (refreshed if need be). */
+  private async reauthenticate(): Promise<void> {
+    try {
+      const accessToken = await this.accessToken!();
+      if (!this.ended && this.open_) this.socket?.send(JSON.stringify({ type: 'auth', accessToken }));
+    } catch (err) {
+      // Signed out or unreachable: the backend ends the test at expiry and says why.
+      this.logger.info('web-test re-authentication failed', { error: (err as Error).message });
     }
   }
 
@@ -187,9 +203,11 @@ class RelaySession {
       ? null
       : closed.handshakeStatus === 401
         ? UserMessage.sessionExpired
-        : closed.wasOpen
-          ? UserMessage.webTestLostContact
-          : UserMessage.serverUnreachable;
+        : closed.code === LiveCloseCode.tooManyConnections
+          ? UserMessage.tooManyWebTests
+          : closed.wasOpen
+            ? UserMessage.webTestLostContact
+            : UserMessage.serverUnreachable;
     this.logger.info('web-test socket closed', { code: closed.code, handshakeStatus: closed.handshakeStatus, droppedFrames: this.dropped });
     this.end(reason);
   }

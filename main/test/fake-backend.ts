@@ -72,6 +72,8 @@ export class FakeBackend {
   readonly live = new Set<LiveSocketRecord>();
   maxConcurrentLive = 0;
   readonly webTestSockets = new Set<WebSocket>();
+  /** Every JSON message the web-test sockets received, in order. */
+  readonly webTestMessages: unknown[] = [];
   readonly requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly access = new Map<string, AccessRecord>();
@@ -331,6 +333,7 @@ export class FakeBackend {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.send(data, { binary: true });
       const message = JSON.parse(String(data)) as { type: string };
+      this.webTestMessages.push(message);
       if (message.type === 'start')
         ws.send(JSON.stringify({ type: 'ready', sessionId: randomUUID(), callId: randomUUID(), maxSeconds: 300 }));
       if (message.type === 'end') ws.close(1000, 'ended');

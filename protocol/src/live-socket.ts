@@ -27,6 +27,8 @@ export const LiveCloseCode = {
   authRevoked: 4003,
   /** The consumer fell too far behind: reconnect and resume from the last seq seen. */
   resync: 4009,
+  /** This staff member already has as many sockets open on this server as it allows: close one; retry with backoff. */
+  tooManyConnections: 4029,
   /** Protocol violation by the client (bad message). */
   protocolError: 4400,
   /** The server is shutting down or restarting: reconnect with backoff. */

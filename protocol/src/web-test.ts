@@ -28,6 +28,7 @@ export const WebTestDiagnosticsSchema = z.object({
   /** Why the bridge is not ready, when it is not. */
   reason: z.string().nullable(),
   audioFormat: WebTestAudioFormatSchema,
+  /** Web tests of the caller's clinic running on this instance (other clinics' are never counted). */
   activeSessions: z.number().int().nonnegative(),
   /** Active sessions of the caller's clinic. */
   sessions: z.array(z.object({ id: IdSchema, startedAt: IsoDateTimeSchema, userId: IdSchema })),
@@ -41,7 +42,7 @@ export const WebTestClientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start') }),
   z.strictObject({ type: z.literal('mute'), muted: z.boolean() }),
   z.strictObject({ type: z.literal('end') }),
-  z.strictObject({ type: z.literal('auth'), accessToken: z.string().min(1) }),
+  z.strictObject({ type: z.literal('auth'), accessToken: z.string().min(1).max(8192) }),
 ]);
 export type WebTestClientMessage = z.infer<typeof WebTestClientMessageSchema>;
 
@@ -55,6 +56,8 @@ export const WebTestEndReasonSchema = z.enum([
   /** Too many web tests started in the last minute (each one is a call on the voice platform). */
   'rate-limited',
   'server-shutdown',
+  /** The sign-in behind the test ended (signed out, account disabled) or expired without a re-auth. */
+  'session-ended',
 ]);
 
 export const WebTestServerMessageSchema = z.discriminatedUnion('type', [
@@ -68,5 +71,7 @@ export const WebTestServerMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('ended'), reason: WebTestEndReasonSchema, message: z.string().nullable() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  /** The access token expires at `expiresAt`: send `auth` with a fresh one before then, or the test ends. */
+  z.object({ type: z.literal('token-expiring'), expiresAt: IsoDateTimeSchema }),
 ]);
 export type WebTestServerMessage = z.infer<typeof WebTestServerMessageSchema>;

@@ -41,6 +41,16 @@ export const frontDeskUser: FrontDeskUser = {
   clinicName: 'Bright Smile Dental',
 };
 
+/** A clinic administrator: may change the assistant and the knowledge base. */
+export const adminUser: FrontDeskUser = {
+  id: '6c1e2a3b-4d5f-4e6a-8b7c-9d0e1f2a3b4c',
+  email: 'owner@brightsmile.example',
+  name: 'Sam Okafor',
+  role: 'admin',
+  clinicId: CLINIC_ID,
+  clinicName: 'Bright Smile Dental',
+};
+
 export function makeCall(overrides: Partial<CallSummary> = {}): CallSummary {
   const ended = (overrides.status ?? 'ended') === 'ended';
   return {

@@ -226,6 +226,11 @@ export class FakeBridge {
     }
   }
 
+  /** As the backend does: the clinic's configuration is an administrator's to change. */
+  private adminOnly(what: string): void {
+    if (this.world.user.role !== 'admin') throw new FakeIpcError('forbidden', `Only a clinic administrator can change ${what}.`);
+  }
+
   private setSession(session: SessionState): SessionState {
     this.world.session = session;
     this.push('session.onState', session);
@@ -305,6 +310,7 @@ export class FakeBridge {
 
     'agent.get': () => this.world.agent,
     'agent.update': ({ personality }) => {
+      this.adminOnly('the assistant');
       this.world.agent = {
         ...this.world.agent,
         personality,
@@ -345,6 +351,7 @@ export class FakeBridge {
 
     'knowledge.list': () => ({ items: this.world.knowledge }),
     'knowledge.upload': ({ uploadId, filename, data }) => {
+      this.adminOnly('the knowledge base');
       const half = Math.floor(data.byteLength / 2);
       this.push('knowledge.onUploadProgress', { uploadId, sentBytes: half, totalBytes: data.byteLength });
       this.push('knowledge.onUploadProgress', { uploadId, sentBytes: data.byteLength, totalBytes: data.byteLength });
@@ -362,6 +369,7 @@ export class FakeBridge {
       return document;
     },
     'knowledge.delete': ({ id: documentId }) => {
+      this.adminOnly('the knowledge base');
       this.world.knowledge = this.world.knowledge.filter((d) => d.id !== documentId);
       return null;
     },

@@ -1,7 +1,9 @@
 // GET /api/agent (the clinic's assistant personality and sync state) and PUT /api/agent (save + sync).
+// Everyone at the clinic sees the assistant; only an administrator changes what it says and where it
+// transfers callers.
 import { Router } from 'express';
 import { AgentUpdateRequestSchema, type AgentResponse } from '@voxanne/protocol';
-import { principalOf } from '../auth/middleware.js';
+import { principalOf, requireRole } from '../auth/middleware.js';
 import { parseBody } from '../http/validate.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from './agent-service.js';
 
@@ -11,7 +13,7 @@ export function agentRoutes(deps: AgentServiceDeps): Router {
     const body: AgentResponse = await getAgent(deps.db, principalOf(req).clinicId);
     res.json(body);
   });
-  router.put('/agent', async (req, res) => {
+  router.put('/agent', requireRole('admin', 'Only a clinic administrator can change the assistant.'), async (req, res) => {
     const { personality } = parseBody(AgentUpdateRequestSchema, req);
     const body: AgentResponse = await updateAgent(deps, principalOf(req).clinicId, personality);
     res.json(body);

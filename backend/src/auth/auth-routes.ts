@@ -1,20 +1,38 @@
-// POST /api/auth/login, /api/auth/refresh, /api/auth/logout and GET /api/me.
+// POST /api/auth/login, /api/auth/refresh, /api/auth/logout and GET /api/me. Sign-in passes the
+// per-address limit, then the per-account backoff (login-throttle.ts), before any password is checked.
 import { Router, type RequestHandler } from 'express';
 import { LoginRequestSchema, LogoutRequestSchema, RefreshRequestSchema, type MeResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { parseBody } from '../http/validate.js';
+import { clientIp } from '../http/rate-limits.js';
 import { findStaffById, toFrontDeskUser } from '../clinics/clinic-queries.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { principalOf } from './middleware.js';
+import type { LoginThrottle } from './login-throttle.js';
 
-export function authRoutes(deps: { db: Db; identity: IdentityProvider; authLimiter: RequestHandler; requireAuth: RequestHandler }): Router {
+export function authRoutes(deps: {
+  db: Db;
+  identity: IdentityProvider;
+  authLimiter: RequestHandler;
+  loginThrottle: LoginThrottle;
+  requireAuth: RequestHandler;
+}): Router {
   const { db, identity } = deps;
   const router = Router();
 
   router.post('/auth/login', deps.authLimiter, async (req, res) => {
     const body = parseBody(LoginRequestSchema, req);
-    res.json(await identity.login(body.email, body.password, { userAgent: req.get('user-agent') }));
+    const address = clientIp(req);
+    const admission = await deps.loginThrottle.admit(body.email, address);
+    if (!admission.ok) {
+      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      res.setHeader('Retry-After', String(seconds));
+      throw new AppError('rate_limited', `Too many sign-in attempts for this account. Try again in ${describeWait(seconds)}.`);
+    }
+    const session = await identity.login(body.email, body.password, { userAgent: req.get('user-agent') });
+    await deps.loginThrottle.succeeded(body.email, address);
+    res.json(session);
   });
 
   router.post('/auth/refresh', deps.authLimiter, async (req, res) => {
@@ -36,4 +54,10 @@ export function authRoutes(deps: { db: Db; identity: IdentityProvider; authLimit
   });
 
   return router;
+}
+
+function describeWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

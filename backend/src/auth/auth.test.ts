@@ -12,7 +12,8 @@ describe.each(databaseKinds())('auth over HTTP on %s', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
-    backend = await startTestBackend(database);
+    // Every test signs in afresh: the per-address limit is the subject of rate-limits.test.ts.
+    backend = await startTestBackend(database, { AUTH_RATE_LIMIT_PER_MINUTE: '1000' });
   });
   afterAll(async () => {
     await backend?.close();
@@ -106,6 +107,42 @@ describe.each(databaseKinds())('auth over HTTP on %s', (kind) => {
     expect(replay.status).toBe(401);
     // The thief's replay ended the session for the legitimate holder too.
     expect((await post('/api/auth/refresh', { refreshToken: rotated.refreshToken })).status).toBe(401);
+  });
+
+  it('a replay of ANY earlier refresh token of the session revokes the whole family, newest token included', async () => {
+    const { session } = await signIn(backend.url, staff);
+    // The thief copied the first token; the desk then rotated it three times.
+    const chain = [session.refreshToken];
+    let newest = session;
+    for (let i = 0; i < 3; i++) {
+      const res = await post('/api/auth/refresh', { refreshToken: chain.at(-1) });
+      expect(res.status).toBe(200);
+      newest = await json(res);
+      chain.push(newest.refreshToken);
+    }
+    expect(new Set(chain).size).toBe(4);
+    expect((await me(newest.accessToken)).status).toBe(200);
+
+    const replay = await post('/api/auth/refresh', { refreshToken: chain[0] });
+    expect(replay.status).toBe(401);
+    // Every token of the family is dead, the newest one too, and so is its access token.
+    expect((await post('/api/auth/refresh', { refreshToken: chain[3] })).status).toBe(401);
+    expect((await post('/api/auth/refresh', { refreshToken: chain[1] })).status).toBe(401);
+    expect((await me(newest.accessToken)).status).toBe(401);
+    const row = await database.db.selectFrom('auth_sessions').select(['revoked_reason']).executeTakeFirstOrThrow();
+    expect(row.revoked_reason).toBe('refresh token reused');
+    // A dead family keeps no retired tokens around.
+    expect(await database.db.selectFrom('auth_retired_refresh_tokens').selectAll().execute()).toEqual([]);
+
+    // Another session of the same person is untouched.
+    const other = await signIn(backend.url, staff);
+    expect((await post('/api/auth/refresh', { refreshToken: other.session.refreshToken })).status).toBe(200);
+  });
+
+  it('an unknown refresh token revokes nothing', async () => {
+    const { session } = await signIn(backend.url, staff);
+    expect((await post('/api/auth/refresh', { refreshToken: 'made-up-token-made-up-token-made-up' })).status).toBe(401);
+    expect((await post('/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(200);
   });
 
   it('logout revokes the session: refresh and access tokens stop working', async () => {

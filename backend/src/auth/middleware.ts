@@ -29,10 +29,11 @@ export function requireAuth(identity: IdentityProvider): RequestHandler {
   };
 }
 
-export function requireRole(role: Role): RequestHandler {
+/** Refuses (403) anyone without `role`; `refusal` says what they tried, in the clinic's words. */
+export function requireRole(role: Role, refusal?: string): RequestHandler {
+  const message = refusal ?? `Only ${role === 'admin' ? 'a clinic administrator' : 'front-desk staff'} can do this.`;
   return (req, _res, next) => {
-    if (principalOf(req).role !== role)
-      throw new AppError('forbidden', `Only ${role === 'admin' ? 'an administrator' : 'front-desk staff'} can do this.`);
+    if (principalOf(req).role !== role) throw new AppError('forbidden', message);
     next();
   };
 }

@@ -25,6 +25,7 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s', (kind) => {
         SUPABASE_URL: gotrue.url,
         SUPABASE_ANON_KEY: gotrue.anonKey,
         SUPABASE_JWT_SECRET: gotrue.jwtSecret,
+        AUTH_RATE_LIMIT_PER_MINUTE: '1000', // every test signs in afresh
       });
     });
     afterAll(async () => {
@@ -85,6 +86,50 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s', (kind) => {
       expect(await externalId()).toBeNull();
     });
 
+    it('links an invited row only to a user who confirmed the address: a sign-up with the clinic’s email takes nothing', async () => {
+      // Someone signs up at the project with an address a clinic invited, and never confirms it
+      // (they cannot: the mailbox is not theirs). GoTrue may still let them sign in.
+      const invitedEmail = `admin-${crypto.randomUUID().slice(0, 8)}@willow.test`;
+      const invitedId = (
+        await createStaff(database.db, {
+          clinicId,
+          email: invitedEmail,
+          name: 'Willow Admin',
+          role: 'admin',
+          passwordHash: null,
+          authProvider: 'supabase',
+        })
+      ).id;
+      const squatter = gotrue.addUser(invitedEmail, PASSWORD, { confirmed: false });
+      const linked = async () =>
+        (await database.db.selectFrom('staff').select('external_id').where('id', '=', invitedId).executeTakeFirstOrThrow()).external_id;
+
+      const res = await login(invitedEmail);
+      expect(res.status).toBe(403);
+      expect((await json(res)).error).toEqual({
+        code: 'forbidden',
+        message: 'Confirm your email address first (open the link in the email Supabase sent you), then sign in again.',
+      });
+      expect(await linked()).toBeNull();
+
+      // A valid project token for that user, with the invited address as its email claim, links nothing either.
+      const token = await gotrue.mintAccessToken(squatter, crypto.randomUUID(), { email: invitedEmail });
+      const viaToken = await me(token);
+      expect(viaToken.status).toBe(403);
+      expect(await linked()).toBeNull();
+
+      // The same answer for an unconfirmed address no clinic invited: it tells nobody who was.
+      gotrue.addUser('nobody-invited@willow.test', PASSWORD, { confirmed: false });
+      expect(await json(await login('nobody-invited@willow.test'))).toEqual(await json(await login(invitedEmail)));
+
+      // Once the address is confirmed, the first sign-in links the row.
+      squatter.emailConfirmedAt = new Date().toISOString();
+      const confirmed = await login(invitedEmail);
+      expect(confirmed.status).toBe(200);
+      expect((await json(confirmed)).user).toMatchObject({ id: invitedId, role: 'admin' });
+      expect(await linked()).toBe(squatter.id);
+    });
+
     it('refuses a Supabase user the clinic never added (403)', async () => {
       const stranger = gotrue.addUser('stranger@elsewhere.test', PASSWORD);
       const res = await login(stranger.email);
@@ -121,10 +166,11 @@ describe.each(databaseKinds())('Supabase Auth sign-in on %s', (kind) => {
       const session = await signedIn();
       const other = await signedIn();
       const auth = { authorization: `Bearer ${session.accessToken}` };
-      const body = { personality: { name: 'x' } };
+      const body = { phone: 'x' };
+      // A write front-desk staff may make (the assistant's configuration is an administrator's).
       const put = (headers: Record<string, string>) =>
-        fetch(`${backend.url}/api/agent`, {
-          method: 'PUT',
+        fetch(`${backend.url}/api/test-calls/phone`, {
+          method: 'POST',
           headers: { 'content-type': 'application/json', ...auth, ...headers },
           body: JSON.stringify(body),
         });

@@ -2,9 +2,11 @@
 // rotates its refresh tokens) and sign-out go to the project's GoTrue through supabase-js; access
 // tokens are Supabase's own JWTs, verified here with jose (SUPABASE_JWT_SECRET for HS256 projects,
 // else the project's JWKS). Who may use the console is still our staff table: a Supabase user maps to
-// a staff row by its user id, linked by email on first sign-in to a row the operator created.
+// a staff row by its user id, linked by email on first sign-in to a row the operator created, and
+// only once GoTrue says the user has confirmed that address (`email_confirmed_at`): otherwise anyone
+// who could sign up at the project with a clinic's address would take over that clinic's staff row.
 // The clinic always comes from that row, never from anything the user can edit in Supabase.
-import { createClient, type AuthError, type Session } from '@supabase/supabase-js';
+import { createClient, type AuthError, type Session, type User } from '@supabase/supabase-js';
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -31,7 +33,6 @@ export interface CsrfTokens {
 const ClaimsSchema = z.object({
   sub: z.string().min(1).max(100),
   session_id: z.uuid(),
-  email: z.email().optional(),
   exp: z.number(),
 });
 
@@ -42,6 +43,7 @@ const GOTRUE_TIMEOUT_MS = 10_000;
 const UNREACHABLE = 'voxanne_gotrue_unreachable';
 const WRONG_CREDENTIALS = 'The email or password is not right.';
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
+const CONFIRM_EMAIL = 'Confirm your email address first (open the link in the email Supabase sent you), then sign in again.';
 
 export class SupabaseIdentityProvider implements IdentityProvider {
   readonly kind = 'supabase';
@@ -113,7 +115,8 @@ export class SupabaseIdentityProvider implements IdentityProvider {
       throw new AppError('unauthenticated', 'The access token is not valid.');
     }
     if (this.signedOut.has(claims.session_id)) throw new AppError('unauthenticated', SESSION_ENDED);
-    const staff = await this.staffFor(claims.sub, claims.email);
+    // Tokens only find a row already linked: a token's email claim says nothing about who confirmed it.
+    const staff = await this.staffFor(claims.sub, null);
     const principal: Principal = {
       staffId: staff.id,
       clinicId: staff.clinicId,
@@ -135,9 +138,10 @@ export class SupabaseIdentityProvider implements IdentityProvider {
 
   private async respond(session: Session): Promise<LoginResponse> {
     // Sign-in and refresh look the staff row up afresh: a just-disabled account gets no new tokens.
+    // The row is linked here, if at all: GoTrue's user object is its own word on the address.
     this.staffCache.delete(session.user.id);
+    const staff = await this.staffFor(session.user.id, session.user);
     const principal = await this.verifyAccessToken(session.access_token);
-    const staff = await this.staffFor(session.user.id, session.user.email);
     return {
       accessToken: session.access_token,
       refreshToken: session.refresh_token,
@@ -147,15 +151,20 @@ export class SupabaseIdentityProvider implements IdentityProvider {
     };
   }
 
-  /** The staff row of a Supabase user: by user id, else linked once by email to a row made for them. */
-  private async staffFor(userId: string, email: string | undefined): Promise<StaffWithClinic> {
+  /**
+   * The staff row of a Supabase user: by user id, else (with GoTrue's user object, at sign-in) linked
+   * once by its confirmed email to a row the operator made for them.
+   */
+  private async staffFor(userId: string, user: User | null): Promise<StaffWithClinic> {
     const now = this.now();
     const cached = this.staffCache.get(userId);
     if (cached && cached.until > now) return cached.staff;
 
     let staff = await findStaffByExternalId(this.db, userId);
-    if (!staff && email) {
-      const invited = await findStaffByEmail(this.db, email);
+    if (!staff && user?.email) {
+      // Said whether or not a row exists for the address: the answer must not tell who was invited.
+      if (!user.email_confirmed_at) throw new AppError('forbidden', CONFIRM_EMAIL);
+      const invited = await findStaffByEmail(this.db, user.email);
       if (invited && invited.authProvider === 'supabase' && invited.externalId === null) {
         await this.db
           .updateTable('staff')

@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   LIVE_RESUME_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   LIVE_CATCHUP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   LIVE_GAP_FILL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(20),
   LIVE_RETENTION_HOURS: z.coerce.number().min(24, 'must be at least 24 (consoles resume across a day)').default(24),
   LIVE_RETENTION_MIN_EVENTS: z.coerce.number().int().min(50_000, 'must be at least 50000').default(50_000),
   LIVE_RETENTION_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(60),
@@ -85,12 +86,15 @@ const EnvSchema = z.object({
   WEB_TEST_MAX_SESSION_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   WEB_TEST_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
   WEB_TEST_STARTS_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(5),
+  WEB_TEST_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(100).default(2),
 
   CORS_ORIGIN: csv.default([]),
   WS_ALLOWED_ORIGINS: csv.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  LOGIN_BACKOFF_AFTER_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_ACCOUNT_BACKOFF_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(50),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('voxanne:rl:'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -128,6 +132,10 @@ export interface Config {
     wsAllowedOrigins: string[];
     bodyLimitBytes: number;
     authRateLimitPerMinute: number;
+    /** Failed sign-ins at one account from one address before each further one waits twice as long as the last. */
+    loginBackoffAfterFailures: number;
+    /** Sign-ins at one account from addresses it never signed in from, before those back off too. */
+    loginAccountBackoffAfterAttempts: number;
     apiRateLimitPerMinute: number;
     /** Namespaces the shared rate-limit counters in Redis (deployments sharing one Redis keep apart). */
     rateLimitRedisPrefix: string;
@@ -157,6 +165,8 @@ export interface Config {
     resumeWaitMs: number;
     catchUpIntervalMs: number;
     gapFillDelayMs: number;
+    /** Live sockets one staff member may hold open on one instance; more are closed at once. */
+    socketsPerUser: number;
     retention: { minAgeHours: number; minEventsPerClinic: number; intervalMinutes: number };
   };
   telephony: {
@@ -186,6 +196,8 @@ export interface Config {
     audioBufferFrames: number;
     /** Web tests a staff member may start a minute (each is a call on the voice platform). */
     startsPerMinute: number;
+    /** Web-test sockets one staff member may hold open on one instance; more are closed at once. */
+    socketsPerUser: number;
   };
   sandbox: {
     timeScale: number;
@@ -247,6 +259,8 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       wsAllowedOrigins: e.WS_ALLOWED_ORIGINS,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
+      loginAccountBackoffAfterAttempts: e.LOGIN_ACCOUNT_BACKOFF_AFTER_ATTEMPTS,
       apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
       rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
       metricsToken: e.METRICS_TOKEN,
@@ -274,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       resumeWaitMs: e.LIVE_RESUME_WAIT_MS,
       catchUpIntervalMs: e.LIVE_CATCHUP_INTERVAL_MS,
       gapFillDelayMs: e.LIVE_GAP_FILL_DELAY_MS,
+      socketsPerUser: e.LIVE_SOCKETS_PER_USER,
       retention: {
         minAgeHours: e.LIVE_RETENTION_HOURS,
         minEventsPerClinic: e.LIVE_RETENTION_MIN_EVENTS,
@@ -305,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       maxSessionSeconds: e.WEB_TEST_MAX_SESSION_SECONDS,
       audioBufferFrames: Math.ceil(e.WEB_TEST_AUDIO_BUFFER_MS / 20),
       startsPerMinute: e.WEB_TEST_STARTS_PER_MINUTE,
+      socketsPerUser: e.WEB_TEST_SOCKETS_PER_USER,
     },
     sandbox: {
       timeScale: e.SANDBOX_TIME_SCALE,

@@ -25,7 +25,7 @@ describe('configuration documentation', () => {
   it('lists every .env.example variable in the README configuration table', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration'));
-    const table = new Set([...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]));
+    const table = new Set([...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` +\|/gm)].map((m) => m[1]));
     expect(Object.keys(documented).filter((name) => !table.has(name))).toEqual([]);
   });
 });

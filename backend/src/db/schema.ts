@@ -36,7 +36,7 @@ export interface AuthSessionsTable {
   clinic_id: string;
   /** sha256 of the current refresh token; the token itself is never stored. */
   refresh_token_hash: string;
-  /** sha256 of the token it replaced: presenting that one again means the token was stolen. */
+  /** sha256 of the token it replaced (every earlier one is in auth_retired_refresh_tokens; kept for the previous release). */
   previous_token_hash: string | null;
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
@@ -44,6 +44,14 @@ export interface AuthSessionsTable {
   user_agent: string | null;
   created_at: CreatedAt;
   last_used_at: UpdatedAt;
+}
+
+/** Refresh tokens a session rotated away from: presenting one again revokes the session. */
+export interface AuthRetiredRefreshTokensTable {
+  /** sha256 of the retired token. */
+  token_hash: string;
+  session_id: string;
+  retired_at: CreatedAt;
 }
 
 export interface AgentsTable {
@@ -218,6 +226,7 @@ export interface Database {
   clinics: ClinicsTable;
   staff: StaffTable;
   auth_sessions: AuthSessionsTable;
+  auth_retired_refresh_tokens: AuthRetiredRefreshTokensTable;
   agents: AgentsTable;
   phone_numbers: PhoneNumbersTable;
   patients: PatientsTable;

@@ -6,16 +6,21 @@
 // - recovery: the library keeps its Lua script ids in promises it only refreshes on NOSCRIPT, so a
 //   load that failed during an outage would poison it for good; scripts are reloaded on every
 //   (re)connect instead.
+// It also keeps the sign-in backoff counters (auth/login-throttle.ts) in the same Redis, failing open
+// the same way.
 import { Redis } from 'ioredis';
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../logging/logger.js';
+import type { BackoffCounters, BackoffKey } from '../auth/login-throttle.js';
 
 const WARN_EVERY_MS = 30_000;
 
 export interface SharedRateLimitStores {
   /** A store for one limiter (each limiter needs its own instance). */
   store(): Store;
+  /** The sign-in backoff counters, shared by every instance. */
+  backoffCounters(): BackoffCounters;
   /**
    * Resolves once Redis is connected and the stores' scripts are loaded, or after `timeoutMs` (a
    * Redis that is down at start-up must not keep the service from starting: it fails open).
@@ -50,6 +55,9 @@ export function redisRateLimitStores(url: string, keyPrefix: string, logger: Log
       const store = new FailOpenRedisStore(redis, keyPrefix, warn);
       stores.push(store);
       return store;
+    },
+    backoffCounters() {
+      return new RedisBackoffCounters(redis, keyPrefix, warn);
     },
     async ready(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
@@ -119,5 +127,72 @@ class FailOpenRedisStore implements Store {
 
   async resetKey(key: string): Promise<void> {
     await this.inner.resetKey(key).catch(() => undefined);
+  }
+}
+
+/**
+ * Checks every key's wait, and only when none is waiting counts an attempt on each and starts its
+ * next wait: one script, so parallel attempts cannot slip past a wait between check and count.
+ * KEYS: the keys; ARGV: now, then free, baseMs, maxMs, forgetMs per key. Answers the wait in ms (0: counted).
+ */
+const BACKOFF_SCRIPT = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for _, key in ipairs(KEYS) do
+  local waitUntil = tonumber(redis.call('HGET', key, 'w') or '0')
+  if waitUntil - now > wait then wait = waitUntil - now end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  local at = 1 + (i - 1) * 4
+  local free, base, max, forget = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  local count = redis.call('HINCRBY', key, 'n', 1)
+  local next = 0
+  if count >= free then next = math.min(max, base * 2 ^ math.min(30, count - free)) end
+  redis.call('HSET', key, 'w', string.format('%d', now + next))
+  redis.call('PEXPIRE', key, forget)
+end
+return 0`;
+
+type BackoffRedis = Redis & { voxanneBackoff(...args: Array<string | number>): Promise<number> };
+
+class RedisBackoffCounters implements BackoffCounters {
+  private readonly redis: BackoffRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly warn: (error: unknown, message: string) => void,
+  ) {
+    if (!('voxanneBackoff' in redis)) redis.defineCommand('voxanneBackoff', { lua: BACKOFF_SCRIPT });
+    this.redis = redis as BackoffRedis;
+  }
+
+  async attempt(keys: readonly BackoffKey[], now: number): Promise<number> {
+    const args = keys.flatMap(({ policy }) => [policy.free, policy.baseMs, policy.maxMs, policy.forgetMs]);
+    try {
+      return Number(await this.redis.voxanneBackoff(keys.length, ...keys.map((k) => this.prefix + k.key), now, ...args));
+    } catch (error) {
+      this.warn(error, 'sign-in backoff Redis unreachable: letting attempts through');
+      return 0;
+    }
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key).catch((error: unknown) => this.warn(error, 'sign-in backoff Redis unreachable'));
+  }
+
+  async remember(key: string, ttlMs: number): Promise<void> {
+    await this.redis
+      .set(this.prefix + key, '1', 'PX', ttlMs)
+      .catch((error: unknown) => this.warn(error, 'sign-in backoff Redis unreachable'));
+  }
+
+  async remembered(key: string): Promise<boolean> {
+    try {
+      return (await this.redis.exists(this.prefix + key)) === 1;
+    } catch {
+      return false;
+    }
   }
 }

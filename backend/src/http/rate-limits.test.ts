@@ -21,8 +21,10 @@ describe.each(databaseKinds())('rate limits on %s', (kind) => {
     await Promise.all(backends.splice(0).map((b) => b.close()));
   });
 
+  // The sign-in backoff's clock stands still: each wait is exactly what the policy says.
+  const stoppedClock = () => Date.UTC(2025, 0, 6, 9);
   const start = async (env: Record<string, string>) => {
-    const backend = await startTestBackend(database, { TRUST_PROXY: '1', ...env });
+    const backend = await startTestBackend(database, { TRUST_PROXY: '1', ...env }, undefined, { clock: stoppedClock });
     backends.push(backend);
     return backend;
   };
@@ -53,6 +55,41 @@ describe.each(databaseKinds())('rate limits on %s', (kind) => {
     await expectLimited(await login(backend, '203.0.113.7', staff, staff.password));
     // ... while the clinic's own desk, elsewhere, is unaffected.
     expect((await login(backend, '203.0.113.8', staff, staff.password)).status).toBe(200);
+  });
+
+  it('counts IPv6 clients by their /56: hopping addresses inside it does not reset the limit', async () => {
+    const backend = await start({ AUTH_RATE_LIMIT_PER_MINUTE: '2' });
+    expect((await login(backend, '2001:db8:1:100::1')).status).toBe(401);
+    expect((await login(backend, '2001:db8:1:1ff::2')).status).toBe(401);
+    await expectLimited(await login(backend, '2001:db8:1:1ab:5:6:7:8'));
+    // The next /56 is another subscriber.
+    expect((await login(backend, '2001:db8:1:200::1')).status).toBe(401);
+  });
+
+  it('backs off guesses at one account from one address; the owner elsewhere still signs in', async () => {
+    const backend = await start({ LOGIN_BACKOFF_AFTER_FAILURES: '3' });
+    for (let i = 0; i < 3; i++) expect((await login(backend, '203.0.113.20')).status).toBe(401);
+    const refused = await login(backend, '203.0.113.20');
+    await expectLimited(refused.clone());
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await json(refused)).error.message).toBe('Too many sign-in attempts for this account. Try again in 1 second.');
+    // Not even the right password gets through from there during the wait ...
+    await expectLimited(await login(backend, '203.0.113.20', staff, staff.password));
+    // ... while the desk, at its own address, is not locked out of its account.
+    expect((await login(backend, '198.51.100.20', staff, staff.password)).status).toBe(200);
+    // Another account from the guessing address is not affected either.
+    const colleague = await createClinicWithStaff(database.db);
+    expect((await login(backend, '203.0.113.20', colleague, colleague.password)).status).toBe(200);
+  });
+
+  it('backs off an account tried from many addresses, except from addresses it signed in from', async () => {
+    const backend = await start({ LOGIN_ACCOUNT_BACKOFF_AFTER_ATTEMPTS: '4' });
+    expect((await login(backend, '198.51.100.30', staff, staff.password)).status).toBe(200);
+    for (const from of ['203.0.113.31', '203.0.113.32', '203.0.113.33']) expect((await login(backend, from)).status).toBe(401);
+    const refused = await login(backend, '203.0.113.34', staff, staff.password);
+    await expectLimited(refused.clone());
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect((await login(backend, '198.51.100.30', staff, staff.password)).status).toBe(200);
   });
 
   it('limits the API per clinic, not per address: one busy clinic does not slow another', async () => {
@@ -89,6 +126,17 @@ describe.each(databaseKinds())('rate limits on %s', (kind) => {
       for (const backend of [a, b, a, b]) expect((await calls(backend, tokenA)).status).toBe(200);
       await expectLimited(await calls(b, tokenA));
       await expectLimited(await calls(a, tokenA));
+    });
+
+    it('backs off sign-in guesses across instances', async () => {
+      const env = { REDIS_URL: redisUrl!, RATE_LIMIT_REDIS_PREFIX: `test:shared:${randomBytes(6).toString('hex')}:` };
+      const a = await start({ ...env, LOGIN_BACKOFF_AFTER_FAILURES: '2' });
+      const b = await start({ ...env, LOGIN_BACKOFF_AFTER_FAILURES: '2' });
+      expect((await login(a, '203.0.113.40')).status).toBe(401);
+      expect((await login(b, '203.0.113.40')).status).toBe(401);
+      await expectLimited(await login(a, '203.0.113.40'));
+      await expectLimited(await login(b, '203.0.113.40', staff, staff.password));
+      expect((await login(b, '198.51.100.40', staff, staff.password)).status).toBe(200);
     });
   });
 });

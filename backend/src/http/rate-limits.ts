@@ -1,6 +1,6 @@
 // Rate limits: per client IP on the sign-in routes, per clinic on the authenticated API.
 // With REDIS_URL the counters are shared by every instance; otherwise they live in this process.
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import { httpStatusOf } from './errors.js';
@@ -32,7 +32,17 @@ export function rateLimiter(options: RateLimitOptions): RequestHandler {
   });
 }
 
-/** The client address for per-IP limits (behind a proxy, `TRUST_PROXY` makes this the real client). */
+/** Every address of one IPv6 subscriber: providers hand out a /56 (or /48, /64), so a /128 key is trivially evaded. */
+export const IPV6_SUBNET = 56;
+
+/**
+ * The client's address as a rate-limit key (behind a proxy, `TRUST_PROXY` makes `req.ip` the real
+ * client): IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /56 network.
+ */
 export function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+export function addressKey(address: string): string {
+  return ipKeyGenerator(address, IPV6_SUBNET);
 }

@@ -1,8 +1,10 @@
 // GET/POST/DELETE /api/knowledge-base. Uploads are multipart/form-data with one `file` field,
-// held in memory up to KNOWLEDGE_MAX_BYTES; what the file is gets decided from its bytes.
+// held in memory up to KNOWLEDGE_MAX_BYTES; what the file is gets decided from its bytes. Everyone at
+// the clinic sees the documents; only an administrator adds or deletes them (the assistant answers
+// callers from them).
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
-import { principalOf } from '../auth/middleware.js';
+import { principalOf, requireRole } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { parseIdParam } from '../http/validate.js';
 import type { KnowledgeBase } from './knowledge-service.js';
@@ -23,17 +25,19 @@ export function knowledgeRoutes(deps: { knowledge: KnowledgeBase; maxBytes: numb
     });
   };
 
+  const adminOnly = requireRole('admin', 'Only a clinic administrator can change the knowledge base.');
+
   router.get('/knowledge-base', async (req, res) => {
     res.json({ items: await deps.knowledge.list(principalOf(req).clinicId) });
   });
 
-  router.post('/knowledge-base', singleFile, async (req, res) => {
+  router.post('/knowledge-base', adminOnly, singleFile, async (req, res) => {
     if (!req.file)
       throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
     res.status(201).json({ document: await deps.knowledge.upload(principalOf(req).clinicId, req.file) });
   });
 
-  router.delete('/knowledge-base/:id', async (req, res) => {
+  router.delete('/knowledge-base/:id', adminOnly, async (req, res) => {
     await deps.knowledge.remove(principalOf(req).clinicId, parseIdParam(req, 'Document'));
     res.status(204).end();
   });

@@ -27,7 +27,7 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
   });
   beforeEach(async () => {
     await database.reset();
-    staff = await createClinicWithStaff(database.db);
+    staff = await createClinicWithStaff(database.db, { role: 'admin' });
     api = (await signIn(backend.url, staff)).api;
   });
 
@@ -122,7 +122,7 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
     const row = await database.db.selectFrom('knowledge_documents').select('provider_file_id').executeTakeFirstOrThrow();
     const toolId = (await clinicTool())!.provider_tool_id;
 
-    const other = await signIn(backend.url, await createClinicWithStaff(database.db));
+    const other = await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }));
     expect((await other.api(`/api/knowledge-base/${document.id}`, { method: 'DELETE' })).status).toBe(404);
 
     expect((await api(`/api/knowledge-base/${document.id}`, { method: 'DELETE' })).status).toBe(204);

@@ -20,6 +20,7 @@ import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { TokenLifetime } from '../sockets/token-lifetime.js';
 import type { ClinicStream } from './clinic-stream.js';
 
 export interface ConsoleSocketSettings {
@@ -58,8 +59,7 @@ export class ConsoleSocket {
   /** A resume arrived during a replay that already covers it: answer replay-complete when it ends. */
   private announceWhenLive = false;
   private resumeTimer: NodeJS.Timeout | null = null;
-  private warnTimer: NodeJS.Timeout | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly tokenLifetime: TokenLifetime;
   /** Client messages are handled one at a time, in order, and only once hello has gone out. */
   private inbox: Promise<void>;
   private markStarted: () => void = () => undefined;
@@ -85,6 +85,11 @@ export class ConsoleSocket {
     this.inbox = new Promise((resolve) => {
       this.markStarted = resolve;
     });
+    this.tokenLifetime = new TokenLifetime(
+      deps.settings.tokenExpiryWarningMs,
+      (expiresAt) => this.send({ type: 'token-expiring', expiresAt: expiresAt.toISOString() }),
+      () => this.close(LiveCloseCode.authExpired, 'access token expired'),
+    );
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -120,7 +125,7 @@ export class ConsoleSocket {
       serverTime: new Date().toISOString(),
       tokenExpiresAt: this.principalValue.tokenExpiresAt.toISOString(),
     });
-    this.armTokenTimers();
+    this.tokenLifetime.arm(this.principalValue.tokenExpiresAt);
     this.markStarted();
   }
 
@@ -161,16 +166,9 @@ export class ConsoleSocket {
     this.ws.terminate();
   }
 
-  /** The session may have been revoked since the upgrade (sign-out elsewhere, user disabled). */
-  async recheckSession(verdict: Promise<Principal>): Promise<void> {
-    try {
-      await verdict;
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'unauthenticated') {
-        this.close(LiveCloseCode.authRevoked, 'session ended');
-      }
-      // token_expired is the expiry timer's business; a database blip must not sign people out.
-    }
+  /** The session was revoked since the upgrade (sign-out elsewhere, user disabled): SocketEndpoint's re-check. */
+  sessionEnded(): void {
+    this.close(LiveCloseCode.authRevoked, 'session ended');
   }
 
   // --- client messages -----------------------------------------------------------------------------
@@ -241,7 +239,7 @@ export class ConsoleSocket {
     }
     this.principalValue = next;
     this.accessToken = token;
-    this.armTokenTimers();
+    this.tokenLifetime.arm(this.principalValue.tokenExpiresAt);
     this.send({ type: 'auth-ok', tokenExpiresAt: next.tokenExpiresAt.toISOString() });
   }
 
@@ -374,34 +372,7 @@ export class ConsoleSocket {
     this.close(LiveCloseCode.protocolError, code);
   }
 
-  // --- token lifetime ------------------------------------------------------------------------------
-
-  private armTokenTimers(): void {
-    this.clearTokenTimers();
-    const expiresAt = this.principalValue.tokenExpiresAt.getTime();
-    const now = Date.now();
-    const warnIn = expiresAt - this.deps.settings.tokenExpiryWarningMs - now;
-    const warn = () => {
-      this.warnTimer = null;
-      this.send({ type: 'token-expiring', expiresAt: new Date(expiresAt).toISOString() });
-    };
-    if (warnIn <= 0) warn();
-    else this.warnTimer = setTimeout(warn, warnIn).unref();
-    this.expiryTimer = setTimeout(
-      () => {
-        this.expiryTimer = null;
-        this.close(LiveCloseCode.authExpired, 'access token expired');
-      },
-      Math.max(0, expiresAt - now),
-    ).unref();
-  }
-
-  private clearTokenTimers(): void {
-    if (this.warnTimer) clearTimeout(this.warnTimer);
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.warnTimer = null;
-    this.expiryTimer = null;
-  }
+  // --- timers --------------------------------------------------------------------------------------
 
   private clearResumeTimer(): void {
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
@@ -412,6 +383,6 @@ export class ConsoleSocket {
     this.modeValue = 'closing';
     this.replayGeneration++;
     this.clearResumeTimer();
-    this.clearTokenTimers();
+    this.tokenLifetime.clear();
   }
 }

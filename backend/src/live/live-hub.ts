@@ -1,25 +1,22 @@
-// LiveHub: the `/ws/live-calls` endpoint of one backend instance. It authenticates
-// upgrades, keeps one ClinicStream per clinic that has consoles connected here, fans each event out
-// to that clinic's sockets (encoded once), and runs the connection-wide chores on shared timers:
-// heartbeats, session re-checks (sign-out elsewhere ends the socket), and catch-up from the log for
-// publishes the bus dropped.
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+// LiveHub: the `/ws/live-calls` endpoint of one backend instance. Its SocketEndpoint authenticates
+// upgrades, caps sockets per staff member and re-checks sessions (sign-out elsewhere ends the
+// socket); the hub keeps one ClinicStream per clinic that has consoles connected here, fans each
+// event out to that clinic's sockets (encoded once), and runs the other connection-wide chores on
+// shared timers: heartbeats, and catch-up from the log for publishes the bus dropped.
+import type { WebSocket } from 'ws';
 import { Counter } from 'prom-client';
-import { LiveCloseCode, LIVE_PROTOCOL, type LiveEvent, type LiveServerMessage } from '@voxanne/protocol';
+import { LiveCloseCode, type LiveEvent, type LiveServerMessage } from '@voxanne/protocol';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { IdentityProvider } from '../auth/identity-provider.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics.js';
-import { rejectUpgrade } from '../sockets/upgrade-router.js';
+import { SocketEndpoint } from '../sockets/socket-endpoint.js';
 import type { LiveEventBus } from './event-bus.js';
 import { eventsAfter, lastSeq } from './event-log.js';
 import { ClinicStream } from './clinic-stream.js';
 import { ConsoleSocket, type ConsoleSocketSettings } from './console-socket.js';
-import { authenticateLiveUpgrade } from './live-upgrade-auth.js';
 
 export interface LiveHubSettings extends ConsoleSocketSettings {
   /** Ping every this often; a socket that has not answered the previous ping is terminated. */
@@ -32,6 +29,8 @@ export interface LiveHubSettings extends ConsoleSocketSettings {
   gapFillDelayMs: number;
   /** Browser origins allowed to connect; requests without Origin (the desktop app) are allowed. */
   allowedOrigins: readonly string[];
+  /** Live sockets one staff member may have open here. */
+  socketsPerUser: number;
 }
 
 export interface LiveHubDeps {
@@ -49,39 +48,37 @@ interface ClinicEntry {
   sockets: Set<ConsoleSocket>;
 }
 
-const SOCKET_LABEL = { socket: 'live-calls' } as const;
-/** A closing socket that has not finished its close handshake by then is destroyed. */
-const CLOSE_TIMEOUT_MS = 5_000;
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 /** Sockets pinged per turn of the event loop (see heartbeat). */
 const HEARTBEAT_SLICE = 32;
 
 export class LiveHub {
-  private readonly wss: WebSocketServer;
+  private readonly endpoint: SocketEndpoint<ConsoleSocket>;
   private readonly clinics = new Map<string, ClinicEntry>();
-  private readonly sockets = new Set<ConsoleSocket>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: Array<() => void> = [];
   private readonly closes: Counter<'reason'>;
   private readonly slowConsumers: Counter;
   private readonly replayed: Counter;
   private closing = false;
-  private rechecking = false;
   private pinging = false;
 
   constructor(private readonly deps: LiveHubDeps) {
-    // closeTimeout is in ws 8.18+ but not yet in its type definitions.
-    const options: ServerOptions & { closeTimeout: number } = {
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
-      closeTimeout: CLOSE_TIMEOUT_MS,
-      // Authentication already required voxanne.v1 among the offered protocols; the auth.<token>
-      // protocol is never echoed back.
-      handleProtocols: () => LIVE_PROTOCOL,
-    };
-    this.wss = new WebSocketServer(options);
+    const { settings } = deps;
+    this.endpoint = new SocketEndpoint({
+      identity: deps.identity,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      settings: {
+        name: 'live-calls',
+        allowedOrigins: settings.allowedOrigins,
+        maxPayloadBytes: MAX_CLIENT_MESSAGE_BYTES,
+        socketsPerUser: settings.socketsPerUser,
+        sessionRecheckMs: settings.sessionRecheckMs,
+      },
+      accept: (ws, principal, accessToken) => this.accept(ws, principal, accessToken),
+    });
+    this.handleUpgrade = this.endpoint.handleUpgrade;
     this.closes = new Counter({
       name: 'live_socket_closes_total',
       help: 'Live sockets closed, by close code meaning (abnormal = terminated or dropped)',
@@ -98,7 +95,6 @@ export class LiveHub {
       help: 'Events sent from the log on resume',
       registers: [deps.metrics.registry],
     });
-    deps.metrics.wsConnections.set(SOCKET_LABEL, 0);
 
     this.unsubscribe.push(
       deps.bus.subscribe((events) => this.onBusEvents(events)),
@@ -110,37 +106,17 @@ export class LiveHub {
       this.timers.push(timer);
     };
     every(deps.settings.heartbeatIntervalMs, () => void this.heartbeat());
-    every(deps.settings.sessionRecheckMs, () => void this.recheckSessions());
     every(deps.settings.catchUpIntervalMs, () => void this.catchUp());
   }
 
   /** The UpgradeRouter handler for LIVE_SOCKET_PATH. */
-  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // The client may vanish while its token is checked; that must not become an uncaught error.
-    socket.on('error', () => undefined);
-    if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    authenticateLiveUpgrade(req, { identity: this.deps.identity, allowedOrigins: this.deps.settings.allowedOrigins }).then(
-      (verdict) => {
-        if (!verdict.ok) {
-          this.deps.logger.info({ status: verdict.status, reason: verdict.reason }, 'live socket refused');
-          return rejectUpgrade(socket, verdict.status, verdict.reason);
-        }
-        if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
-        if (socket.destroyed) return;
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, verdict.principal, verdict.accessToken));
-      },
-      (error: unknown) => {
-        this.deps.logger.error({ err: error }, 'live socket upgrade failed');
-        rejectUpgrade(socket, 500, 'Internal Server Error');
-      },
-    );
-  };
+  readonly handleUpgrade: SocketEndpoint<ConsoleSocket>['handleUpgrade'];
 
   /** Counts for tests, the bench and diagnostics. */
   diagnostics() {
     let pendingOutOfOrder = 0;
     for (const entry of this.clinics.values()) pendingOutOfOrder += entry.stream.pendingCount;
-    const sockets = [...this.sockets].map((s) => ({
+    const sockets = [...this.endpoint.connections()].map((s) => ({
       clinicId: s.principal.clinicId,
       staffId: s.principal.staffId,
       mode: s.mode,
@@ -154,23 +130,24 @@ export class LiveHub {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.endpoint.stopAccepting();
     for (const timer of this.timers) clearInterval(timer);
     for (const off of this.unsubscribe) off();
-    const open = [...this.sockets];
+    const open = [...this.endpoint.connections()];
     const ended = Promise.all(open.map((s) => s.endedPromise));
     for (const socket of open) socket.close(LiveCloseCode.serverRestart, 'server restarting');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
     clearTimeout(timer);
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.endpoint.connections()) socket.terminate();
     for (const entry of this.clinics.values()) entry.stream.close();
     this.clinics.clear();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.endpoint.close();
   }
 
   // --- connections ---------------------------------------------------------------------------------
 
-  private accept(ws: WebSocket, principal: Principal, accessToken: string): void {
+  private accept(ws: WebSocket, principal: Principal, accessToken: string): ConsoleSocket {
     const entry = this.entryFor(principal.clinicId);
     const { db, logger } = this.deps;
     const clinicId = principal.clinicId;
@@ -184,14 +161,10 @@ export class LiveHub {
       onResyncClose: () => this.slowConsumers.inc(),
     });
     entry.sockets.add(socket);
-    this.sockets.add(socket);
-    this.deps.metrics.wsConnections.inc(SOCKET_LABEL);
 
     ws.on('error', (error) => logger.debug({ err: error, clinicId }, 'live socket error'));
     ws.once('close', (code) => {
       socket.ended();
-      this.sockets.delete(socket);
-      this.deps.metrics.wsConnections.dec(SOCKET_LABEL);
       entry.sockets.delete(socket);
       if (entry.sockets.size === 0 && this.clinics.get(clinicId) === entry) {
         entry.stream.close();
@@ -207,6 +180,7 @@ export class LiveHub {
         socket.close(1011, 'server error');
       },
     );
+    return socket;
   }
 
   private entryFor(clinicId: string): ClinicEntry {
@@ -243,11 +217,11 @@ export class LiveHub {
     if (this.pinging) return;
     this.pinging = true;
     try {
-      const sockets = [...this.sockets];
+      const sockets = [...this.endpoint.connections()];
       for (let i = 0; i < sockets.length; i++) {
         if (i > 0 && i % HEARTBEAT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
         const socket = sockets[i]!;
-        if (!this.sockets.has(socket)) continue; // gone while an earlier slice was pinged
+        if (!this.endpoint.has(socket)) continue; // gone while an earlier slice was pinged
         if (!socket.alive) {
           this.deps.logger.info({ clinicId: socket.principal.clinicId }, 'live socket missed its heartbeat; terminated');
           socket.terminate();
@@ -258,28 +232,6 @@ export class LiveHub {
       }
     } finally {
       this.pinging = false;
-    }
-  }
-
-  /** One verification per distinct token per round, so many consoles of one login cost one check. */
-  private async recheckSessions(): Promise<void> {
-    if (this.rechecking || this.sockets.size === 0) return;
-    this.rechecking = true;
-    try {
-      const byToken = new Map<string, ConsoleSocket[]>();
-      for (const socket of this.sockets) {
-        if (socket.mode === 'closing') continue;
-        const list = byToken.get(socket.token) ?? [];
-        list.push(socket);
-        byToken.set(socket.token, list);
-      }
-      for (const [token, sockets] of byToken) {
-        const verdict = this.deps.identity.verifyAccessToken(token);
-        verdict.catch(() => undefined);
-        await Promise.all(sockets.map((s) => s.recheckSession(verdict)));
-      }
-    } finally {
-      this.rechecking = false;
     }
   }
 
@@ -341,5 +293,6 @@ export function liveHubSettings(config: Config): LiveHubSettings {
     catchUpIntervalMs: live.catchUpIntervalMs,
     gapFillDelayMs: live.gapFillDelayMs,
     allowedOrigins: config.http.wsAllowedOrigins,
+    socketsPerUser: live.socketsPerUser,
   };
 }

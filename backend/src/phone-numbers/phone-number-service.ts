@@ -43,18 +43,21 @@ export async function connectPhoneNumber(
   clinicId: string,
   input: { phoneNumber: string; twilioAccountSid: string; twilioAuthToken: string },
 ): Promise<PhoneNumber> {
+  // Twilio first: only someone holding the number's account may learn whether it is connected (to
+  // another clinic or not). Asked the other way round, this route told anyone which numbers are our
+  // customers'.
+  const credentials = { accountSid: input.twilioAccountSid, authToken: input.twilioAuthToken };
+  if (!(await deps.twilio.ownsIncomingNumber(credentials, input.phoneNumber))) {
+    throw new AppError('validation_failed', `${input.phoneNumber} is not a number of that Twilio account.`, [
+      { path: 'phoneNumber', message: 'not found in the Twilio account' },
+    ]);
+  }
   const taken = await deps.db.selectFrom('phone_numbers').select('clinic_id').where('number', '=', input.phoneNumber).executeTakeFirst();
   if (taken) {
     throw new AppError(
       'conflict',
       taken.clinic_id === clinicId ? 'This number is already connected.' : 'This number is connected to another clinic.',
     );
-  }
-  const credentials = { accountSid: input.twilioAccountSid, authToken: input.twilioAuthToken };
-  if (!(await deps.twilio.ownsIncomingNumber(credentials, input.phoneNumber))) {
-    throw new AppError('validation_failed', `${input.phoneNumber} is not a number of that Twilio account.`, [
-      { path: 'phoneNumber', message: 'not found in the Twilio account' },
-    ]);
   }
 
   // The assistant answers the number; without one (sync failing), the number still works through

@@ -118,6 +118,44 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     expect(await stored()).toHaveLength(1);
   });
 
+  it('tells another clinic nothing about a connected number until it proves it holds the number’s Twilio account', async () => {
+    expect((await connect(valid())).status).toBe(201);
+    const intruder = (await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }))).api;
+    const theirAccount: TwilioAccount = await json(
+      await fetch(`${backend.sandbox!.controlUrl}/twilio-accounts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"numbers":1}',
+      }),
+    );
+    const probe = (phoneNumber: string, credentials: { twilioAccountSid: string; twilioAuthToken: string }) =>
+      connect({ phoneNumber, ...credentials }, intruder);
+    const answerFor = async (res: Response) => ({ status: res.status, body: JSON.stringify(await json(res)) });
+    const unconnected = '+442079460997';
+
+    // Made-up credentials: the same refusal for our customer's number as for any other.
+    const madeUp = { twilioAccountSid: `AC${'1'.repeat(32)}`, twilioAuthToken: 'f'.repeat(32) };
+    const ours = await answerFor(await probe(account.numbers[0]!, madeUp));
+    const other = await answerFor(await probe(unconnected, madeUp));
+    expect(ours.status).toBe(400);
+    expect(ours).toEqual(other);
+    expect(ours.body).not.toMatch(/another clinic|already connected/);
+
+    // Their own real account, our number: "not a number of that account", exactly as for a free number.
+    const own = { twilioAccountSid: theirAccount.accountSid, twilioAuthToken: theirAccount.authToken };
+    const ownOurs = await answerFor(await probe(account.numbers[0]!, own));
+    const ownOther = await answerFor(await probe(unconnected, own));
+    expect(ownOurs.status).toBe(400);
+    expect(ownOurs.body.replace(account.numbers[0]!, 'N')).toBe(ownOther.body.replace(unconnected, 'N'));
+    expect(ownOurs.body).not.toMatch(/another clinic/);
+
+    // Only with the number's own account does the answer say it is taken.
+    const holder = await probe(account.numbers[0]!, { twilioAccountSid: account.accountSid, twilioAuthToken: account.authToken });
+    expect(holder.status).toBe(409);
+    expect((await json(holder)).error.message).toBe('This number is connected to another clinic.');
+    expect(await stored()).toHaveLength(1);
+  });
+
   it('lets front-desk staff see the numbers but only an administrator change them', async () => {
     const frontDesk = await signIn(backend.url, await addStaff(database.db, admin.clinicId, 'front_desk'));
     expect((await connect(valid(), frontDesk.api)).status).toBe(403);

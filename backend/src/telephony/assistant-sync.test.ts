@@ -85,7 +85,7 @@ describe('a failing voice platform', () => {
   });
 
   it('reports a failed sync readably instead of hiding it, and refuses a test call with the reason', async () => {
-    const staff = await signIn(backend.url, await createClinicWithStaff(database.db));
+    const staff = await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }));
     const { personality } = await json(await staff.api('/api/agent'));
     const saved = await json(await staff.api('/api/agent', { method: 'PUT', body: JSON.stringify({ personality }) }));
     expect(saved.sync).toMatchObject({ status: 'failed', message: expect.stringMatching(/could not be reached/) });

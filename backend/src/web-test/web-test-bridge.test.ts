@@ -56,7 +56,7 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
   });
   beforeEach(async () => {
     for (const client of clients.splice(0)) await client.close();
-    await eventually(async () => expect(backend.webTest.diagnostics('none').activeSessions).toBe(0));
+    await eventually(async () => expect(backend.webTest.sessionCount).toBe(0));
     await database.reset();
     staff = await signIn(backend.url, await createClinicWithStaff(database.db));
   });
@@ -154,7 +154,7 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
     expect(second.messages.some((m) => m.type === 'ended')).toBe(false);
   });
 
-  it('reports readiness, the audio format and only its own clinic’s sessions', async () => {
+  it('reports readiness, the audio format and only its own clinic’s sessions, counted and listed', async () => {
     const client = await open();
     client.send({ type: 'start' });
     const ready = await client.next('ready');
@@ -170,9 +170,11 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
       audioFormat: { encoding: 'pcm_s16le', container: 'raw', sampleRate: 16000, channels: 1, frameMs: 20, frameBytes: 640 },
     });
     expect(mine.sessions).toEqual([{ id: ready.sessionId, startedAt: expect.any(String), userId: staff.session.user.id }]);
+    // Another clinic learns nothing of ours: not our sessions, and not how many there are.
     const theirs = WebTestDiagnosticsSchema.parse(await json(await other.api('/api/web-test/diagnostics')));
-    expect(theirs.activeSessions).toBe(1);
+    expect(theirs.activeSessions).toBe(0);
     expect(theirs.sessions).toEqual([]);
+    expect(backend.webTest.sessionCount).toBe(1);
     expect((await fetch(`${backend.url}/api/web-test/diagnostics`)).status).toBe(401);
   });
 

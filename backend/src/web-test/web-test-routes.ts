@@ -1,5 +1,6 @@
 // GET /api/web-test/diagnostics: is the web-test audio bridge ready, in which audio format,
-// and which web tests are running (the caller's clinic's are listed; the count covers this instance).
+// and which of the caller's clinic's web tests are running on this instance (only its own: neither
+// listed nor counted are other clinics').
 import { Router } from 'express';
 import { principalOf } from '../auth/middleware.js';
 import type { WebTestBridge } from './web-test-bridge.js';

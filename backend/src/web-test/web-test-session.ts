@@ -21,6 +21,7 @@ import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-ser
 import { lockOrCreateCall, saveCall, type StatsProvider } from '../telephony/call-ingestion.js';
 import type { VapiClient } from '../telephony/vapi-client.js';
 import { AppError } from '../errors.js';
+import { TokenLifetime } from '../sockets/token-lifetime.js';
 import { FrameQueue, Reframer, type FrameSink } from './audio-frames.js';
 
 export type WebTestEndReason = Extract<WebTestServerMessage, { type: 'ended' }>['reason'];
@@ -37,6 +38,8 @@ export interface WebTestSessionDeps {
   /** Frames each direction may hold while its socket is busy (25 = 500 ms). */
   bufferFrames: number;
   startsPerMinute: number;
+  /** `token-expiring` goes out this long before the access token expires. */
+  tokenExpiryWarningMs: number;
 }
 
 /** How long a connected socket may wait before sending `start`. */
@@ -57,6 +60,9 @@ const ProviderMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('hang') }),
 ]);
 
+const SIGNED_OUT = 'You were signed out, so the web test ended. Sign in again to start another.';
+const SIGN_IN_EXPIRED = 'Your sign-in expired, so the web test ended. Sign in again to start another.';
+
 export class WebTestSession {
   readonly id = randomUUID();
   readonly startedAt = new Date();
@@ -75,17 +81,19 @@ export class WebTestSession {
   private readonly silence = new Uint8Array(WEB_TEST_AUDIO.frameBytes);
   private readonly clientSink: SocketSink;
   private readonly providerSink: SocketSink;
+  private readonly tokenLifetime: TokenLifetime;
 
   constructor(
     private readonly client: WebSocket,
-    readonly principal: Principal,
+    private principalValue: Principal,
+    private accessToken: string,
     private readonly deps: WebTestSessionDeps,
     /** Called once when the session has ended (the bridge forgets it). */
     private readonly onEnded: (session: WebTestSession) => void,
     /** Called on `start`: false when the user may not start one now; else the bridge ends their other session. */
     private readonly onStarting: (session: WebTestSession) => Promise<boolean>,
   ) {
-    this.log = deps.logger.child({ webTestSession: this.id, clinicId: principal.clinicId, staffId: principal.staffId });
+    this.log = deps.logger.child({ webTestSession: this.id, clinicId: principalValue.clinicId, staffId: principalValue.staffId });
     const limit = deps.bufferFrames * WEB_TEST_AUDIO.frameBytes;
     this.toProvider = new FrameQueue(deps.bufferFrames, limit);
     this.toClient = new FrameQueue(deps.bufferFrames, limit);
@@ -98,6 +106,27 @@ export class WebTestSession {
     this.later(START_TIMEOUT_MS, () => {
       if (!this.started) this.closeClient(LiveCloseCode.protocolError, 'start expected');
     });
+    // Like a live socket, a test lives only as long as the sign-in it rides on, renewed by `auth`.
+    this.tokenLifetime = new TokenLifetime(
+      deps.tokenExpiryWarningMs,
+      (expiresAt) => this.send({ type: 'token-expiring', expiresAt: expiresAt.toISOString() }),
+      () => this.end('session-ended', SIGN_IN_EXPIRED, true, LiveCloseCode.authExpired),
+    );
+    this.tokenLifetime.arm(principalValue.tokenExpiresAt);
+  }
+
+  get principal(): Principal {
+    return this.principalValue;
+  }
+
+  /** The access token the test currently rides on (SocketEndpoint re-checks its session). */
+  get token(): string {
+    return this.accessToken;
+  }
+
+  /** The sign-in was revoked (signed out elsewhere, account disabled): the test ends, platform call included. */
+  sessionEnded(): void {
+    this.end('session-ended', SIGNED_OUT, true, LiveCloseCode.authRevoked);
   }
 
   /** Diagnostics: how the audio queues fared. */
@@ -109,17 +138,18 @@ export class WebTestSession {
   }
 
   /** Ends the session once, on both sides. `notify` false when the client is already gone. */
-  end(reason: WebTestEndReason, message: string | null, notify = true): void {
+  end(reason: WebTestEndReason, message: string | null, notify = true, closeCode = 1000): void {
     if (this.ended) return;
     this.ended = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.tokenLifetime.clear();
     this.toProvider.clear();
     this.toClient.clear();
     this.hangUpProvider();
     if (notify && this.client.readyState === WebSocket.OPEN) {
       this.send({ type: 'status', status: 'ended' });
       this.send({ type: 'ended', reason, message });
-      this.closeClient(1000, reason);
+      this.closeClient(closeCode, reason);
     }
     this.log.info({ reason, callId: this.callId, ...this.audioCounters() }, 'web test ended');
     this.onEnded(this);
@@ -224,12 +254,18 @@ export class WebTestSession {
     return row.id;
   }
 
+  /** A fresh token of the same person renews the test's lifetime; anything else ends it. */
   private async reauthenticate(accessToken: string): Promise<void> {
     const principal = await this.deps.identity.verifyAccessToken(accessToken).catch(() => null);
-    if (!principal || principal.staffId !== this.principal.staffId) {
+    if (this.ended) return;
+    if (!principal || principal.staffId !== this.principal.staffId || principal.clinicId !== this.principal.clinicId) {
       this.send({ type: 'error', code: 'unauthenticated', message: 'That sign-in does not belong to this web test.' });
       this.closeClient(LiveCloseCode.authExpired, 'auth failed');
+      return;
     }
+    this.principalValue = principal;
+    this.accessToken = accessToken;
+    this.tokenLifetime.arm(principal.tokenExpiresAt);
   }
 
   // --- provider side ------------------------------------------------------------------------------

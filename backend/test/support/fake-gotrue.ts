@@ -11,6 +11,8 @@ export interface FakeGoTrueUser {
   id: string;
   email: string;
   password: string;
+  /** When the user confirmed the address (null: never; a project without "confirm email" sets it at sign-up). */
+  emailConfirmedAt: string | null;
 }
 
 interface AuthSession {
@@ -26,7 +28,8 @@ export interface FakeGoTrue {
   anonKey: string;
   /** Set in HS256 mode (what SUPABASE_JWT_SECRET holds). */
   jwtSecret: string | undefined;
-  addUser(email: string, password: string): FakeGoTrueUser;
+  /** A user of the project; `confirmed: false` for one who never opened the confirmation link. */
+  addUser(email: string, password: string, options?: { confirmed?: boolean }): FakeGoTrueUser;
   /** Every request received, e.g. `POST /auth/v1/token?grant_type=password`. */
   requests: string[];
   /** Authorization header of each logout. */
@@ -89,7 +92,7 @@ export async function startFakeGoTrue(mode: 'hs256' | 'jwks'): Promise<FakeGoTru
       aud: 'authenticated',
       role: 'authenticated',
       email: user.email,
-      email_confirmed_at: new Date().toISOString(),
+      email_confirmed_at: user.emailConfirmedAt,
       phone: '',
       app_metadata: { provider: 'email', providers: ['email'] },
       user_metadata: {},
@@ -185,8 +188,14 @@ export async function startFakeGoTrue(mode: 'hs256' | 'jwks'): Promise<FakeGoTru
     requests: [],
     logouts: [],
     failWith: undefined,
-    addUser(email, password) {
-      const user = { id: randomUUID(), email: email.toLowerCase(), password };
+    addUser(email, password, options = {}) {
+      const confirmed = options.confirmed ?? true;
+      const user = {
+        id: randomUUID(),
+        email: email.toLowerCase(),
+        password,
+        emailConfirmedAt: confirmed ? new Date().toISOString() : null,
+      };
       users.set(user.email, user);
       return user;
     },

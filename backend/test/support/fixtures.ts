@@ -4,6 +4,7 @@ import type { Role, LoginResponse } from '@voxanne/protocol';
 import type { Db } from '../../src/db/database.js';
 import { createClinic, createStaff } from '../../src/clinics/clinic-queries.js';
 import { hashPassword } from '../../src/auth/passwords.js';
+import { TEST_PASSWORD_COST } from './test-backend.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 let cachedHash: Promise<string> | undefined;
@@ -33,7 +34,7 @@ export async function addStaff(db: Db, clinicId: string, role: Role = 'front_des
     email,
     name: 'Test Staff',
     role,
-    passwordHash: await (cachedHash ??= hashPassword(TEST_PASSWORD)),
+    passwordHash: await (cachedHash ??= hashPassword(TEST_PASSWORD, TEST_PASSWORD_COST)),
   });
   return { clinicId, staffId: staff.id, email, password: TEST_PASSWORD };
 }

@@ -6,11 +6,17 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/logging/logger.js';
-import { startBackend, type Backend } from '../../src/backend.js';
+import { startBackend, type Backend, type BackendOverrides } from '../../src/backend.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
+import type { ScryptCost } from '../../src/auth/passwords.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const DEMO_PASSWORD = 'demo-password-for-tests';
+/**
+ * Password hashes in tests: the smallest cost the backend accepts, so signing in costs a millisecond
+ * rather than production's few hundred (passwords.test.ts proves production's cost separately).
+ */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface TestBackend extends Backend {
   dataDir: string;
@@ -21,6 +27,7 @@ export async function startTestBackend(
   env: Record<string, string | undefined> = {},
   /** Where log lines go (at LOG_LEVEL from `env`); silent by default. */
   logs?: DestinationStream,
+  overrides: Omit<BackendOverrides, 'database'> = {},
 ): Promise<TestBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-backend-test-'));
   const config = loadConfig({
@@ -36,7 +43,11 @@ export async function startTestBackend(
     RATE_LIMIT_REDIS_PREFIX: `test:${path.basename(dataDir)}:`,
     ...env,
   });
-  const backend = await startBackend(config, createLogger(config.logLevel, logs), { database });
+  const backend = await startBackend(config, createLogger(config.logLevel, logs), {
+    database,
+    passwordCost: TEST_PASSWORD_COST,
+    ...overrides,
+  });
   return {
     ...backend,
     dataDir,

@@ -3,13 +3,15 @@ import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, flush, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
-import { event, makeLiveCall } from '../../test/factories';
+import { adminUser, event, frontDeskUser, makeLiveCall } from '../../test/factories';
 
 const personality = () => screen.getByRole('region', { name: 'Personality' });
+/** Changing the assistant is an administrator's job; front desk sees it read-only. */
+const ADMIN = { user: adminUser };
 
-describe('Assistant configuration', () => {
+describe('Assistant configuration (an administrator)', () => {
   it('shows loading, then the personality with its sync status', async () => {
-    const fake = new FakeBridge();
+    const fake = new FakeBridge(ADMIN);
     const held = fake.hold('agent.get');
     renderConsole({ fake, route: { page: 'agent' } });
     expect(await screen.findByText('Loading the assistant…')).toBeInTheDocument();
@@ -22,7 +24,7 @@ describe('Assistant configuration', () => {
   });
 
   it('shows an error with a retry when the assistant cannot be loaded', async () => {
-    const fake = new FakeBridge();
+    const fake = new FakeBridge(ADMIN);
     fake.fail('agent.get', { code: 'unavailable', message: "Can't reach the Voxanne server." });
     renderConsole({ fake, route: { page: 'agent' } });
     expect(await screen.findByText('The assistant could not be loaded.')).toBeInTheDocument();
@@ -31,7 +33,7 @@ describe('Assistant configuration', () => {
   });
 
   it('edits and saves the personality, sending a valid update', async () => {
-    const { fake } = renderConsole({ route: { page: 'agent' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'agent' } });
     const name = await screen.findByLabelText('Assistant name');
     await userEvent.clear(name);
     await userEvent.type(name, 'Nora');
@@ -54,7 +56,7 @@ describe('Assistant configuration', () => {
   });
 
   it('refuses to save invalid fields and says which, before sending anything', async () => {
-    const { fake } = renderConsole({ route: { page: 'agent' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'agent' } });
     const greeting = await screen.findByLabelText('Greeting');
     await userEvent.clear(greeting);
     const transfer = screen.getByLabelText('Transfer number');
@@ -73,7 +75,7 @@ describe('Assistant configuration', () => {
   });
 
   it('shows the server refusing a save and keeps the edits', async () => {
-    const fake = new FakeBridge();
+    const fake = new FakeBridge(ADMIN);
     fake.fail('agent.update', {
       code: 'provider_unavailable',
       message: 'The voice platform did not answer. Your changes are kept; try again.',
@@ -87,7 +89,7 @@ describe('Assistant configuration', () => {
   });
 
   it('asks before leaving with unsaved changes, and can stay or discard', async () => {
-    renderConsole({ route: { page: 'agent' } });
+    renderConsole({ world: ADMIN, route: { page: 'agent' } });
     await userEvent.type(await screen.findByLabelText('Assistant name'), 'x');
     await userEvent.click(screen.getByRole('link', { name: 'Dashboard' }));
     const dialog = screen.getByRole('dialog', { name: 'Leave without saving?' });
@@ -104,11 +106,68 @@ describe('Assistant configuration', () => {
   });
 
   it('shows a sync failure with its reason when the platform reports one', async () => {
-    const { fake } = renderConsole({ route: { page: 'agent' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'agent' } });
     await screen.findByLabelText('Assistant name');
     fake.world.agent = { ...fake.world.agent, sync: { status: 'failed', message: 'Vapi rejected the voice id', syncedAt: null } };
     act(() => fake.pushEvents([event('agent.updated', { name: 'Ava', sync: fake.world.agent.sync })]));
     expect(await screen.findByText(/Not synced to the voice platform: Vapi rejected the voice id/)).toBeInTheDocument();
+  });
+
+  it('has no accessibility violations', async () => {
+    renderConsole({ world: ADMIN, route: { page: 'agent' } });
+    await screen.findByLabelText('Assistant name');
+    expect(await axeViolations()).toEqual([]);
+  });
+});
+
+describe('Assistant for front-desk staff: read-only', () => {
+  it('shows every field disabled, no save, and who can change it', async () => {
+    renderConsole({ route: { page: 'agent' } });
+    expect(await screen.findByLabelText('Assistant name')).toHaveValue('Ava');
+    const panel = personality();
+    expect(within(panel).getByRole('note')).toHaveTextContent(
+      'Only a clinic administrator can change the assistant. Ask your clinic’s administrator if something here needs to change.',
+    );
+    for (const label of ['Assistant name', 'Voice', 'Greeting', 'Instructions (system prompt)', 'Transfer number', 'Time zone']) {
+      expect(within(panel).getByLabelText(label), label).toBeDisabled();
+    }
+    expect(within(panel).getByLabelText('Transfer number')).toHaveValue('+44 20 7946 0000');
+    const saturday = within(panel).getByRole('group', { name: 'Saturday' });
+    expect(within(saturday).getByRole('checkbox', { name: 'Open' })).toBeDisabled();
+    expect(within(panel).queryByRole('button', { name: 'Save' })).not.toBeInTheDocument();
+    expect(within(panel).queryByRole('button', { name: 'Discard changes' })).not.toBeInTheDocument();
+  });
+
+  it('cannot be edited by typing, and nothing is sent', async () => {
+    const { fake } = renderConsole({ route: { page: 'agent' } });
+    const greeting = await screen.findByLabelText('Greeting');
+    await userEvent.type(greeting, ' Call +1 900 555 0100 instead.');
+    expect(greeting).toHaveValue(fake.world.agent.personality.greeting);
+    await userEvent.click(screen.getByRole('link', { name: 'Dashboard' }));
+    // No unsaved changes, so no "leave without saving?" either.
+    expect(await screen.findByRole('heading', { name: 'Dashboard' })).toBeInTheDocument();
+    expect(fake.requestsOn('agent.update')).toEqual([]);
+  });
+
+  it('still lets front desk try the assistant: call my phone and the web test', async () => {
+    renderConsole({ route: { page: 'agent' } });
+    expect(await screen.findByLabelText('Your phone number')).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Web test' })).toBeEnabled();
+  });
+
+  it('shows the editor to an administrator, without the notice', async () => {
+    renderConsole({ world: ADMIN, route: { page: 'agent' } });
+    expect(await screen.findByLabelText('Assistant name')).toBeEnabled();
+    expect(within(personality()).queryByRole('note')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Save' })).toBeInTheDocument();
+  });
+
+  it('follows the signed-in role: read-only after signing in again as front desk', async () => {
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'agent' } });
+    expect(await screen.findByLabelText('Assistant name')).toBeEnabled();
+    act(() => fake.push('session.onState', { status: 'signed-in', user: frontDeskUser }));
+    expect(await screen.findByRole('note')).toBeInTheDocument();
+    expect(screen.getByLabelText('Assistant name')).toBeDisabled();
   });
 
   it('has no accessibility violations', async () => {

@@ -1,5 +1,6 @@
 // The assistant's configuration: personality editor with an unsaved-changes guard and the
-// sync status, plus the two ways to try the assistant: "Call my phone" and "Web test".
+// sync status, plus the two ways to try the assistant: "Call my phone" and "Web test". Front-desk
+// staff see the personality read-only (only an administrator changes it) and try the assistant as usual.
 import { useEffect } from 'react';
 import { useAgent, useNavigation, useStores } from '../stores/context';
 import { PageHeader } from '../components/ui/PageHeader';
@@ -11,6 +12,8 @@ import { PersonalityForm } from '../components/agent/PersonalityForm';
 import { SyncStatus } from '../components/agent/SyncStatus';
 import { CallMyPhone } from '../components/agent/CallMyPhone';
 import { WebTestPanel } from '../components/agent/WebTestPanel';
+import { AdminOnlyNotice } from '../components/ui/AdminOnlyNotice';
+import { useCanConfigure } from '../hooks/use-can-configure';
 
 function LeaveGuard() {
   const stores = useStores();
@@ -55,6 +58,7 @@ export function AgentPage() {
   const agent = useAgent((s) => s.agent);
   const load = useAgent((s) => s.load);
   const changedElsewhere = useAgent((s) => s.changedElsewhere);
+  const canChange = useCanConfigure();
 
   useEffect(() => {
     void stores.agent.getState().loadAgent();
@@ -72,13 +76,14 @@ export function AgentPage() {
               onRetry={() => void stores.agent.getState().loadAgent()}
             />
           )}
-          {changedElsewhere && (
+          {!canChange && <AdminOnlyNotice what="the assistant" />}
+          {changedElsewhere && canChange && (
             <p className="notice notice--warning" role="status">
               Someone saved changes to the assistant while you were editing. Saving will replace them with yours.
             </p>
           )}
           {agent ? (
-            <PersonalityForm saved={agent.personality} />
+            <PersonalityForm saved={agent.personality} readOnly={!canChange} />
           ) : (
             load.status !== 'error' && <Loading label="Loading the assistant…" rows={6} />
           )}

@@ -4,16 +4,19 @@ import userEvent from '@testing-library/user-event';
 import { KNOWLEDGE_MAX_BYTES } from '@voxanne/protocol';
 import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
-import { makeDocument } from '../../test/factories';
+import { adminUser, makeDocument } from '../../test/factories';
 import { PROCESSING_POLL_MS } from './KnowledgePage';
 
 const user = userEvent.setup({ applyAccept: false });
 const fileInput = () => document.querySelector<HTMLInputElement>('input[type="file"]')!;
 const documents = () => screen.getByRole('region', { name: 'Documents' });
+/** Adding and deleting documents is an administrator's job; front desk sees the list only. */
+const ADMIN = { user: adminUser };
 
-describe('Knowledge base', () => {
+describe('Knowledge base (an administrator)', () => {
   it('shows loading, then the documents with their status', async () => {
     const fake = new FakeBridge({
+      ...ADMIN,
       knowledge: [
         makeDocument({ filename: 'price-list.pdf' }),
         makeDocument({
@@ -35,12 +38,12 @@ describe('Knowledge base', () => {
   });
 
   it('invites the first upload when there are no documents', async () => {
-    renderConsole({ route: { page: 'knowledge' } });
+    renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     expect(await screen.findByText('No documents yet')).toBeInTheDocument();
   });
 
   it('shows an error with a retry when the list cannot be loaded', async () => {
-    const fake = new FakeBridge({ knowledge: [makeDocument({ filename: 'faq.txt', mimeType: 'text/plain' })] });
+    const fake = new FakeBridge({ ...ADMIN, knowledge: [makeDocument({ filename: 'faq.txt', mimeType: 'text/plain' })] });
     fake.fail('knowledge.list', { code: 'unavailable', message: "Can't reach the Voxanne server." });
     renderConsole({ fake, route: { page: 'knowledge' } });
     await user.click(await screen.findByRole('button', { name: 'Try again' }));
@@ -48,7 +51,7 @@ describe('Knowledge base', () => {
   });
 
   it('uploads a chosen file with progress, lists it as processing, and refreshes until it is ready', async () => {
-    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
     const held = fake.hold('knowledge.upload');
     await user.upload(fileInput(), new File(['# Opening hours\nMon–Fri 8:30–17:30'], 'hours.md', { type: 'text/markdown' }));
@@ -69,7 +72,7 @@ describe('Knowledge base', () => {
   }, 10_000);
 
   it('takes files dropped onto the area', async () => {
-    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
     const zone = screen.getByText('Drop documents here').parentElement!;
     fireEvent.dragEnter(zone, { dataTransfer: { files: [] } });
@@ -80,7 +83,7 @@ describe('Knowledge base', () => {
   });
 
   it('refuses the wrong type and files over 10 MB before sending anything', async () => {
-    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
     const big = new File(['x'], 'scan.pdf', { type: 'application/pdf' });
     Object.defineProperty(big, 'size', { value: KNOWLEDGE_MAX_BYTES + 1 });
@@ -94,7 +97,7 @@ describe('Knowledge base', () => {
   });
 
   it('shows why an upload failed', async () => {
-    const fake = new FakeBridge();
+    const fake = new FakeBridge(ADMIN);
     fake.fail('knowledge.upload', { code: 'unsupported_media_type', message: 'That PDF is encrypted and cannot be read.' });
     renderConsole({ fake, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
@@ -104,7 +107,10 @@ describe('Knowledge base', () => {
   });
 
   it('deletes a document only after confirmation', async () => {
-    const { fake } = renderConsole({ world: { knowledge: [makeDocument({ filename: 'old-prices.pdf' })] }, route: { page: 'knowledge' } });
+    const { fake } = renderConsole({
+      world: { ...ADMIN, knowledge: [makeDocument({ filename: 'old-prices.pdf' })] },
+      route: { page: 'knowledge' },
+    });
     await user.click(await screen.findByRole('button', { name: 'Delete old-prices.pdf' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete old-prices.pdf?' });
     await user.click(within(dialog).getByRole('button', { name: 'Keep it' }));
@@ -113,6 +119,37 @@ describe('Knowledge base', () => {
     await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete document' }));
     expect(await screen.findByText('No documents yet')).toBeInTheDocument();
     expect(fake.world.knowledge).toEqual([]);
+  });
+
+  it('has no accessibility violations', async () => {
+    renderConsole({ world: { ...ADMIN, knowledge: [makeDocument()] }, route: { page: 'knowledge' } });
+    await screen.findByText('price-list.pdf');
+    expect(await axeViolations()).toEqual([]);
+  });
+});
+
+describe('Knowledge base for front-desk staff: read-only', () => {
+  it('lists the documents with no way to add or delete, and says who can', async () => {
+    renderConsole({ world: { knowledge: [makeDocument({ filename: 'price-list.pdf' })] }, route: { page: 'knowledge' } });
+    const row = (await screen.findByText('price-list.pdf')).closest('tr')!;
+    expect(within(row).getByText('Ready')).toBeInTheDocument();
+    expect(screen.getByRole('note')).toHaveTextContent(
+      'Only a clinic administrator can change the knowledge base. Ask your clinic’s administrator if something here needs to change.',
+    );
+    expect(screen.queryByRole('region', { name: 'Add documents' })).not.toBeInTheDocument();
+    expect(fileInput()).toBeNull();
+    expect(screen.queryByRole('button', { name: /Delete/ })).not.toBeInTheDocument();
+    expect(
+      within(documents())
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['Document', 'Type', 'Size', 'Added', 'Status']);
+  });
+
+  it('does not invite front desk to upload when there are no documents', async () => {
+    renderConsole({ route: { page: 'knowledge' } });
+    expect(await screen.findByText('No documents yet')).toBeInTheDocument();
+    expect(screen.getByText(/When an administrator adds documents/)).toBeInTheDocument();
   });
 
   it('has no accessibility violations', async () => {

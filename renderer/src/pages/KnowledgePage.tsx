@@ -1,6 +1,6 @@
 // The clinic's documents the assistant answers from: upload, list with processing
 // status, delete with confirmation. While any document is still processing the list refreshes
-// itself every few seconds.
+// itself every few seconds. Front-desk staff see the list only (an administrator adds and deletes).
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiError, KnowledgeDocument } from '@voxanne/protocol';
 import { settle } from '../bridge';
@@ -16,6 +16,8 @@ import { Dialog } from '../components/ui/Dialog';
 import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { EmptyState, Loading } from '../components/ui/Loading';
 import { UploadArea } from '../components/knowledge/UploadArea';
+import { AdminOnlyNotice } from '../components/ui/AdminOnlyNotice';
+import { useCanConfigure } from '../hooks/use-can-configure';
 
 export const PROCESSING_POLL_MS = 3000;
 
@@ -139,14 +141,19 @@ function DeleteDocument(props: { document: KnowledgeDocument; onDeleted: (id: st
 export function KnowledgePage() {
   const list = useKnowledgeList();
   const uploads = useKnowledgeUploads(list.upsert);
+  const canChange = useCanConfigure();
   const { state } = list;
   return (
     <div className="page page--knowledge">
       <PageHeader title="Knowledge base" />
       <p className="page__lead">Documents the assistant uses to answer callers' questions.</p>
-      <Panel title="Add documents">
-        <UploadArea uploads={uploads.uploads} onFiles={uploads.add} onClear={uploads.clearFinished} />
-      </Panel>
+      {canChange ? (
+        <Panel title="Add documents">
+          <UploadArea uploads={uploads.uploads} onFiles={uploads.add} onClear={uploads.clearFinished} />
+        </Panel>
+      ) : (
+        <AdminOnlyNotice what="the knowledge base" />
+      )}
       <Panel title="Documents" busy={state.status === 'loading'}>
         {list.refreshError && <ErrorNotice title="The list could not be refreshed." error={list.refreshError} />}
         {state.status === 'loading' ? (
@@ -155,7 +162,9 @@ export function KnowledgePage() {
           <ErrorNotice title="The documents could not be loaded." error={state.error} onRetry={() => void list.load()} />
         ) : state.items.length === 0 ? (
           <EmptyState title="No documents yet">
-            Add your price list, opening hours or FAQs so the assistant can answer from them.
+            {canChange
+              ? 'Add your price list, opening hours or FAQs so the assistant can answer from them.'
+              : 'When an administrator adds documents (price list, opening hours, FAQs), the assistant answers from them.'}
           </EmptyState>
         ) : (
           <table className="table">
@@ -166,9 +175,11 @@ export function KnowledgePage() {
                 <th scope="col">Size</th>
                 <th scope="col">Added</th>
                 <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                {canChange && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -185,9 +196,11 @@ export function KnowledgePage() {
                     </span>
                     {doc.statusMessage && <span className="cell__note">{doc.statusMessage}</span>}
                   </td>
-                  <td>
-                    <DeleteDocument document={doc} onDeleted={list.remove} />
-                  </td>
+                  {canChange && (
+                    <td>
+                      <DeleteDocument document={doc} onDeleted={list.remove} />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

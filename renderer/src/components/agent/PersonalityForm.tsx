@@ -1,6 +1,7 @@
 // The personality editor: name, greeting, system prompt, voice, time zone, hours,
 // transfer number, appointment length. The draft lives in the agent store; problems are shown per
-// field before anything is sent, and the server's field errors land on the same fields.
+// field before anything is sent, and the server's field errors land on the same fields. Read-only
+// (every field disabled, no save) for those who may not change the assistant.
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { VOICE_CHOICES, type AgentPersonality } from '@voxanne/protocol';
 import { useAgent, useStores } from '../../stores/context';
@@ -45,7 +46,7 @@ function timeZones(current: string): string[] {
   return all.includes(current) ? all : [current, ...all];
 }
 
-export function PersonalityForm(props: { saved: AgentPersonality }) {
+export function PersonalityForm(props: { saved: AgentPersonality; readOnly?: boolean }) {
   const stores = useStores();
   const draft = useAgent((s) => s.draft);
   const saving = useAgent((s) => s.saving);
@@ -87,151 +88,155 @@ export function PersonalityForm(props: { saved: AgentPersonality }) {
 
   return (
     <form className="form personality" onSubmit={(e) => void submit(e)} noValidate>
-      <div className="form__grid">
-        <Field label="Assistant name" error={errors.name}>
+      <fieldset className="form form__fields" disabled={props.readOnly}>
+        <div className="form__grid">
+          <Field label="Assistant name" error={errors.name}>
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                className="field__input"
+                value={value.name}
+                maxLength={80}
+                aria-invalid={errors.name ? true : undefined}
+                aria-describedby={describedBy}
+                onChange={(e) => change({ name: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label="Voice" error={errors.voice ?? errors['voice.voiceId']}>
+            {({ id, describedBy }) => (
+              <select
+                id={id}
+                className="field__input"
+                value={voiceKey(value.voice)}
+                aria-describedby={describedBy}
+                onChange={(e) => {
+                  const choice = voiceOptions.find((v) => voiceKey(v) === e.target.value);
+                  if (choice) change({ voice: { provider: choice.provider, voiceId: choice.voiceId } });
+                }}
+              >
+                {voiceOptions.map((v) => (
+                  <option key={voiceKey(v)} value={voiceKey(v)}>
+                    {v.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <Field label="Greeting" hint="The first thing the assistant says when it answers." error={errors.greeting}>
           {({ id, describedBy }) => (
-            <input
+            <textarea
               id={id}
               className="field__input"
-              value={value.name}
-              maxLength={80}
-              aria-invalid={errors.name ? true : undefined}
+              rows={2}
+              maxLength={500}
+              value={value.greeting}
+              aria-invalid={errors.greeting ? true : undefined}
               aria-describedby={describedBy}
-              onChange={(e) => change({ name: e.target.value })}
+              onChange={(e) => change({ greeting: e.target.value })}
             />
           )}
         </Field>
-        <Field label="Voice" error={errors.voice ?? errors['voice.voiceId']}>
-          {({ id, describedBy }) => (
-            <select
-              id={id}
-              className="field__input"
-              value={voiceKey(value.voice)}
-              aria-describedby={describedBy}
-              onChange={(e) => {
-                const choice = voiceOptions.find((v) => voiceKey(v) === e.target.value);
-                if (choice) change({ voice: { provider: choice.provider, voiceId: choice.voiceId } });
-              }}
-            >
-              {voiceOptions.map((v) => (
-                <option key={voiceKey(v)} value={voiceKey(v)}>
-                  {v.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      </div>
-      <Field label="Greeting" hint="The first thing the assistant says when it answers." error={errors.greeting}>
-        {({ id, describedBy }) => (
-          <textarea
-            id={id}
-            className="field__input"
-            rows={2}
-            maxLength={500}
-            value={value.greeting}
-            aria-invalid={errors.greeting ? true : undefined}
-            aria-describedby={describedBy}
-            onChange={(e) => change({ greeting: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field
-        label="Instructions (system prompt)"
-        hint="How the assistant should behave: tone, what it may and may not do, when to hand over to the desk."
-        error={errors.systemPrompt}
-      >
-        {({ id, describedBy }) => (
-          <textarea
-            id={id}
-            className="field__input field__input--prompt"
-            rows={8}
-            maxLength={20_000}
-            value={value.systemPrompt}
-            aria-invalid={errors.systemPrompt ? true : undefined}
-            aria-describedby={describedBy}
-            onChange={(e) => change({ systemPrompt: e.target.value })}
-          />
-        )}
-      </Field>
-      <div className="form__grid">
-        <Field label="Time zone" hint="The clinic's local time, for opening hours." error={errors.timeZone}>
-          {({ id, describedBy }) => (
-            <select
-              id={id}
-              className="field__input"
-              value={value.timeZone}
-              aria-invalid={errors.timeZone ? true : undefined}
-              aria-describedby={describedBy}
-              onChange={(e) => change({ timeZone: e.target.value })}
-            >
-              {zones.map((zone) => (
-                <option key={zone} value={zone}>
-                  {zone.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Appointment length (minutes)" error={errors.appointmentMinutes}>
-          {({ id, describedBy }) => (
-            <input
-              id={id}
-              className="field__input field__input--short"
-              type="number"
-              min={5}
-              max={240}
-              step={5}
-              value={Number.isNaN(value.appointmentMinutes) ? '' : value.appointmentMinutes}
-              aria-invalid={errors.appointmentMinutes ? true : undefined}
-              aria-describedby={describedBy}
-              onChange={(e) => change({ appointmentMinutes: e.target.valueAsNumber })}
-            />
-          )}
-        </Field>
-      </div>
-      <PhoneField
-        label="Transfer number"
-        hint="Where the assistant sends callers who ask for a person. Leave empty for no transfers. Include the country code."
-        value={
-          value.transferNumber === props.saved.transferNumber && value.transferNumber
-            ? formatPhoneNumber(value.transferNumber)
-            : (value.transferNumber ?? '')
-        }
-        error={errors.transferNumber ?? null}
-        onChange={(text) => change({ transferNumber: text.trim() === '' ? null : text })}
-      />
-      <HoursEditor hours={value.hours} errors={errors} onChange={(hours) => change({ hours })} />
-
-      <div className="form__footer">
-        {saveError && !saveError.details?.length && (
-          <p className="notice notice--error" role="alert">
-            The changes were not saved. {errorMessage(saveError)}
-          </p>
-        )}
-        {attempted && !check.ok && (
-          <p className="notice notice--error" role="alert">
-            Some fields need attention before saving.
-          </p>
-        )}
-        <p className="form__state" role="status">
-          {saving ? 'Saving…' : dirty ? 'Unsaved changes' : justSaved ? 'Saved.' : 'All changes saved'}
-        </p>
-        <button
-          type="button"
-          className="button"
-          disabled={!dirty || saving}
-          onClick={() => {
-            setAttempted(false);
-            stores.agent.getState().discard();
-          }}
+        <Field
+          label="Instructions (system prompt)"
+          hint="How the assistant should behave: tone, what it may and may not do, when to hand over to the desk."
+          error={errors.systemPrompt}
         >
-          Discard changes
-        </button>
-        <button type="submit" className="button button--primary" disabled={!dirty || saving}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+          {({ id, describedBy }) => (
+            <textarea
+              id={id}
+              className="field__input field__input--prompt"
+              rows={8}
+              maxLength={20_000}
+              value={value.systemPrompt}
+              aria-invalid={errors.systemPrompt ? true : undefined}
+              aria-describedby={describedBy}
+              onChange={(e) => change({ systemPrompt: e.target.value })}
+            />
+          )}
+        </Field>
+        <div className="form__grid">
+          <Field label="Time zone" hint="The clinic's local time, for opening hours." error={errors.timeZone}>
+            {({ id, describedBy }) => (
+              <select
+                id={id}
+                className="field__input"
+                value={value.timeZone}
+                aria-invalid={errors.timeZone ? true : undefined}
+                aria-describedby={describedBy}
+                onChange={(e) => change({ timeZone: e.target.value })}
+              >
+                {zones.map((zone) => (
+                  <option key={zone} value={zone}>
+                    {zone.replaceAll('_', ' ')}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Appointment length (minutes)" error={errors.appointmentMinutes}>
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                className="field__input field__input--short"
+                type="number"
+                min={5}
+                max={240}
+                step={5}
+                value={Number.isNaN(value.appointmentMinutes) ? '' : value.appointmentMinutes}
+                aria-invalid={errors.appointmentMinutes ? true : undefined}
+                aria-describedby={describedBy}
+                onChange={(e) => change({ appointmentMinutes: e.target.valueAsNumber })}
+              />
+            )}
+          </Field>
+        </div>
+        <PhoneField
+          label="Transfer number"
+          hint="Where the assistant sends callers who ask for a person. Leave empty for no transfers. Include the country code."
+          value={
+            value.transferNumber === props.saved.transferNumber && value.transferNumber
+              ? formatPhoneNumber(value.transferNumber)
+              : (value.transferNumber ?? '')
+          }
+          error={errors.transferNumber ?? null}
+          onChange={(text) => change({ transferNumber: text.trim() === '' ? null : text })}
+        />
+        <HoursEditor hours={value.hours} errors={errors} onChange={(hours) => change({ hours })} />
+      </fieldset>
+
+      {!props.readOnly && (
+        <div className="form__footer">
+          {saveError && !saveError.details?.length && (
+            <p className="notice notice--error" role="alert">
+              The changes were not saved. {errorMessage(saveError)}
+            </p>
+          )}
+          {attempted && !check.ok && (
+            <p className="notice notice--error" role="alert">
+              Some fields need attention before saving.
+            </p>
+          )}
+          <p className="form__state" role="status">
+            {saving ? 'Saving…' : dirty ? 'Unsaved changes' : justSaved ? 'Saved.' : 'All changes saved'}
+          </p>
+          <button
+            type="button"
+            className="button"
+            disabled={!dirty || saving}
+            onClick={() => {
+              setAttempted(false);
+              stores.agent.getState().discard();
+            }}
+          >
+            Discard changes
+          </button>
+          <button type="submit" className="button button--primary" disabled={!dirty || saving}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      )}
     </form>
   );
 }

@@ -1,6 +1,6 @@
-// Who may open `/ws/live-calls`: decided on the HTTP upgrade request, before any socket exists.
-// The access token rides only in the `auth.<token>` subprotocol; the URL carries nothing, because
-// URLs end up in proxy logs, browser history and crash reports.
+// Who may open one of our WebSockets: decided on the HTTP upgrade request, before any socket exists.
+// The access token rides only in the `auth.<token>` subprotocol next to `voxanne.v1`; the URL carries
+// nothing, because URLs end up in proxy logs, browser history and crash reports.
 import type { IncomingMessage } from 'node:http';
 import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL } from '@voxanne/protocol';
 import type { IdentityProvider } from '../auth/identity-provider.js';
@@ -11,7 +11,7 @@ export type UpgradeVerdict = { ok: true; principal: Principal; accessToken: stri
 
 const CREDENTIAL_IN_QUERY = /token|auth|jwt|key|secret|session|password|eyJ[\w-]+\.[\w-]+/i;
 
-export async function authenticateLiveUpgrade(
+export async function authenticateUpgrade(
   req: IncomingMessage,
   deps: { identity: IdentityProvider; allowedOrigins: readonly string[] },
 ): Promise<UpgradeVerdict> {
@@ -21,7 +21,7 @@ export async function authenticateLiveUpgrade(
     const query = decodeURIComponentSafe(url.slice(queryAt + 1));
     return CREDENTIAL_IN_QUERY.test(query)
       ? { ok: false, status: 401, reason: 'Credentials in the URL are refused; send the token as the auth subprotocol' }
-      : { ok: false, status: 400, reason: 'The live stream takes no URL parameters' };
+      : { ok: false, status: 400, reason: 'This socket takes no URL parameters' };
   }
 
   // Browsers always send Origin; the desktop main process (a Node client) sends none.
