@@ -12,6 +12,7 @@
 // don't expect, so one odd field never costs the whole message. Unknown message types are acknowledged
 // and ignored by the route, never rejected (Vapi sends many kinds we don't subscribe to).
 import { z } from 'zod';
+import { storable } from '../db/storable.js';
 
 /** A string we read in passing: anything else is absent. */
 const lenientString = z.string().nullish().catch(null);
@@ -244,7 +245,8 @@ export function readToolArguments(raw: unknown): { ok: true; args: Record<string
     } catch {
       return { ok: false, error: 'The tool arguments are not valid JSON.' };
     }
-    if (isObject(parsed)) return { ok: true, args: parsed };
+    // JSON inside a string escapes the body's cleaning: made storable here, the same way.
+    if (isObject(parsed)) return { ok: true, args: storable(parsed) as Record<string, unknown> };
     return { ok: false, error: 'The tool arguments must be a JSON object.' };
   }
   return { ok: false, error: 'The tool arguments must be a JSON object.' };
