@@ -65,6 +65,11 @@ describe('reading Vapi messages in every published shape', () => {
       ['t1', 'lookupCaller', { q: 1 }],
       ['t2', 'transferToFrontDesk', { reason: 'help' }],
     ]);
+    // Beyond 20 calls in one message, each still gets an answer: an error.
+    const many = toolCallsOf({
+      toolCallList: Array.from({ length: 22 }, (_, i) => ({ id: `m${i}`, name: 'lookupCaller', arguments: {} })),
+    });
+    expect(many.map((c) => 'error' in c)).toEqual([...Array<boolean>(20).fill(false), true, true]);
     // Arguments inside a JSON string are cleaned like the body is.
     const [nul] = toolCallsOf({ toolCallList: [{ id: 'n', name: 'x', arguments: '{"name":"A\\u0000B\\ud800"}' }] });
     expect(nul).toEqual({ id: 'n', type: 'function', function: { name: 'x', arguments: { name: 'AB\ufffd' } } });

@@ -284,7 +284,8 @@ describe.each(databaseKinds())('Vapi webhooks under fuzzing on %s', (kind) => {
           await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           expect(res.status, raw.slice(0, 500)).toBeLessThan(500);
-          if (auth !== 'signed') expect(res.status).toBe(401);
+          // Refused without reading it further (a body that is not a JSON object is refused as such first).
+          if (auth !== 'signed') expect([400, 401]).toContain(res.status);
         },
       ),
       { numRuns: kind === 'pglite' ? 400 : 300 },

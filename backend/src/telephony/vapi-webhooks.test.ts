@@ -341,6 +341,27 @@ describe.each(databaseKinds())('Vapi webhooks on %s', (kind) => {
       expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
     });
 
+    it('verifies a body sent as text/plain or without a Content-Type over its bytes, then reads it as JSON', async () => {
+      const r = ref();
+      const raw = JSON.stringify(statusUpdate(r, 'ringing', T0));
+      const signed = (body: string, secretKey = secret) => {
+        const timestamp = String(Date.now());
+        return { 'x-timestamp': timestamp, 'x-signature': createHmac('sha256', secretKey).update(`${timestamp}.${body}`).digest('hex') };
+      };
+      const post = (body: string, headers: Record<string, string>) =>
+        fetch(`${backend.url}/webhooks/vapi`, { method: 'POST', headers, body: Buffer.from(body) });
+      expect((await post(raw, { 'content-type': 'text/plain', ...signed(raw, 'not-the-secret') })).status).toBe(401);
+      expect(await countRows()).toEqual({ calls: 0, receipts: 0, events: 0 });
+      const notJson = 'message=status-update';
+      const refused = await post(notJson, { 'content-type': 'text/plain', ...signed(notJson) });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error.code).toBe('invalid_json');
+      expect((await post(raw, { 'content-type': 'text/plain', ...signed(raw) })).status).toBe(200);
+      const raw2 = JSON.stringify(statusUpdate(r, 'in-progress', T0 + 1000));
+      expect((await post(raw2, signed(raw2))).status).toBe(200);
+      expect((await snapshot(database.db, r.id))?.timeline.map((t) => t.status)).toEqual(['ringing', 'in-progress']);
+    });
+
     it('refuses a message about no clinic we know with 404', async () => {
       const res = await send(statusUpdate(ref({ assistantId: 'asst-unknown', phoneNumberId: 'pn-unknown' }), 'ringing', T0));
       expect(res.status).toBe(404);
