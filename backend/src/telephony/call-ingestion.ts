@@ -1,6 +1,6 @@
 // Turns Vapi's call webhooks into stored calls: the call row, its status timeline, final transcript
-// segments, summary, analysis, recording and outcome, each write with its live events in one
-// transaction.
+// segments, summary, analysis, recording and outcome, and the incidents of a call (the assistant going
+// silent), each write with its live events in one transaction.
 //
 // Status updates and end-of-call reports, most of the stored traffic after transcript lines, are
 // applied by the database in one statement (`ingest_vapi_call_message`, migrations/0020): the
@@ -107,8 +107,8 @@ export async function summaryOf(tx: Tx | Db, row: CallRow) {
   return toCallSummary(row, await patientNameOf(tx, row));
 }
 
-// Every message of a call repeats the caller's number, and parsing one costs ~0.1 ms of CPU: the
-// answers for recent numbers are kept (a bounded memo, emptied when full).
+// Every message of a call repeats the caller's number, and parsing one took 0.1-0.2 ms of CPU here:
+// the answers for recent numbers are kept (a bounded memo, emptied when full).
 const sortedNumbers = new Map<string, { valid: string | null; raw: string | null }>();
 const SORTED_NUMBERS_KEPT = 4096;
 

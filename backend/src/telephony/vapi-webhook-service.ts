@@ -7,9 +7,9 @@
 // (`vapi_message_clinic` in migrations/0021 is the one definition). A message whose number or
 // assistant belongs to another clinic than its stored call changes nothing (409).
 //
-// Only `assistant-request` and `tool-calls` need an answer, and Vapi acts only on a
-// 200 to them, so those are always answered 200: an error Vapi should speak or hand to the model is
-// in the body. Everything else is acknowledged with a 2xx unless it names a call we cannot place.
+// Only `assistant-request` and `tool-calls` need an answer, and Vapi acts only on a 200 to them, so
+// those are always answered 200: an error Vapi should speak or hand to the model is in the body.
+// Everything else is acknowledged with a 2xx unless it names a call we cannot place.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
@@ -80,7 +80,7 @@ export class VapiWebhookService {
           message.type === 'status-update'
             ? await this.deps.ingestion.statusUpdate({ ...message, call: message.call }, receivedAt, receipt!)
             : await this.deps.ingestion.endOfCallReport({ ...message, call: message.call }, receipt!);
-        return stored(outcome);
+        return answerTo(outcome);
       }
       case 'transcript': {
         // Most webhooks are transcript lines of a call in progress: one statement, no clinic lookup
@@ -155,7 +155,7 @@ export class VapiWebhookService {
   }
 }
 
-function stored(outcome: CallMessageOutcome): WebhookAnswer {
+function answerTo(outcome: CallMessageOutcome): WebhookAnswer {
   if (outcome === 'unknown_clinic') throw unknownClinic();
   if (outcome === 'clinic_mismatch') throw clinicMismatch();
   return { body: outcome === 'duplicate' ? { duplicate: true } : {}, outcome };
