@@ -3,7 +3,8 @@
 // partial then final transcripts per utterance, tool calls (awaiting the backend's answers, which
 // shape the assistant's next line), `assistant-request` for numbers without an assistant, and the
 // end-of-call report with artifact (messages, transcript, recording) and analysis (summary,
-// structured data).
+// structured data). Each call speaks one of Vapi's published message shapes, old or current
+// (webhook-dialects.ts), picked at random unless the call was placed with one.
 //
 // What the caller says comes from a scripted conversation. The web-test issue adds a second kind of
 // caller (audio over Vapi's `vapi.websocket` transport, speech detected and replies synthesised):
@@ -14,6 +15,7 @@ import type { Logger } from '../src/logging/logger.js';
 import { SCRIPTS, type ConversationScript, type Memory, type ScriptContext, type Step } from './conversation-scripts.js';
 import type { SandboxCall, SandboxState } from './sandbox-state.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
+import { pickDialect, reportFields, toolCallLists } from './webhook-dialects.js';
 
 export interface SimulatorDeps {
   state: SandboxState;
@@ -67,6 +69,7 @@ export class CallSimulator {
   /** Plays the call to its end; resolves when the end-of-call report has been delivered. */
   async run(call: SandboxCall, signal: AbortSignal): Promise<void> {
     const { state, logger } = this.deps;
+    call.dialect ??= pickDialect(this.deps.random);
     try {
       if (call.type === 'inboundPhoneCall' && !call.assistantId) {
         const ok = await this.requestAssistant(call);
@@ -145,14 +148,10 @@ export class CallSimulator {
     if ('tool' in step) {
       const args = step.args(context, memory);
       const id = `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
-      // Vapi documents arguments as a JSON string and also sends objects: exercise both.
-      const argumentsValue = this.deps.random() < 0.5 ? JSON.stringify(args) : args;
-      const toolCall = { id, type: 'function', function: { name: step.tool, arguments: argumentsValue } };
-      const answer = (await this.deps.delivery.send(call, {
-        type: 'tool-calls',
-        toolCallList: [toolCall],
-        toolWithToolCallList: [{ type: 'function', function: { name: step.tool }, toolCall }],
-      })) as { results?: Array<{ toolCallId?: string; result?: unknown }> } | undefined;
+      // In the call's dialect: arguments as a JSON string or an object, in the spec's or a flattened form.
+      const lists = toolCallLists(call.dialect, { id, name: step.tool, args }, Object.keys(memory).length);
+      const answer = (await this.deps.delivery.send(call, { type: 'tool-calls', ...lists })) as
+        { results?: Array<{ toolCallId?: string; result?: unknown }> } | undefined;
       const result = answer?.results?.find((r) => r.toolCallId === id)?.result;
       memory[step.remember] = parseResult(result);
       await this.wait(0.4, signal);
@@ -212,12 +211,12 @@ export class CallSimulator {
     const recordingUrl = `https://storage.sandbox.voxanne.invalid/recordings/${call.id}.wav`;
     await this.deps.delivery.send(call, {
       type: 'end-of-call-report',
-      endedReason,
-      cost: call.cost,
-      startedAt: call.startedAt,
-      endedAt: call.endedAt,
-      durationSeconds,
-      artifact: {
+      ...reportFields(call.dialect, {
+        endedReason,
+        cost: call.cost ?? 0,
+        startedAt: call.startedAt,
+        endedAt: call.endedAt,
+        durationSeconds,
         messages: [
           {
             role: 'system',
@@ -229,13 +228,10 @@ export class CallSimulator {
         ],
         transcript,
         recordingUrl,
-        recording: { mono: { combinedUrl: recordingUrl } },
-      },
-      analysis: {
         summary: analysis.summary,
         structuredData: { callCategory: analysis.category, ...(call.customer?.name ? { patientName: call.customer.name } : {}) },
         successEvaluation: script ? 'true' : 'false',
-      },
+      }),
     });
   }
 }

@@ -2,6 +2,7 @@
 // numbers, files, tools, webhook credentials) and the Twilio side (accounts, their numbers, messages).
 // Shapes mirror the vendors' JSON so the REST routes can return them as they are.
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { WebhookDialect } from './webhook-dialects.js';
 
 export const SANDBOX_ORG_ID = '00000000-0000-4000-8000-00000000a11c';
 
@@ -43,6 +44,8 @@ export interface SandboxCall {
   updatedAt: string;
   /** Sandbox-only: which scripted conversation it plays. */
   script: string;
+  /** Sandbox-only: which of Vapi's published message shapes its webhooks use (webhook-dialects.ts). */
+  dialect?: WebhookDialect;
 }
 
 export interface SandboxPhoneNumber {

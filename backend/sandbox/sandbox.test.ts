@@ -5,6 +5,7 @@ import { createClinicWithStaff, signIn, type SignedIn } from '../test/support/fi
 import { json } from '../test/support/http.js';
 import { eventually } from '../test/support/eventually.js';
 import { SCRIPT_NAMES } from './conversation-scripts.js';
+import { WEBHOOK_DIALECTS } from './webhook-dialects.js';
 
 const EXPECTED_OUTCOME = {
   'new-booking': 'booked',
@@ -52,15 +53,17 @@ describe('the telephony sandbox plays every scripted conversation through the re
     await database?.close();
   });
 
-  it.each(SCRIPT_NAMES)('%s ends with the expected outcome, a transcript and a summary', async (script) => {
+  // Every script in every message shape the sandbox speaks (today's and Vapi's older published ones).
+  const cases = SCRIPT_NAMES.flatMap((script) => WEBHOOK_DIALECTS.map((dialect) => [script, dialect] as const));
+  it.each(cases)('%s (%s shapes) ends with the expected outcome, a transcript and a summary', async (script, dialect) => {
     const placed = await json(
       await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ to: line, script, callerName: 'Rosalind Franklin' }),
+        body: JSON.stringify({ to: line, script, dialect, callerName: 'Rosalind Franklin' }),
       }),
     );
-    expect(placed).toMatchObject({ script, to: line });
+    expect(placed).toMatchObject({ script, dialect, to: line });
     await backend.sandbox!.callFinished(placed.callId);
     const call = await eventually(async () => {
       const row = await database.db.selectFrom('calls').selectAll().where('provider_call_id', '=', placed.callId).executeTakeFirstOrThrow();

@@ -3,8 +3,8 @@
 // (/control) for tests, `npm run sim` and people poking at it:
 //
 //   GET  /control                    what the sandbox holds: base URLs, accounts, numbers, scripts
-//   POST /control/inbound-calls      {to?, from?, callerName?, script?} → 202 {callId}: a patient rings
-//   GET  /control/calls/:id          one simulated call (status, script, ended reason)
+//   POST /control/inbound-calls      {to?, from?, callerName?, script?, dialect?} → 202 {callId}: a patient rings
+//   GET  /control/calls/:id          one simulated call (status, script, dialect, ended reason)
 //   GET  /control/voice-calls[/:id]  web-test calls' transports: audio received (frames, levels), turns
 //   PUT  /control/outbound-script    {script}: what outbound test calls play next (default new-booking)
 //   GET  /control/sms?to=            the Twilio message log (texts the backend sent)
@@ -23,6 +23,7 @@ import { twilioSignature } from '../src/telephony/twilio-client.js';
 import type { WebhookAuth } from '../src/telephony/webhook-auth.js';
 import { CallSimulator } from './call-simulator.js';
 import { isScriptName, pickScript, randomCaller, SCRIPT_NAMES, type ScriptName } from './conversation-scripts.js';
+import { WEBHOOK_DIALECTS, type WebhookDialect } from './webhook-dialects.js';
 import { SANDBOX_ORG_ID, SandboxState, type SandboxCall, type TwilioAccount } from './sandbox-state.js';
 import { twilioApi } from './twilio-api.js';
 import { vapiApi } from './vapi-api.js';
@@ -48,6 +49,8 @@ export interface PlaceCallOptions {
   from?: string;
   callerName?: string;
   script?: ScriptName;
+  /** Which of Vapi's message shapes its webhooks use; default: picked at random per call. */
+  dialect?: WebhookDialect;
 }
 
 export interface Sandbox {
@@ -79,6 +82,7 @@ const PlaceCallSchema = z.strictObject({
   from: z.string().max(40).optional(),
   callerName: z.string().min(1).max(80).optional(),
   script: z.enum(SCRIPT_NAMES).optional(),
+  dialect: z.enum(WEBHOOK_DIALECTS).optional(),
 });
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -136,6 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       createdAt: now,
       updatedAt: now,
       script: place.script ?? pickScript(random),
+      ...(place.dialect ? { dialect: place.dialect } : {}),
     };
     state.calls.set(call.id, call);
     play(call);
@@ -166,6 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
       phoneNumbers: [...state.phoneNumbers.values()].map((n) => ({ id: n.id, number: n.number, assistantId: n.assistantId ?? null })),
       scripts: SCRIPT_NAMES,
+      dialects: WEBHOOK_DIALECTS,
       outboundScript,
       activeCalls: running.size,
     });
@@ -174,7 +180,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const body = PlaceCallSchema.safeParse(req.body ?? {});
     if (!body.success) throw new ControlError(400, body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const call = placeInboundCall(body.data);
-    res.status(202).json({ callId: call.id, script: call.script, to: state.phoneNumbers.get(call.phoneNumberId ?? '')?.number });
+    res.status(202).json({
+      callId: call.id,
+      script: call.script,
+      dialect: call.dialect ?? null,
+      to: state.phoneNumbers.get(call.phoneNumberId ?? '')?.number,
+    });
   });
   control.get('/voice-calls', (_req, res) => {
     res.json({ calls: voice.list() });

@@ -1,15 +1,17 @@
-// `npm run sim -- --calls N --rate R [--script NAME] [--to +44...] [--backend URL]`
+// `npm run sim -- --calls N --rate R [--script NAME] [--dialect NAME] [--to +44...] [--backend URL]`
 // Drives simulated patients through a running backend's telephony sandbox: finds the sandbox's
 // control API from the backend's /health, places N inbound calls at R calls per second, waits for
-// them to finish and prints what came of them.
+// them to finish and prints what came of them, and in which of Vapi's message shapes they came.
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SCRIPT_NAMES } from './conversation-scripts.js';
+import { WEBHOOK_DIALECTS } from './webhook-dialects.js';
 
-const USAGE = `Usage: npm run sim -- --calls N --rate R [--script ${SCRIPT_NAMES.join('|')}] [--to +E164] [--backend URL]
+const USAGE = `Usage: npm run sim -- --calls N --rate R [--script ${SCRIPT_NAMES.join('|')}] [--dialect ${WEBHOOK_DIALECTS.join('|')}] [--to +E164] [--backend URL]
   --calls    how many calls to place (default 10)
   --rate     calls started per second (default 1)
   --script   play this conversation for every call (default: a realistic mix)
+  --dialect  send every call's webhooks in this of Vapi's message shapes (default: a mix of current and older ones)
   --to       the clinic number to ring (default: any connected number)
   --backend  the backend's base URL (default: VOXANNE_BACKEND_URL or http://127.0.0.1:3000)
 `;
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '10' },
       rate: { type: 'string', default: '1' },
       script: { type: 'string' },
+      dialect: { type: 'string' },
       to: { type: 'string' },
       backend: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
   if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) fail(`--rate must be a number above 0 (got ${values.rate})\n${USAGE}`);
   if (values.script && !(SCRIPT_NAMES as readonly string[]).includes(values.script))
     fail(`--script must be one of ${SCRIPT_NAMES.join(', ')}`);
+  if (values.dialect && !(WEBHOOK_DIALECTS as readonly string[]).includes(values.dialect))
+    fail(`--dialect must be one of ${WEBHOOK_DIALECTS.join(', ')}`);
 
   // The CLI's own setting (the backend reads its configuration through config.ts, not this).
   const backend = (values.backend ?? process.env.VOXANNE_BACKEND_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
@@ -67,7 +72,11 @@ async function main(): Promise<void> {
     const res = await fetch(`${controlUrl}/inbound-calls`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...(values.script ? { script: values.script } : {}), ...(values.to ? { to: values.to } : {}) }),
+      body: JSON.stringify({
+        ...(values.script ? { script: values.script } : {}),
+        ...(values.dialect ? { dialect: values.dialect } : {}),
+        ...(values.to ? { to: values.to } : {}),
+      }),
     });
     const body = (await res.json()) as { callId?: string; error?: string };
     if (res.status !== 202 || !body.callId) {
@@ -80,13 +89,14 @@ async function main(): Promise<void> {
   const placing = (Date.now() - started) / 1000;
   out(`Placed ${placed.length} in ${placing.toFixed(1)} s${refused ? `, ${refused} refused` : ''}; waiting for them to end…`);
 
-  const results = new Map<string, { script: string; endedReason?: string; status: string }>();
+  const results = new Map<string, { script: string; dialect?: string; endedReason?: string; status: string }>();
   const deadline = Date.now() + 30 * 60_000;
   while (results.size < placed.length && Date.now() < deadline) {
     for (const id of placed) {
       if (results.has(id)) continue;
       const call = (await (await fetch(`${controlUrl}/calls/${id}`)).json()) as {
         script: string;
+        dialect?: string;
         status: string;
         endedReason?: string;
         finished: boolean;
@@ -109,6 +119,9 @@ async function main(): Promise<void> {
     const reasons = [...entry.reasons].map(([r, n]) => `${r} ×${n}`).join(', ');
     out(`  ${script.padEnd(20)} ${String(entry.count).padStart(5)}  (${reasons})`);
   }
+  const dialects = new Map<string, number>();
+  for (const call of results.values()) dialects.set(call.dialect ?? 'current', (dialects.get(call.dialect ?? 'current') ?? 0) + 1);
+  out(`  Vapi message shapes: ${[...dialects].map(([d, n]) => `${d} ×${n}`).join(', ')}`);
   if (results.size < placed.length) fail(`${placed.length - results.size} call(s) did not finish`);
 }
 

@@ -315,7 +315,7 @@ export function vapiApi(state: SandboxState, hooks: VapiApiHooks): Router {
 }
 
 function publicCall(call: SandboxCall) {
-  const { script: _script, ...visible } = call;
+  const { script: _script, dialect: _dialect, ...visible } = call;
   return visible;
 }
 

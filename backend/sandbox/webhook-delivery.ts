@@ -1,9 +1,11 @@
 // Posts server messages for a sandbox call the way Vapi does: `{"message":{...}}` to the first server
 // URL of assistant → phone number → org, authenticated by that server's credential (HMAC over
 // "{timestamp}.{body}", headers as the credential names them), its static headers, or the org's.
+// The `timestamp` is written as the call's dialect writes it (webhook-dialects.ts).
 import type { Logger } from '../src/logging/logger.js';
 import { vapiHmacSignature, vapiWebhookHeaders, type WebhookAuth } from '../src/telephony/webhook-auth.js';
 import type { SandboxCall, SandboxServer, SandboxState } from './sandbox-state.js';
+import { timestampIn } from './webhook-dialects.js';
 
 export interface OrgServer {
   url: string;
@@ -47,10 +49,10 @@ export class WebhookDelivery {
     const server = this.serverFor(call);
     const url = server?.url ?? this.orgServer().url;
     const number = call.phoneNumberId ? this.state.phoneNumbers.get(call.phoneNumberId) : undefined;
-    const { script: _script, ...callJson } = call;
+    const { script: _script, dialect, ...callJson } = call;
     const body = JSON.stringify({
       message: {
-        timestamp: Date.now(),
+        timestamp: timestampIn(dialect, Date.now()),
         ...message,
         call: callJson,
         customer: call.customer,

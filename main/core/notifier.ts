@@ -17,6 +17,7 @@ const ATTENTION_TEXT = {
   transfer_requested: 'A caller asked to be transferred',
   tool_failed: "The assistant couldn't finish a task",
   caller_asked_for_staff: 'A caller asked for a person',
+  assistant_silent: 'The assistant went silent on a call',
 } as const;
 
 export interface NotifierOptions {

@@ -11,6 +11,8 @@ export const BookingSchema = z.object({
   patientName: z.string(),
   /** E.164 */
   patientPhone: z.string().nullable(),
+  /** The number the patient gave when it is not a valid phone number (kept, unverified); null otherwise, absent from older servers. */
+  patientPhoneRaw: z.string().nullable().optional(),
   service: z.string().nullable(),
   startsAt: IsoDateTimeSchema,
   endsAt: IsoDateTimeSchema,

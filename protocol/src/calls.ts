@@ -26,8 +26,14 @@ export const CallSummarySchema = z.object({
   id: IdSchema,
   direction: CallDirectionSchema,
   status: CallStatusSchema,
-  /** E.164, or null for web tests and withheld numbers. */
+  /** E.164, or null for web tests, withheld numbers and numbers that are not valid (see callerNumberRaw). */
   callerNumber: z.string().nullable(),
+  /**
+   * What the phone network gave as the caller's number when it is not a valid phone number, kept so
+   * staff can still see (and try) it; shown marked as unverified. Null when callerNumber holds it;
+   * absent from servers older than the field.
+   */
+  callerNumberRaw: z.string().nullable().optional(),
   /** A recognised returning patient, when the number matched one. */
   patientName: z.string().nullable(),
   startedAt: IsoDateTimeSchema.nullable(),
@@ -52,7 +58,15 @@ export const TranscriptSegmentSchema = z.object({
 });
 export type TranscriptSegment = z.infer<typeof TranscriptSegmentSchema>;
 
-export const CallTimelineEntrySchema = z.object({ status: CallStatusSchema, at: IsoDateTimeSchema });
+/** Things that happen during a call besides its status changes. `assistant_silent`: the assistant went quiet (a slow tool or model). */
+export const CallIncidentSchema = z.enum(['assistant_silent']);
+export type CallIncident = z.infer<typeof CallIncidentSchema>;
+
+/** A status the call reached, or an incident during it; in time order on the call's timeline. */
+export const CallTimelineEntrySchema = z.union([
+  z.object({ status: CallStatusSchema, at: IsoDateTimeSchema }),
+  z.object({ incident: CallIncidentSchema, at: IsoDateTimeSchema }),
+]);
 export type CallTimelineEntry = z.infer<typeof CallTimelineEntrySchema>;
 
 export const CallDetailSchema = CallSummarySchema.extend({

@@ -6,7 +6,7 @@ import { BookingSchema } from './bookings.js';
 import { AgentSyncSchema } from './agent.js';
 import { DashboardStatsSchema } from './stats.js';
 
-export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff']);
+export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff', 'assistant_silent']);
 export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
 
 const eventBase = {

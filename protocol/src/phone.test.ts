@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import { parsePhoneNumberFromString as parseWithMaxMetadata } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { E164Schema, PhoneInputSchema, maskPhoneNumber, normalizePhoneNumber } from './phone.js';
+import { E164Schema, PhoneInputSchema, maskPhoneNumber, normalizePhoneNumber, sortPhoneNumber } from './phone.js';
 
 describe('phone numbers', () => {
   it('normalises a formatted international number to E.164', () => {
@@ -33,6 +35,66 @@ describe('phone numbers', () => {
   it('PhoneInputSchema turns typed input into E.164', () => {
     expect(PhoneInputSchema.parse('+44 (0)20 7946 0958'.replace('(0)', ''))).toBe('+442079460958');
     expect(PhoneInputSchema.safeParse('12345').success).toBe(false);
+  });
+
+  it('accepts real UK and US ranges: mobiles, geographic, non-geographic, toll-free, fictional 555-01xx', () => {
+    for (const number of [
+      '+447400123456',
+      '+447500123456',
+      '+447700100123',
+      '+447800123456',
+      '+447911123456',
+      '+447977123456',
+      '+442071234567',
+      '+442081234567',
+      '+441611234567',
+      '+441211234567',
+      '+441412345678',
+      '+442890123456',
+      '+443301234567',
+      '+448001234567',
+      '+12125550123',
+      '+13105550100',
+      '+14155552671',
+      '+13125550199',
+      '+18005550100',
+      '+18885550100',
+    ]) {
+      expect(normalizePhoneNumber(number), number).toEqual({ ok: true, e164: number });
+    }
+  });
+
+  it('accepts Ofcom’s TV and radio drama ranges, including those libphonenumber leaves out', () => {
+    for (const number of ['+447700900000', '+447700900123', '+447700900999', '+441632960000', '+441632960999', '+441154960123']) {
+      expect(parseWithMaxMetadata(number)?.isValid(), `${number}: no metadata set accepts it`).toBe(false);
+      expect(normalizePhoneNumber(number), number).toEqual({ ok: true, e164: number });
+    }
+    for (const number of ['+442079460123', '+441614960555', '+441214960999', '+441134960000', '+442920180123']) {
+      expect(normalizePhoneNumber(number), number).toEqual({ ok: true, e164: number });
+    }
+    // Just outside the ranges is judged by the metadata as usual.
+    expect(normalizePhoneNumber('+447700901000').ok).toBe(false);
+    expect(normalizePhoneNumber('+44770090012').ok).toBe(false);
+  });
+
+  it('accepts every UK and US number the full metadata accepts (the min metadata is not stricter)', () => {
+    const uk = fc.stringMatching(/^\+447\d{9}$|^\+44[12]\d{8,9}$/);
+    const us = fc.stringMatching(/^\+1[2-9]\d{2}[2-9]\d{6}$/);
+    fc.assert(
+      fc.property(fc.oneof(uk, us), (number) => {
+        if (parseWithMaxMetadata(number)?.isValid()) expect(normalizePhoneNumber(number).ok, number).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sorts a number into valid E.164, or keeps what was given (compacted) for a person to check', () => {
+    expect(sortPhoneNumber('+447700900123')).toEqual({ valid: '+447700900123', raw: null });
+    expect(sortPhoneNumber(' +1 (555) 123-4567 ')).toEqual({ valid: null, raw: '+15551234567' });
+    expect(sortPhoneNumber('15551234567')).toEqual({ valid: null, raw: '15551234567' });
+    expect(sortPhoneNumber('ext 42 please')).toEqual({ valid: null, raw: 'ext 42 please' });
+    expect(sortPhoneNumber('+'.concat('9'.repeat(60))).raw).toHaveLength(40);
+    for (const none of [null, undefined, '', 'anonymous', '  ']) expect(sortPhoneNumber(none)).toEqual({ valid: null, raw: null });
   });
 
   it('masks numbers for logs, keeping country code and last two digits', () => {

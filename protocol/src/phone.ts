@@ -1,6 +1,17 @@
 // Phone numbers are validated and normalised to E.164 on both sides with libphonenumber-js.
+//
+// The `min` metadata is enough: it accepts every number the `max` metadata accepts across the UK
+// mobile (07xxx) and US area-code ranges (its validity check is by length and leading digits, the
+// larger sets add per-type patterns), and it is half the size in the console's bundle. What no
+// metadata set accepts are three of Ofcom's ranges reserved for TV and radio drama, which are real
+// UK numbers that are never connected (so tests, demos and documentation use them): they are
+// accepted here explicitly. Ofcom's other drama ranges (020 7946 0xxx, 0161 496 0xxx, ...) lie inside
+// allocated blocks and validate anyway.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
+
+/** Ofcom drama ranges libphonenumber rejects: 07700 900000-900999, 01632 960000-960999, 0115 496 0000-0999. */
+const OFCOM_DRAMA_NUMBER = /^\+44(?:7700900|1632960|1154960)\d{3}$/;
 
 export type PhoneParseResult = { ok: true; e164: string } | { ok: false; message: string };
 
@@ -19,10 +30,25 @@ export function normalizePhoneNumber(input: string, defaultCountry?: CountryCode
   }
   const parsed = parsePhoneNumberFromString(trimmed, defaultCountry);
   if (!parsed) return { ok: false, message: 'This does not look like a phone number.' };
-  if (!parsed.isValid()) {
+  if (!parsed.isValid() && !OFCOM_DRAMA_NUMBER.test(parsed.number)) {
     return { ok: false, message: `${trimmed} is not a valid number for ${parsed.country ?? 'its country code'}.` };
   }
   return { ok: true, e164: parsed.number };
+}
+
+/**
+ * A number as a system gave it (a caller ID, a number a caller spoke), sorted: `valid` is its E.164
+ * form when it is a valid number; otherwise `raw` keeps it for a person to check, never dropped:
+ * phone-like input compacted to its digits and leading +, anything else trimmed (at most 40
+ * characters). Both are null when it holds no digits at all (a withheld or empty number).
+ */
+export function sortPhoneNumber(input: string | null | undefined): { valid: string | null; raw: string | null } {
+  const trimmed = input?.trim() ?? '';
+  if (!/\d/.test(trimmed)) return { valid: null, raw: null };
+  const parsed = normalizePhoneNumber(trimmed);
+  if (parsed.ok) return { valid: parsed.e164, raw: null };
+  const compact = /^[\d\s+().\-/]+$/.test(trimmed) ? (trimmed.startsWith('+') ? '+' : '') + trimmed.replace(/\D/g, '') : trimmed;
+  return { valid: null, raw: compact.slice(0, 40) };
 }
 
 /** A string that must already be a valid E.164 number; anything else fails with a helpful message. */

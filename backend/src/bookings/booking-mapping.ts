@@ -8,6 +8,7 @@ export function toBooking(row: BookingRow): Booking {
     callId: row.call_id,
     patientName: row.patient_name,
     patientPhone: row.patient_phone,
+    patientPhoneRaw: row.patient_phone_raw,
     service: row.service,
     startsAt: row.starts_at.toISOString(),
     endsAt: row.ends_at.toISOString(),

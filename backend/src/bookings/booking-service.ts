@@ -22,6 +22,8 @@ export interface NewBooking {
   patientName: string;
   /** E.164 */
   patientPhone: string | null;
+  /** A number the patient gave that is not a valid number: kept as given, shown as unverified. */
+  patientPhoneRaw?: string | null;
   service: string | null;
   startsAt: Date;
   endsAt: Date;
@@ -61,6 +63,7 @@ export async function createBooking(tx: Tx, events: EventRecorder, input: NewBoo
           patient_id: input.patientId,
           patient_name: values.patientName,
           patient_phone: values.patientPhone,
+          patient_phone_raw: values.patientPhone === null ? (input.patientPhoneRaw?.trim().slice(0, 40) ?? null) : null,
           service: input.service?.trim() || null,
           starts_at: input.startsAt,
           ends_at: input.endsAt,

@@ -72,7 +72,10 @@ export async function listCalls(db: Db, clinicId: string, query: CallListQuery):
         eb('patients.name', 'ilike', pattern),
         eb('calls.summary', 'ilike', pattern),
         eb('calls.caller_number', 'ilike', pattern),
-        ...numbers.map((digits) => eb('calls.caller_number', 'like', `%${digits}%`)),
+        ...numbers.flatMap((digits) => [
+          eb('calls.caller_number', 'like', `%${digits}%`),
+          eb('calls.caller_number_raw', 'like', `%${digits}%`),
+        ]),
       ]),
     );
   }
@@ -105,10 +108,17 @@ export async function getCallDetail(db: Db, clinicId: string, callId: string): P
     .executeTakeFirst();
   if (!call) throw AppError.notFound('Call');
 
-  const [timeline, transcript, bookings] = await Promise.all([
+  const [timeline, incidents, transcript, bookings] = await Promise.all([
     db
       .selectFrom('call_status_changes')
       .select(['status', 'at'])
+      .where('call_id', '=', callId)
+      .where('clinic_id', '=', clinicId)
+      .orderBy('at')
+      .execute(),
+    db
+      .selectFrom('call_incidents')
+      .select(['kind', 'at'])
       .where('call_id', '=', callId)
       .where('clinic_id', '=', clinicId)
       .orderBy('at')
@@ -133,7 +143,13 @@ export async function getCallDetail(db: Db, clinicId: string, callId: string): P
 
   return {
     ...toCallSummary(call, call.patient_name),
-    timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString() })),
+    // Statuses and incidents in time order (a status first when both share a moment).
+    timeline: [
+      ...timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), t: t.at.getTime() })),
+      ...incidents.map((i) => ({ incident: i.kind, at: i.at.toISOString(), t: i.at.getTime() })),
+    ]
+      .sort((a, b) => a.t - b.t)
+      .map(({ t: _t, ...entry }) => entry),
     transcript: transcript.map((s) => ({
       id: s.id,
       speaker: s.speaker,

@@ -96,7 +96,10 @@ export interface CallsTable {
   provider_call_id: string | null;
   direction: 'inbound' | 'outbound' | 'web';
   status: CallStatusColumn;
+  /** The caller's valid E.164 number; null for web calls, withheld numbers and numbers that did not validate. */
   caller_number: string | null;
+  /** What the call gave as the caller's number when it was not a valid number (shown as unverified). */
+  caller_number_raw: string | null;
   patient_id: string | null;
   is_test: Generated<boolean>;
   started_at: Timestamp | null;
@@ -122,6 +125,17 @@ export interface CallStatusChangesTable {
   at: Timestamp;
 }
 
+/** Things that happened during a call besides status changes (its timeline shows them). */
+export interface CallIncidentsTable {
+  id: Generated<string>;
+  call_id: string;
+  clinic_id: string;
+  kind: 'assistant_silent';
+  at: Timestamp;
+  /** Provider-derived identity of the message that reported it, so a redelivery stores nothing twice. */
+  dedupe_key: string;
+}
+
 export interface TranscriptSegmentsTable {
   id: Generated<string>;
   call_id: string;
@@ -140,7 +154,10 @@ export interface BookingsTable {
   call_id: string | null;
   patient_id: string | null;
   patient_name: string;
+  /** Valid E.164 only. */
   patient_phone: string | null;
+  /** The number the patient gave when it was not a valid number (kept, shown as unverified). */
+  patient_phone_raw: string | null;
   service: string | null;
   starts_at: Timestamp;
   ends_at: Timestamp;
@@ -232,6 +249,7 @@ export interface Database {
   patients: PatientsTable;
   calls: CallsTable;
   call_status_changes: CallStatusChangesTable;
+  call_incidents: CallIncidentsTable;
   transcript_segments: TranscriptSegmentsTable;
   bookings: BookingsTable;
   knowledge_documents: KnowledgeDocumentsTable;

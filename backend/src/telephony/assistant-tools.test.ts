@@ -61,23 +61,31 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
   const call = async (r: CallRef, calls: Parameters<typeof toolCalls>[1]) => {
     const res = await postSigned(backend.url, backend.telephony.webhookAuth.secret, toolCalls(r, calls, Date.now()));
     expect(res.status).toBe(200);
-    const body = (await json(res)) as { results: Array<{ toolCallId: string; result: string }> };
-    return body.results.map((r): ToolAnswer => ({ ...(JSON.parse(r.result) as Record<string, unknown>), toolCallId: r.toolCallId }));
+    const body = (await json(res)) as { results: Array<{ toolCallId: string; result?: string; error?: string }> };
+    return body.results.map((r): ToolAnswer =>
+      r.error !== undefined
+        ? { error: r.error, toolCallId: r.toolCallId }
+        : { ...(JSON.parse(r.result!) as Record<string, unknown>), toolCallId: r.toolCallId },
+    );
   };
   const sms = () => backend.sandbox!.state.messages.filter((m) => m.direction === 'outbound-api');
 
-  it('answers every tool call in call order, with arguments as an object or a JSON string', async () => {
+  it('answers every tool call in call order, with arguments as an object or a JSON string; unusable calls get an error', async () => {
     const results = await call(ref(), [
       { id: 'first', name: 'lookupCaller', arguments: {} },
       { id: 'second', name: 'checkAvailability', arguments: JSON.stringify({ date: next('tuesday') }) },
       { id: 'third', name: 'noSuchTool', arguments: '{}' },
       { id: 'fourth', name: 'checkAvailability', arguments: '{not json' },
+      { id: 'fifth', name: 'checkAvailability', arguments: '[1, 2]' },
+      { id: 'sixth', name: 'checkAvailability', arguments: { date: next('tuesday') } },
     ]);
-    expect(results.map((r) => r.toolCallId)).toEqual(['first', 'second', 'third', 'fourth']);
+    expect(results.map((r) => r.toolCallId)).toEqual(['first', 'second', 'third', 'fourth', 'fifth', 'sixth']);
     expect(results[0]).toMatchObject({ known: false });
     expect(results[1]).toMatchObject({ date: next('tuesday'), freeSlots: expect.arrayContaining(['08:30', '09:00']) });
-    expect(results[2]!.message).toMatch(/Unknown tool/);
-    expect(results[3]).toHaveProperty('freeSlots');
+    expect(results[2]!.error).toMatch(/no tool called noSuchTool/);
+    expect(results[3]!.error).toMatch(/not valid JSON/);
+    expect(results[4]!.error).toMatch(/must be a JSON object/);
+    expect(results[5]).toMatchObject({ date: next('tuesday') });
   });
 
   it('checkAvailability follows the clinic hours and leaves out booked times', async () => {

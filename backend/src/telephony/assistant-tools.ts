@@ -5,7 +5,7 @@
 // transaction (one failing tool does not undo another). Every answer is a JSON string the model reads;
 // a refusal (slot taken, closed that day) is an answer, not an error. A replayed tool call returns the
 // same answer and books nothing twice (the tool call id is the booking's idempotency key).
-import { maskPhoneNumber, normalizePhoneNumber, type AgentPersonality } from '@voxanne/protocol';
+import { maskPhoneNumber, normalizePhoneNumber, sortPhoneNumber, type AgentPersonality } from '@voxanne/protocol';
 import type { Logger } from '../logging/logger.js';
 import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { AppError } from '../errors.js';
@@ -20,10 +20,10 @@ import type { CallRow } from '../db/schema.js';
 export const TOOL_NAMES = ['checkAvailability', 'bookAppointment', 'lookupCaller', 'transferToFrontDesk'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-export interface ToolResult {
-  toolCallId: string;
-  result: string;
-}
+/** One call's answer (Vapi reads `result` as the tool's output and `error` as its failure; both are single-line strings). */
+export type ToolResult = { toolCallId: string; result: string } | { toolCallId: string; error: string };
+
+const isToolName = (name: string): name is ToolName => (TOOL_NAMES as readonly string[]).includes(name);
 
 export interface AssistantToolsDeps extends IngestionDeps {
   sms: BookingSms;
@@ -54,14 +54,23 @@ function text(value: unknown, max = 200): string | undefined {
 export class AssistantTools {
   constructor(private readonly deps: AssistantToolsDeps) {}
 
-  /** Answers every tool call of the message, in order. */
+  /**
+   * Answers every tool call of the message, in order: a call whose arguments are unusable, or that
+   * names a tool we don't have, gets its own `error`; the others are still run and answered.
+   */
   async answer(clinicId: string, message: ToolCallsMessage): Promise<ToolResult[]> {
     const calls = toolCallsOf(message);
     const results: ToolResult[] = [];
     const vapiCall: VapiCall | undefined = message.call ?? undefined;
     const { personality } = await getAgent(this.deps.db, clinicId);
     for (const toolCall of calls) {
-      results.push({ toolCallId: toolCall.id, result: JSON.stringify(await this.answerOne(clinicId, vapiCall, personality, toolCall)) });
+      if ('error' in toolCall) {
+        results.push({ toolCallId: toolCall.id, error: toolCall.error });
+      } else if (!isToolName(toolCall.function.name)) {
+        results.push({ toolCallId: toolCall.id, error: `There is no tool called ${toolCall.function.name.slice(0, 80)}.` });
+      } else {
+        results.push({ toolCallId: toolCall.id, result: JSON.stringify(await this.answerOne(clinicId, vapiCall, personality, toolCall)) });
+      }
     }
     return results;
   }
@@ -194,6 +203,8 @@ export class AssistantTools {
     const phoneInput = text(args.phoneNumber, 40) ?? text(args.phone, 40) ?? call.caller_number ?? undefined;
     const phone = phoneInput ? normalizePhoneNumber(phoneInput) : undefined;
     const patientPhone = phone?.ok ? phone.e164 : null;
+    // A number that does not validate is kept on the booking, marked unverified, never dropped.
+    const patientPhoneRaw = sortPhoneNumber(phoneInput).raw;
 
     const patientId = patientPhone ? await upsertPatient(tx, clinicId, patientPhone, patientName) : null;
     try {
@@ -203,6 +214,7 @@ export class AssistantTools {
         patientId,
         patientName,
         patientPhone,
+        patientPhoneRaw,
         service: text(args.service) ?? text(args.reason) ?? null,
         startsAt,
         endsAt,

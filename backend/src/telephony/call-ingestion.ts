@@ -1,6 +1,6 @@
 // Turns Vapi's call webhooks into stored calls: the call row, its status timeline, final transcript
-// segments, summary, analysis, recording and outcome, each write with its live events in one
-// transaction.
+// segments, summary, analysis, recording and outcome, and the incidents of a call (the assistant going
+// silent), each write with its live events in one transaction.
 //
 // Status updates and end-of-call reports, most of the stored traffic after transcript lines, are
 // applied by the database in one statement (`ingest_vapi_call_message`, migrations/0020): the
@@ -18,7 +18,9 @@
 // So every delivery order of the same set of webhooks leaves the same stored call.
 import { sql } from 'kysely';
 import {
+  CALL_STATUSES,
   isCallStatusAdvance,
+  sortPhoneNumber,
   type CallDirection,
   type CallOutcome,
   type CallStatus,
@@ -27,13 +29,18 @@ import {
 } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { CallRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { retryOnConflict, transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { toCallSummary } from '../calls/call-mapping.js';
+import { fromMillis, toDate, type Receipt } from './ingestion-common.js';
 import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
+  reportContent,
   VapiConversationMessageSchema,
   type EndOfCallReport,
+  type HangMessage,
+  type ReportContent,
   type StatusUpdate,
   type TranscriptMessage,
   type VapiCall,
@@ -49,11 +56,7 @@ export interface IngestionDeps {
   stats?: StatsProvider;
 }
 
-/** An exact delivery of a webhook, recorded in the writing transaction so a replay changes nothing. */
-export interface Receipt {
-  key: string;
-  type: string;
-}
+export type { Receipt } from './ingestion-common.js';
 
 export class DuplicateDelivery extends Error {}
 
@@ -87,25 +90,8 @@ const DIRECTION_BY_TYPE: Record<VapiCallType, CallDirection> = {
 
 const MISSED_REASONS = new Set(['customer-did-not-answer', 'customer-busy', 'voicemail', 'twilio-failed-to-connect-call']);
 
-// A vendor's time outside these years is garbage, not a call: it is treated as absent. (JavaScript
-// dates reach further back than PostgreSQL's, so without this a year like -4714 failed the insert.)
-const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
-const LATEST_PLAUSIBLE = Date.UTC(2100, 0, 1);
-
-function plausible(d: Date): Date | undefined {
-  const t = d.getTime();
-  return t >= EARLIEST_PLAUSIBLE && t < LATEST_PLAUSIBLE ? d : undefined;
-}
-
-function toDate(value: string | null | undefined): Date | undefined {
-  if (!value) return undefined;
-  return plausible(new Date(value));
-}
-
-export function fromMillis(value: number | null | undefined): Date | undefined {
-  if (value === null || value === undefined || !Number.isFinite(value)) return undefined;
-  return plausible(new Date(value));
-}
+/** Attention is raised when the assistant goes silent this many times in one call. */
+export const SILENCES_BEFORE_ATTENTION = 2;
 
 export function directionOf(call: VapiCall): CallDirection {
   return call.type ? DIRECTION_BY_TYPE[call.type] : 'inbound';
@@ -121,9 +107,32 @@ export async function summaryOf(tx: Tx | Db, row: CallRow) {
   return toCallSummary(row, await patientNameOf(tx, row));
 }
 
+// Every message of a call repeats the caller's number, and parsing one took 0.1-0.2 ms of CPU here:
+// the answers for recent numbers are kept (a bounded memo, emptied when full).
+const sortedNumbers = new Map<string, { valid: string | null; raw: string | null }>();
+const SORTED_NUMBERS_KEPT = 4096;
+
+/** The caller's number of a call: valid E.164, or kept raw (unverified) when it does not validate. */
+export function callerNumberOf(call: VapiCall): { valid: string | null; raw: string | null } {
+  const given = call.customer?.number;
+  if (!given) return { valid: null, raw: null };
+  let sorted = sortedNumbers.get(given);
+  if (!sorted) {
+    if (sortedNumbers.size >= SORTED_NUMBERS_KEPT) sortedNumbers.clear();
+    sorted = sortPhoneNumber(given);
+    sortedNumbers.set(given, sorted);
+  }
+  return sorted;
+}
+
+/** A call stored under another clinic than the one a message names: nothing is changed. */
+export function clinicMismatch(): AppError {
+  return new AppError('conflict', 'This call belongs to another clinic than the number or assistant the message names.');
+}
+
 /**
  * The stored call for a provider call id, locked for this transaction; created (with `call.started`)
- * when this is the first we hear of it.
+ * when this is the first we hear of it. A call stored under another clinic is refused (clinicMismatch).
  */
 export async function lockOrCreateCall(
   tx: Tx,
@@ -136,8 +145,11 @@ export async function lockOrCreateCall(
 ): Promise<LockedCall> {
   // Most webhooks are about a call we already have: one locking read.
   const known = await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', call.id).forUpdate().executeTakeFirst();
-  if (known) return { row: known, created: false };
-  const callerNumber = call.customer?.number?.slice(0, 40) ?? null;
+  if (known) {
+    if (known.clinic_id !== clinicId) throw clinicMismatch();
+    return { row: known, created: false };
+  }
+  const { valid: callerNumber, raw: callerNumberRaw } = callerNumberOf(call);
   const patient = callerNumber
     ? await tx.selectFrom('patients').select('id').where('clinic_id', '=', clinicId).where('phone', '=', callerNumber).executeTakeFirst()
     : undefined;
@@ -149,6 +161,7 @@ export async function lockOrCreateCall(
       direction: directionOf(call),
       status: initialStatus,
       caller_number: callerNumber,
+      caller_number_raw: callerNumberRaw,
       patient_id: patient?.id ?? null,
       is_test: options.isTest ?? false,
     })
@@ -161,6 +174,7 @@ export async function lockOrCreateCall(
     return { row: inserted, created: true };
   }
   const existing = await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', call.id).forUpdate().executeTakeFirstOrThrow();
+  if (existing.clinic_id !== clinicId) throw clinicMismatch();
   return { row: existing, created: false };
 }
 
@@ -224,6 +238,7 @@ export async function saveCall(
     .set({
       status: next.status,
       caller_number: next.caller_number,
+      caller_number_raw: next.caller_number_raw,
       patient_id: next.patient_id,
       is_test: next.is_test,
       started_at: next.started_at,
@@ -280,18 +295,21 @@ export class CallIngestion {
    * the call locked or created, the receipt, the timeline, the status moved forward, empty fields
    * filled, the outcome of an ended call, and the events.
    */
-  statusUpdate(message: StatusUpdate & { call: VapiCall }, receivedAt: Date, receipt: Receipt): Promise<CallMessageOutcome> {
+  async statusUpdate(message: StatusUpdate & { call: VapiCall }, receivedAt: Date, receipt: Receipt): Promise<CallMessageOutcome> {
+    const status = CALL_STATUSES.find((s) => s === message.status);
+    // `not-found`, `deletion-failed` and statuses Vapi adds later say nothing about a call we store.
+    if (!status) return 'ignored';
     const call = callOf(message)!;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     const fill: Record<string, unknown> = {};
-    if (message.status === 'in-progress') fill.startedAt = toDate(call.startedAt) ?? at;
-    if (message.status === 'ended') {
+    if (status === 'in-progress') fill.startedAt = toDate(call.startedAt) ?? at;
+    if (status === 'ended') {
       fill.endedAt = toDate(call.endedAt) ?? at;
-      fill.endedReason = message.endedReason ?? call.endedReason ?? undefined;
+      fill.endedReason = message.endedReason || call.endedReason || undefined;
     }
     return this.applyCallMessage(message, call, receipt, {
-      status: message.status,
-      timeline: [{ status: message.status, at }],
+      status,
+      timeline: [{ status, at }],
       fill,
       report: null,
     });
@@ -355,35 +373,75 @@ export class CallIngestion {
   /** An end-of-call report, applied by the database in one statement, as statusUpdate is. Its values win. */
   endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
     const call = callOf(message)!;
-    const artifact = message.artifact ?? undefined;
-    const analysis = message.analysis ?? undefined;
-    const startedAt = toDate(message.startedAt) ?? toDate(call.startedAt);
-    const endedAt = toDate(message.endedAt) ?? toDate(call.endedAt);
+    // Current (artifact + analysis) and legacy (top-level fields) reports read the same way.
+    const content = reportContent({ ...message, call });
+    const startedAt = toDate(content.startedAt);
+    const endedAt = toDate(content.endedAt);
     const reportAnalysis =
-      analysis && (analysis.structuredData || analysis.successEvaluation !== undefined)
+      content.structuredData || content.successEvaluation !== undefined
         ? {
-            ...(analysis.structuredData ? { structuredData: analysis.structuredData } : {}),
-            ...(analysis.successEvaluation !== undefined && analysis.successEvaluation !== null
-              ? { successEvaluation: analysis.successEvaluation }
-              : {}),
+            ...(content.structuredData ? { structuredData: content.structuredData } : {}),
+            ...(content.successEvaluation !== undefined ? { successEvaluation: content.successEvaluation } : {}),
           }
         : undefined;
     const report = {
       startedAt,
       endedAt,
-      endedReason: message.endedReason ?? call.endedReason ?? undefined,
-      cost: message.cost ?? call.cost ?? undefined,
-      summary: analysis?.summary ?? message.summary ?? undefined,
+      endedReason: content.endedReason,
+      cost: content.cost,
+      summary: content.summary,
       analysis: reportAnalysis,
-      recordingUrl: artifact?.recording?.mono?.combinedUrl ?? artifact?.recordingUrl ?? message.recordingUrl ?? undefined,
+      recordingUrl: content.recordingUrl,
       durationSeconds: message.durationSeconds ?? undefined,
-      turns: reportTurns(message),
+      turns: reportTurns(content),
     };
     const timeline = [
       ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
       ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
     ];
     return this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+  }
+
+  /**
+   * A `hang` (the assistant went silent: a slow tool or model): put on the call's timeline, and when
+   * it happens again in the same call, staff are told (attention.needed) once.
+   */
+  async hang(clinicId: string, message: HangMessage, receivedAt: Date, receipt: Receipt): Promise<void> {
+    const call = callOf(message);
+    if (!call) return;
+    const at = fromMillis(message.timestamp) ?? receivedAt;
+    await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
+      const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
+      await claimReceipt(tx, clinicId, receipt);
+      // Keyed by Vapi's timestamp, so the same hang delivered in another body is stored once.
+      const dedupeKey = message.timestamp !== null ? `hang:${message.timestamp}` : `hang:${receipt.key}`;
+      const stored = await tx
+        .insertInto('call_incidents')
+        .values({ call_id: row.id, clinic_id: clinicId, kind: 'assistant_silent', at, dedupe_key: dedupeKey })
+        .onConflict((oc) => oc.columns(['call_id', 'dedupe_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      const saved = await saveCall(tx, events, this.deps, row, { status: advance(row.status, 'in-progress') });
+      if (!stored) return;
+      // The call row is locked, so exactly one delivery sees the count reach the threshold.
+      const { silences } = await tx
+        .selectFrom('call_incidents')
+        .select((eb) => eb.fn.countAll<string>().as('silences'))
+        .where('call_id', '=', row.id)
+        .where('kind', '=', 'assistant_silent')
+        .executeTakeFirstOrThrow();
+      if (Number(silences) !== SILENCES_BEFORE_ATTENTION) return;
+      events.emit(clinicId, {
+        kind: 'attention.needed',
+        data: {
+          callId: saved.id,
+          reason: 'assistant_silent',
+          message: 'The assistant went silent more than once on this call (a slow tool or model); the caller may need help.',
+          patientName: await patientNameOf(tx, saved),
+          callerNumber: saved.caller_number,
+        },
+      });
+    });
   }
 
   private async applyCallMessage(
@@ -399,13 +457,14 @@ export class CallIngestion {
   ): Promise<CallMessageOutcome> {
     // JSON drops undefined, so a value the message does not offer reaches the database as absent.
     const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+    const callerNumber = callerNumberOf(call);
     const outcome = await retryOnConflict(async () => {
       try {
-        const { rows } = await sql<{ outcome: { result: 'stored' | 'unknown_clinic'; events?: LiveEvent[] } }>`
+        const { rows } = await sql<{ outcome: { result: 'stored' | 'unknown_clinic' | 'clinic_mismatch'; events?: LiveEvent[] } }>`
           select ingest_vapi_call_message(
             ${receipt.key}, ${receipt.type}, ${call.id}, ${call.assistantId ?? null},
             ${call.phoneNumberId ?? message.phoneNumber?.id ?? null}, ${message.phoneNumber?.number ?? null},
-            ${directionOf(call)}, ${call.customer?.number?.slice(0, 40) ?? null},
+            ${directionOf(call)}, ${callerNumber.valid}, ${callerNumber.raw},
             ${change.status}, ${json(change.timeline)}::jsonb, ${json(change.fill)}::jsonb, ${json(change.report)}::jsonb,
             ${this.deps.stats !== undefined}, ${new Date()}) as outcome`.execute(this.deps.db);
         return rows[0]!.outcome;
@@ -419,8 +478,11 @@ export class CallIngestion {
   }
 }
 
-/** What became of a status update or report: applied, an exact replay, or about no clinic we know. */
-export type CallMessageOutcome = 'stored' | 'duplicate' | 'unknown_clinic';
+/**
+ * What became of a status update or report: applied, an exact replay, about no clinic we know, about a
+ * call stored under another clinic than the message names, or a status we don't store.
+ */
+export type CallMessageOutcome = 'stored' | 'duplicate' | 'unknown_clinic' | 'clinic_mismatch' | 'ignored';
 
 export interface ReportTurn {
   speaker: 'assistant' | 'caller';
@@ -429,20 +491,21 @@ export interface ReportTurn {
   at: Date | undefined;
 }
 
-/** Spoken turns of a report: `artifact.messages`, else the legacy `messages`, else the plain transcript. */
-export function reportTurns(message: EndOfCallReport): ReportTurn[] {
-  const list = message.artifact?.messages ?? message.messages;
+/** Spoken turns of a report: its messages (current or legacy), else its plain transcript. */
+export function reportTurns(content: Pick<ReportContent, 'messages' | 'transcript'>): ReportTurn[] {
+  const list = content.messages;
   if (list && list.length > 0) {
     return list.flatMap((raw): ReportTurn[] => {
       const parsed = VapiConversationMessageSchema.safeParse(raw);
       if (!parsed.success) return [];
       const m = parsed.data;
       const speaker = m.role === 'user' ? 'caller' : m.role === 'bot' || m.role === 'assistant' ? 'assistant' : undefined;
-      if (!speaker || !m.message || m.message.trim() === '') return [];
-      return [{ speaker, text: m.message, offsetSeconds: m.secondsFromStart ?? null, at: fromMillis(m.time) }];
+      const said = m.message ?? m.content;
+      if (!speaker || !said || said.trim() === '') return [];
+      return [{ speaker, text: said, offsetSeconds: m.secondsFromStart ?? null, at: fromMillis(m.time) }];
     });
   }
-  const text = message.artifact?.transcript ?? message.transcript;
+  const text = content.transcript;
   if (!text) return [];
   // "AI: ...\nUser: ..." as Vapi renders artifact.transcript.
   return text.split('\n').flatMap((line): ReportTurn[] => {

@@ -5,7 +5,8 @@
 // (CallIngestion.transcript) spends a clinic lookup, BEGIN, a receipt, a locking read, the segment,
 // the events and COMMIT on it: seven round trips. Here one statement does the same work for the
 // common case and reports `not-live` for everything else (unknown call, not yet or no longer in
-// progress, report already stored, blank line), which the caller then sends down the general path.
+// progress, report already stored, blank line, a number or assistant of another clinic than the
+// stored call's), which the caller then sends down the general path.
 //
 // Same guarantees as the general path:
 // - the call row is read FOR SHARE, so a concurrent writer ending the call either commits first (the
@@ -21,7 +22,7 @@ import { sql } from 'kysely';
 import type { LiveEvent } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
-import { fromMillis, type Receipt } from './call-ingestion.js';
+import { fromMillis, type Receipt } from './ingestion-common.js';
 import type { TranscriptMessage } from './vapi-messages.js';
 
 export type LiveTranscriptOutcome = 'stored' | 'duplicate' | 'not-live';
@@ -47,6 +48,10 @@ export async function storeLiveTranscript(
   if (!providerCallId) return 'not-live';
   const speaker = message.role === 'user' ? 'caller' : 'assistant';
   const at = fromMillis(message.timestamp) ?? receivedAt;
+  // The stored call is used only when the clinic the message names (vapi_message_clinic) is its own.
+  const sameClinic = sql`coalesce(vapi_message_clinic(${message.call?.phoneNumberId ?? message.phoneNumber?.id ?? null}, ${
+    message.phoneNumber?.number ?? null
+  }, ${message.call?.assistantId ?? null}), clinic_id) = clinic_id`;
   const event: TranscriptEvent = {
     id: randomUUID(),
     at: new Date(),
@@ -60,7 +65,7 @@ export async function storeLiveTranscript(
     const { rows } = await sql<{ call_id: string; clinic_id: string; seq: string | number }>`
       with target as (
         select id as call_id, clinic_id, null::uuid as segment_id from calls
-        where provider_call_id = ${providerCallId} and status in ${LIVE}
+        where provider_call_id = ${providerCallId} and status in ${LIVE} and ${sameClinic}
         for share
       ), ${eventCtes('target', event)}
       select target.call_id, counter.clinic_id, counter.last_seq as seq from target, counter`.execute(db);
@@ -81,7 +86,7 @@ export async function storeLiveTranscript(
   }>`
     with target as (
       select id, clinic_id from calls
-      where provider_call_id = ${providerCallId} and status in ${LIVE} and report_received_at is null
+      where provider_call_id = ${providerCallId} and status in ${LIVE} and report_received_at is null and ${sameClinic}
       for share
     ), receipt as (
       insert into webhook_receipts (source, dedupe_key, clinic_id, message_type)

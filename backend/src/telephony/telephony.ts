@@ -17,6 +17,7 @@ import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
 import { VapiAssistantSync, WebhookServer } from './vapi-assistant-sync.js';
 import { VapiClient } from './vapi-client.js';
 import { vapiWebhookRoutes } from './vapi-webhook-routes.js';
+import { VapiWebhookService } from './vapi-webhook-service.js';
 import type { WebhookAuth } from './webhook-auth.js';
 
 const RECEIPT_RETENTION_MS = 24 * 3_600_000;
@@ -113,14 +114,11 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const tools = new AssistantTools({ ...ingestionDeps, sms, logger });
   const webhookRoutes = [
     vapiWebhookRoutes({
-      db: deps.db,
       logger,
       metrics: deps.metrics,
       auth: webhookAuth,
-      ingestion,
-      tools,
-      webhookServer,
-      model: settings.vapi.model,
+      service: new VapiWebhookService({ db: deps.db, logger, ingestion, tools, assistantSync }),
+      bodyLimitBytes: config.http.bodyLimitBytes,
     }),
     twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, logger, metrics: deps.metrics }),
   ];

@@ -89,15 +89,24 @@ export class VapiAssistantSync implements AssistantSync {
     }
   }
 
-  /** Creates or updates the assistant; returns its provider id. */
-  async push(clinicId: string, personality: AgentPersonality, providerAssistantId: string | null): Promise<string> {
-    const { db, client } = this.deps;
-    const tool = await db.selectFrom('knowledge_tools').select('provider_tool_id').where('clinic_id', '=', clinicId).executeTakeFirst();
-    const body = assistantPayload(personality, {
+  /** The clinic's assistant as the platform takes it (CreateAssistantDTO): saved, or sent transient for one call. */
+  async payload(clinicId: string, personality: AgentPersonality): Promise<Record<string, unknown>> {
+    const tool = await this.deps.db
+      .selectFrom('knowledge_tools')
+      .select('provider_tool_id')
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirst();
+    return assistantPayload(personality, {
       server: await this.deps.webhookServer.settings(),
       model: this.deps.model,
       knowledgeToolId: tool?.provider_tool_id ?? null,
     });
+  }
+
+  /** Creates or updates the assistant; returns its provider id. */
+  async push(clinicId: string, personality: AgentPersonality, providerAssistantId: string | null): Promise<string> {
+    const { client } = this.deps;
+    const body = await this.payload(clinicId, personality);
     if (providerAssistantId) {
       try {
         await client.updateAssistant(providerAssistantId, body);

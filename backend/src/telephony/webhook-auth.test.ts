@@ -48,6 +48,18 @@ describe('Vapi webhook authentication', () => {
     const secret = { mode: 'secret' as const, secret: 's3cret' };
     expect(verifyVapiWebhook(secret, { 'x-vapi-secret': 's3cret' }, body)).toEqual({ ok: true });
     expect(verifyVapiWebhook(secret, { 'x-vapi-secret': 's3cret!' }, body)).toEqual({ ok: false, reason: 'bad_signature' });
+    // The name Vapi's docs gave the plain-secret header in 2025 (not an HMAC).
+    expect(verifyVapiWebhook(secret, { 'x-vapi-signature': 's3cret' }, body)).toEqual({ ok: true });
+    expect(verifyVapiWebhook(secret, { 'x-vapi-signature': 'wrong' }, body)).toEqual({ ok: false, reason: 'bad_signature' });
+    // A wrong X-Vapi-Secret is not rescued by a right X-Vapi-Signature, and HMAC mode never takes a plain secret.
+    expect(verifyVapiWebhook(secret, { 'x-vapi-secret': 'wrong', 'x-vapi-signature': 's3cret' }, body)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(verifyVapiWebhook(auth, { 'x-vapi-signature': auth.secret, 'x-vapi-secret': auth.secret }, body, now)).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+    });
   });
 
   it('reads timestamps in every unit Vapi may use', () => {

@@ -3,7 +3,9 @@
 // Two schemes, chosen by VAPI_WEBHOOK_AUTH:
 // - `hmac`: Vapi's HMAC credential with its defaults: `x-signature` = hex(HMAC-SHA256(secret,
 //   "{timestamp}.{rawBody}")), `x-timestamp` = when it was signed. Stale timestamps (replays) are refused.
-// - `secret`: the shared secret in `X-Vapi-Secret`.
+// - `secret`: the shared secret in `X-Vapi-Secret`. Vapi's docs named the same plain-secret header
+//   `X-Vapi-Signature` from March to September 2025, so that name is accepted too (same secret,
+//   same constant-time comparison; it is not an HMAC).
 // Comparisons are constant-time. Vapi's docs don't fix the timestamp's unit, so seconds, milliseconds
 // and ISO-8601 are all understood.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -51,7 +53,7 @@ function safeEqual(a: string, b: string): boolean {
 export function verifyVapiWebhook(auth: WebhookAuth, headers: Headers, rawBody: Buffer | undefined, now = Date.now()): WebhookVerdict {
   if (!rawBody) return { ok: false, reason: 'missing_body' };
   if (auth.mode === 'secret') {
-    const presented = header(headers, 'x-vapi-secret');
+    const presented = header(headers, 'x-vapi-secret') ?? header(headers, 'x-vapi-signature');
     if (!presented) return { ok: false, reason: 'missing_signature' };
     return safeEqual(presented, auth.secret) ? { ok: true } : { ok: false, reason: 'bad_signature' };
   }

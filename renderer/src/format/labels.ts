@@ -1,5 +1,5 @@
 // Words for the protocol's enums, in one place so every screen says the same thing.
-import type { AttentionReason, BookingStatus, CallDirection, CallOutcome, CallStatus } from '@voxanne/protocol';
+import type { AttentionReason, BookingStatus, CallDirection, CallIncident, CallOutcome, CallStatus } from '@voxanne/protocol';
 
 export const CALL_STATUS_LABEL: Record<CallStatus, string> = {
   scheduled: 'Scheduled',
@@ -36,4 +36,9 @@ export const ATTENTION_REASON_LABEL: Record<AttentionReason, string> = {
   transfer_requested: 'Transfer requested',
   tool_failed: 'Assistant could not finish a task',
   caller_asked_for_staff: 'Caller asked for staff',
+  assistant_silent: 'Assistant went silent',
+};
+
+export const CALL_INCIDENT_LABEL: Record<CallIncident, string> = {
+  assistant_silent: 'Assistant went silent (slow tool or model)',
 };

@@ -37,6 +37,29 @@ describe('Call detail', () => {
     expect(within(screen.getByText('Outcome').closest('div')!).getByText('Booked')).toBeInTheDocument();
   });
 
+  it('shows a caller number that is not valid as given, marked unverified, and the assistant going silent on the timeline', async () => {
+    const call = makeCall({ patientName: null, callerNumber: null, callerNumberRaw: '+11231231234' });
+    const fake = new FakeBridge({ calls: [call] });
+    fake.world.callDetails.set(
+      call.id,
+      makeCallDetail(call, {
+        timeline: [
+          { status: 'in-progress', at: at('09:00') },
+          { incident: 'assistant_silent', at: at('09:01') },
+          { status: 'ended', at: at('09:02') },
+        ],
+      }),
+    );
+    renderConsole({ fake, route: { page: 'call', callId: call.id } });
+    expect(await screen.findByRole('heading', { name: 'Call with +11231231234 (unverified number)' })).toBeInTheDocument();
+    const timeline = screen.getByRole('region', { name: 'Timeline' });
+    expect(
+      within(timeline)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([expect.stringContaining('In progress'), expect.stringContaining('Assistant went silent'), expect.stringContaining('Ended')]);
+  });
+
   it('offers the system browser when the recording cannot be played in the window', async () => {
     const call = makeCall({ patientName: 'Maria Lopez' });
     const fake = new FakeBridge({ calls: [call] });

@@ -7,10 +7,10 @@ import { settle } from '../bridge';
 import { useAsyncAction } from '../hooks/use-async-action';
 import { errorMessage } from '../format/errors';
 import { useBridge, useCalls, useStores } from '../stores/context';
-import { callerLabel } from '../format/people';
+import { callerLabel, unverifiedNumberLabel } from '../format/people';
 import { formatPhoneNumber } from '../format/phone';
 import { formatDuration, formatFullDateTime, formatDateTime, formatTime } from '../format/time';
-import { BOOKING_STATUS_LABEL, CALL_DIRECTION_LABEL, CALL_STATUS_LABEL } from '../format/labels';
+import { BOOKING_STATUS_LABEL, CALL_DIRECTION_LABEL, CALL_INCIDENT_LABEL, CALL_STATUS_LABEL } from '../format/labels';
 import { PageHeader } from '../components/ui/PageHeader';
 import { Panel } from '../components/ui/Panel';
 import { CallOutcomeBadge, CallStatusBadge } from '../components/ui/CallStatusBadge';
@@ -151,6 +151,12 @@ export function CallDetailPage(props: { callId: string }) {
           <dd>
             {call.patientName ?? 'Not recognised'}
             {call.callerNumber && <span className="facts__sub"> {formatPhoneNumber(call.callerNumber)}</span>}
+            {!call.callerNumber && call.callerNumberRaw && (
+              <span className="facts__sub" title="The phone network gave a number that is not a valid phone number.">
+                {' '}
+                {unverifiedNumberLabel(call.callerNumberRaw)}
+              </span>
+            )}
           </dd>
         </div>
         <div>
@@ -225,8 +231,9 @@ export function CallDetailPage(props: { callId: string }) {
             ) : (
               <ol className="timeline">
                 {call.timeline.map((entry) => (
-                  <li key={`${entry.status}-${entry.at}`}>
-                    <span className="timeline__time">{formatTime(entry.at)}</span> {CALL_STATUS_LABEL[entry.status]}
+                  <li key={`${'status' in entry ? entry.status : entry.incident}-${entry.at}`}>
+                    <span className="timeline__time">{formatTime(entry.at)}</span>{' '}
+                    {'status' in entry ? CALL_STATUS_LABEL[entry.status] : CALL_INCIDENT_LABEL[entry.incident]}
                   </li>
                 ))}
               </ol>
