@@ -13,6 +13,7 @@ const EXPECTED_OUTCOME = {
   'asks-for-human': 'transferred',
   'hang-up': 'abandoned',
   spam: 'spam',
+  'waits-on-hold': 'answered',
 } as const;
 
 describe('the telephony sandbox plays every scripted conversation through the real webhooks', () => {

@@ -47,6 +47,8 @@ export interface IngestionDeps {
   db: Db;
   bus: LiveEventBus;
   stats?: StatsProvider;
+  /** Runs after a status update or report was stored (not for replays): the transfer record reads them. */
+  afterStored?: (message: (StatusUpdate | EndOfCallReport) & { call: VapiCall }, receivedAt: Date) => Promise<void>;
 }
 
 /** An exact delivery of a webhook, recorded in the writing transaction so a replay changes nothing. */
@@ -237,6 +239,11 @@ export async function saveCall(
       cost_usd: next.cost_usd,
       needs_attention: next.needs_attention,
       report_received_at: next.report_received_at,
+      verified_patient_id: next.verified_patient_id,
+      transfer_destination: next.transfer_destination,
+      transfer_at: next.transfer_at,
+      transfer_status: next.transfer_status,
+      transfer_failure: next.transfer_failure,
       updated_at: new Date(),
     })
     .where('id', '=', before.id)
@@ -245,10 +252,12 @@ export async function saveCall(
 
   const summary = await summaryOf(tx, saved);
   const becameEnded = before.status !== 'ended' && saved.status === 'ended';
-  if (saved.status !== before.status) {
+  // A transfer shows on the call's card, so its changes go out as the call's state even when the status stays.
+  const transferChanged = changed.some((k) => k.startsWith('transfer_'));
+  if (saved.status !== before.status || (transferChanged && saved.status !== 'ended')) {
     events.emit(saved.clinic_id, { kind: 'call.status', data: { callId: saved.id, status: saved.status, call: summary } });
   }
-  if (becameEnded || (saved.status === 'ended' && options.announceEnded)) {
+  if (becameEnded || (saved.status === 'ended' && (options.announceEnded || transferChanged))) {
     events.emit(saved.clinic_id, { kind: 'call.ended', data: { call: summary } });
   }
   if (becameEnded) await emitStats(tx, events, deps, saved.clinic_id);
@@ -280,7 +289,7 @@ export class CallIngestion {
    * the call locked or created, the receipt, the timeline, the status moved forward, empty fields
    * filled, the outcome of an ended call, and the events.
    */
-  statusUpdate(message: StatusUpdate & { call: VapiCall }, receivedAt: Date, receipt: Receipt): Promise<CallMessageOutcome> {
+  async statusUpdate(message: StatusUpdate & { call: VapiCall }, receivedAt: Date, receipt: Receipt): Promise<CallMessageOutcome> {
     const call = callOf(message)!;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     const fill: Record<string, unknown> = {};
@@ -289,12 +298,14 @@ export class CallIngestion {
       fill.endedAt = toDate(call.endedAt) ?? at;
       fill.endedReason = message.endedReason ?? call.endedReason ?? undefined;
     }
-    return this.applyCallMessage(message, call, receipt, {
+    const outcome = await this.applyCallMessage(message, call, receipt, {
       status: message.status,
       timeline: [{ status: message.status, at }],
       fill,
       report: null,
     });
+    if (outcome === 'stored') await this.deps.afterStored?.({ ...message, call }, receivedAt);
+    return outcome;
   }
 
   /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
@@ -353,7 +364,7 @@ export class CallIngestion {
   }
 
   /** An end-of-call report, applied by the database in one statement, as statusUpdate is. Its values win. */
-  endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
+  async endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
     const call = callOf(message)!;
     const artifact = message.artifact ?? undefined;
     const analysis = message.analysis ?? undefined;
@@ -383,7 +394,9 @@ export class CallIngestion {
       ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
       ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
     ];
-    return this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+    const outcome = await this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+    if (outcome === 'stored') await this.deps.afterStored?.({ ...message, call }, new Date());
+    return outcome;
   }
 
   private async applyCallMessage(

@@ -16,6 +16,13 @@ const optionalCallSeconds = z
 
 export const VapiCustomerSchema = z.looseObject({ number: optionalString, name: optionalString });
 
+/** Where a call was (to be) transferred (TransferDestinationNumber | TransferDestinationSip). An odd shape is dropped, never a refusal. */
+export const VapiTransferDestinationSchema = z
+  .looseObject({ type: optionalString, number: optionalString, sipUri: optionalString })
+  .optional()
+  .nullable()
+  .catch(null);
+
 export const VapiCallTypeSchema = z.enum(['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall']);
 export type VapiCallType = z.infer<typeof VapiCallTypeSchema>;
 
@@ -30,6 +37,9 @@ export const VapiCallSchema = z.looseObject({
   endedAt: optionalString,
   endedReason: optionalString,
   cost: optionalNumber,
+  /** Live listen/control URLs (capabilities: never logged, stored or sent to consoles). */
+  monitor: z.looseObject({ controlUrl: optionalString, listenUrl: optionalString }).optional().nullable().catch(null),
+  destination: VapiTransferDestinationSchema,
 });
 export type VapiCall = z.infer<typeof VapiCallSchema>;
 
@@ -50,6 +60,8 @@ export const VapiArtifactSchema = z.looseObject({
   messages: z.array(z.unknown()).optional().nullable(),
   transcript: optionalString,
   recordingUrl: optionalString,
+  /** Transfer attempts with their result (TransferArtifact); read leniently by call-transfers.ts. */
+  transfers: z.array(z.unknown()).max(50).optional().nullable().catch(null),
   recording: z
     .looseObject({
       stereoUrl: optionalString,
@@ -78,6 +90,8 @@ export const StatusUpdateSchema = z.looseObject({
   type: z.literal('status-update'),
   status: z.enum(['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended']),
   endedReason: optionalString,
+  /** Sent with `forwarding`: where the call is being transferred. */
+  destination: VapiTransferDestinationSchema,
 });
 
 export const TranscriptSchema = z.looseObject({
@@ -97,6 +111,8 @@ export const EndOfCallReportSchema = z.looseObject({
   startedAt: optionalString,
   endedAt: optionalString,
   durationSeconds: optionalCallSeconds,
+  /** Where the call was transferred, if it was. */
+  destination: VapiTransferDestinationSchema,
   artifact: VapiArtifactSchema.optional().nullable(),
   analysis: VapiAnalysisSchema.optional().nullable(),
   // Legacy top-level fields (before `artifact`/`analysis` existed); read when the new ones are absent.
