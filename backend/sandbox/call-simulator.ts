@@ -67,12 +67,21 @@ export class CallSimulator {
     await this.deps.delivery.send(call, { type: 'status-update', status, ...extra });
   }
 
-  /** Waits (at most `seconds`, scaled) until the call's control URL has received something. */
-  private async hold(callId: string, seconds: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new CallAborted();
-    const timeout = AbortSignal.timeout((seconds * 1000) / this.deps.timeScale);
-    await this.deps.controls.arrival(callId, AbortSignal.any([signal, timeout]));
-    if (signal.aborted) throw new CallAborted();
+  /**
+   * The caller holds (at most `seconds` of real time) while the control URL is obeyed: lines are said
+   * and the caller keeps holding; an added message ends the hold (the assistant's next line
+   * acknowledges it); a transfer or the end ends the call.
+   */
+  private async hold(conversation: Conversation, seconds: number, signal: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(seconds * 1000);
+    const until = AbortSignal.any([signal, timeout]);
+    // A message added just before the hold is acknowledged at once.
+    while (conversation.notes.length === 0) {
+      await this.deps.controls.arrival(conversation.call.id, until);
+      if (signal.aborted) throw new CallAborted();
+      if (timeout.aborted) return;
+      if (await this.applyControl(conversation, signal)) return;
+    }
   }
 
   /** Plays the call to its end; resolves when the end-of-call report has been delivered. */
@@ -110,6 +119,7 @@ export class CallSimulator {
       for (const step of script.steps) {
         if (await this.applyControl(conversation, signal)) return;
         await this.play(conversation, step, signal);
+        if (conversation.ended) return;
       }
       if (await this.applyControl(conversation, signal)) return;
       await this.finish(call, script.endedReason, spoken, { summary: script.summary(context, memory), category: script.category }, script);
@@ -156,6 +166,7 @@ export class CallSimulator {
    */
   private async applyControl(conversation: Conversation, signal: AbortSignal): Promise<boolean> {
     const { call, spoken } = conversation;
+    if (conversation.ended) return true;
     for (const message of this.deps.controls.take(call.id)) {
       switch (message.type) {
         case 'say':
@@ -187,6 +198,7 @@ export class CallSimulator {
     signal: AbortSignal,
   ): Promise<void> {
     const { call, script, context, memory, spoken } = conversation;
+    conversation.ended = true;
     if (message.content) await this.speak(call, 'assistant', message.content, spoken, signal);
     const destination = { type: 'number' as const, number: message.destination.number };
     const mode = message.destination.transferPlan?.mode ?? 'blind-transfer';
@@ -220,13 +232,14 @@ export class CallSimulator {
 
   private async finishEarly(conversation: Conversation, endedReason: string): Promise<void> {
     const { call, script, context, memory, spoken } = conversation;
+    conversation.ended = true;
     await this.finish(call, endedReason, spoken, { summary: script.summary(context, memory), category: script.category }, script);
   }
 
   private async play(conversation: Conversation, step: Step, signal: AbortSignal): Promise<void> {
     const { call, context, memory, spoken } = conversation;
     if ('pause' in step) return this.wait(step.pause, signal);
-    if ('hold' in step) return this.hold(call.id, step.hold, signal);
+    if ('hold' in step) return this.hold(conversation, step.hold, signal);
     if ('tool' in step) {
       const args = step.args(context, memory);
       const id = `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
@@ -342,6 +355,8 @@ interface Conversation {
   spoken: SpokenMessage[];
   /** Messages added through the control URL, not yet acknowledged. */
   notes: string[];
+  /** Set once the control URL ended the call (transfer, end-call): no more steps are played. */
+  ended?: boolean;
 }
 
 function transcriptOf(spoken: SpokenMessage[]): string {

@@ -48,7 +48,10 @@ export type Step =
       remember: string;
     }
   | { pause: number }
-  /** Waits until the call's control URL receives something, or this many seconds pass. */
+  /**
+   * Waits until the call's control URL receives something, or this many seconds of real time pass
+   * (not sped up: a caller on hold waits for a person, whatever the simulation's pace).
+   */
   | { hold: number };
 
 export interface ConversationScript {
@@ -268,9 +271,10 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
       { speaker: 'assistant', say: (c) => c.greeting },
       { speaker: 'caller', say: 'I’d like to speak to someone at the front desk when they are free. I can hold.' },
       { speaker: 'assistant', say: 'Of course, please hold for a moment.' },
-      { hold: 120 },
+      // Up to Vapi's default longest call (10 minutes) each.
+      { hold: 600 },
       { speaker: 'assistant', say: 'Thank you for holding.' },
-      { hold: 120 },
+      { hold: 600 },
       { speaker: 'assistant', say: 'Thanks for your patience. The front desk is still busy, so I’ll ask them to call you back. Goodbye!' },
     ],
     summary: (c) => `${c.callerName} held for the front desk.`,

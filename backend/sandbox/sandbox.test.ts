@@ -13,8 +13,9 @@ const EXPECTED_OUTCOME = {
   'asks-for-human': 'transferred',
   'hang-up': 'abandoned',
   spam: 'spam',
-  'waits-on-hold': 'answered',
 } as const;
+/** Every script that ends by itself; `waits-on-hold` waits for the control URL (call-control-api.test.ts). */
+const SELF_ENDING = SCRIPT_NAMES.filter((name): name is keyof typeof EXPECTED_OUTCOME => name !== 'waits-on-hold');
 
 describe('the telephony sandbox plays every scripted conversation through the real webhooks', () => {
   let database: TestDatabase;
@@ -53,7 +54,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
     await database?.close();
   });
 
-  it.each(SCRIPT_NAMES)('%s ends with the expected outcome, a transcript and a summary', async (script) => {
+  it.each(SELF_ENDING)('%s ends with the expected outcome, a transcript and a summary', async (script) => {
     const placed = await json(
       await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
         method: 'POST',
