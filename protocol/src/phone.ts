@@ -60,7 +60,7 @@ export function maskPhoneNumber(e164: string | null | undefined): string {
 export const CountryCodeSchema = z
   .string()
   .regex(/^[A-Z]{2}$/, 'use a two-letter country code such as GB')
-  .refine((code) => isSupportedCountry(code), 'not a country with its own phone numbers');
+  .refine((code): boolean => isSupportedCountry(code), 'not a country with its own phone numbers');
 
 /** What a number is: its country and kind (libphonenumber-js `getType()`; undefined when the metadata cannot tell). */
 export interface NumberFacts {
