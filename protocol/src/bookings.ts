@@ -20,7 +20,7 @@ export const BookingSchema = z.object({
    * Why staff should look at this booking before relying on it (e.g. the name the caller gave is not
    * the name on file for their number); null when nothing needs review.
    */
-  reviewReason: z.string().nullable(),
+  reviewReason: z.string().nullable().default(null),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
 });

@@ -75,8 +75,11 @@ export const CallSummarySchema = z.object({
   summary: z.string().nullable(),
   isTest: z.boolean(),
   needsAttention: z.boolean(),
-  /** The call's transfer to the front desk, if one was asked for or reported. */
-  transfer: CallTransferSchema.nullable(),
+  /**
+   * The call's transfer to the front desk, if one was asked for or reported. Absent in events an
+   * older backend logged: read as none.
+   */
+  transfer: CallTransferSchema.nullable().default(null),
   createdAt: IsoDateTimeSchema,
 });
 export type CallSummary = z.infer<typeof CallSummarySchema>;

@@ -287,12 +287,14 @@ export class AssistantTools {
         .executeTakeFirst();
       if (!onFile) {
         patientId = await addPatient(tx, clinicId, callerPhone, patientName, dateOfBirth ?? null);
-      } else if (call.verified_patient_id === onFile.id || namesMatch(patientName, onFile.name)) {
+      } else if (namesMatch(patientName, onFile.name)) {
         patientId = onFile.id;
         if (dateOfBirth && onFile.date_of_birth && dateOfBirth !== onFile.date_of_birth) {
           review.push('The date of birth given on the call differs from the one on file.');
         }
       } else {
+        // Someone else on this number (or someone pretending): even a caller who proved who they are
+        // may be booking for a relative. Never filed under, or renaming, the patient on file.
         review.push(`The caller gave the name “${patientName}”, but this number is on file for “${onFile.name}”.`);
       }
     }
