@@ -117,7 +117,11 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const ingestionDeps = { db: deps.db, bus: deps.bus, ...(deps.stats ? { stats: deps.stats } : {}) };
   const ingestion = new CallIngestion({
     ...ingestionDeps,
-    afterStored: (message, receivedAt) => recordTransferFromWebhook(ingestionDeps, message, receivedAt),
+    // The message itself is stored by then: a failure here is logged, never turned into a refusal.
+    afterStored: (message, receivedAt) =>
+      recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
+        logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
+      ),
   });
   const control = new CallControl({ allowUrl: vendors.controlUrlAllowed ?? isVapiControlUrl });
   const tools = new AssistantTools({
