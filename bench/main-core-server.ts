@@ -36,6 +36,7 @@ function* calls(): Generator<NewLiveEvent> {
             endsAt: now,
             status: 'confirmed',
             notes: null,
+            reviewReason: null,
             createdAt: now,
             updatedAt: now,
           },

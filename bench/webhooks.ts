@@ -282,7 +282,9 @@ async function toolCalls(server: Server) {
             id: `bench-tools-${n % 50}-${clinic.clinicId}`,
             type: 'inboundPhoneCall',
             assistantId: clinic.assistantId,
-            customer: { number: '+441614960200' },
+            // One caller per call: the assistant's caps (2 bookings per call, 3 per caller a day) stay
+            // out of the way, so the bookings measured are bookings made, not refusals.
+            customer: { number: `+44161496${String(n % 50).padStart(4, '0')}` },
           },
         },
       };

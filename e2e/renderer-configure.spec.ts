@@ -39,6 +39,8 @@ test.describe('Configuring the assistant, and every screen', () => {
     await expect(greeting).not.toHaveValue('');
     const newGreeting = 'Good day, Riverside Family Clinic, Ava speaking. How may I help?';
     await greeting.fill(newGreeting);
+    // The demo clinic comes with a front-desk number; replace it.
+    await page.getByLabel('Transfer number').fill('');
     await page.getByLabel('Transfer number').pressSequentially('+442079460000');
     await expect(page.getByText('Unsaved changes')).toBeVisible();
     await page.getByRole('button', { name: 'Save', exact: true }).click();

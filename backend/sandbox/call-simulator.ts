@@ -4,7 +4,9 @@
 // shape the assistant's next line), `assistant-request` for numbers without an assistant, and the
 // end-of-call report with artifact (messages, transcript, recording) and analysis (summary,
 // structured data). Each call speaks one of Vapi's published message shapes, old or current
-// (webhook-dialects.ts), picked at random unless the call was placed with one.
+// (webhook-dialects.ts), picked at random unless the call was placed with one. Between the
+// conversation's steps it applies what the call's live control URL received (call-control-api.ts):
+// lines to say, messages to acknowledge, a transfer, the end.
 //
 // What the caller says comes from a scripted conversation. The web-test issue adds a second kind of
 // caller (audio over Vapi's `vapi.websocket` transport, speech detected and replies synthesised):
@@ -12,14 +14,16 @@
 // and the conversation (conversation-scripts.ts) are kept apart.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../src/logging/logger.js';
-import { SCRIPTS, type ConversationScript, type Memory, type ScriptContext, type Step } from './conversation-scripts.js';
+import { dateOfBirthFor, SCRIPTS, type ConversationScript, type Memory, type ScriptContext, type Step } from './conversation-scripts.js';
 import type { SandboxCall, SandboxState } from './sandbox-state.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 import { pickDialect, reportFields, toolCallLists } from './webhook-dialects.js';
+import type { ControlMessage, SandboxCallControls } from './call-control-api.js';
 
 export interface SimulatorDeps {
   state: SandboxState;
   delivery: WebhookDelivery;
+  controls: SandboxCallControls;
   timeScale: number;
   logger: Logger;
   random: () => number;
@@ -66,6 +70,23 @@ export class CallSimulator {
     await this.deps.delivery.send(call, { type: 'status-update', status, ...extra });
   }
 
+  /**
+   * The caller holds (at most `seconds` of real time) while the control URL is obeyed: lines are said
+   * and the caller keeps holding; an added message ends the hold (the assistant's next line
+   * acknowledges it); a transfer or the end ends the call.
+   */
+  private async hold(conversation: Conversation, seconds: number, signal: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(seconds * 1000);
+    const until = AbortSignal.any([signal, timeout]);
+    // A message added just before the hold is acknowledged at once.
+    while (conversation.notes.length === 0) {
+      await this.deps.controls.arrival(conversation.call.id, until);
+      if (signal.aborted) throw new CallAborted();
+      if (timeout.aborted) return;
+      if (await this.applyControl(conversation, signal)) return;
+    }
+  }
+
   /** Plays the call to its end; resolves when the end-of-call report has been delivered. */
   async run(call: SandboxCall, signal: AbortSignal): Promise<void> {
     const { state, logger } = this.deps;
@@ -89,14 +110,22 @@ export class CallSimulator {
       const context: ScriptContext = {
         callerName: call.customer?.name ?? 'Sam Taylor',
         callerNumber: call.customer?.number ?? '',
+        dateOfBirth: dateOfBirthFor(call.customer?.number ?? ''),
         greeting: assistant?.firstMessage ?? 'Hello, you’re through to the clinic. How can I help?',
         knowledge: state.knowledgeOf(assistant),
         tomorrow: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
         random: this.deps.random,
       };
+      this.deps.controls.attach(call);
       const memory: Memory = {};
       const spoken: SpokenMessage[] = [];
-      for (const step of script.steps) await this.play(call, step, context, memory, spoken, signal);
+      const conversation: Conversation = { call, script, context, memory, spoken, notes: [] };
+      for (const step of script.steps) {
+        if (await this.applyControl(conversation, signal)) return;
+        await this.play(conversation, step, signal);
+        if (conversation.ended) return;
+      }
+      if (await this.applyControl(conversation, signal)) return;
       await this.finish(call, script.endedReason, spoken, { summary: script.summary(context, memory), category: script.category }, script);
     } catch (error) {
       if (error instanceof CallAborted) {
@@ -135,30 +164,105 @@ export class CallSimulator {
     return false;
   }
 
-  private async play(
-    call: SandboxCall,
-    step: Step,
-    context: ScriptContext,
-    memory: Memory,
-    spoken: SpokenMessage[],
+  /**
+   * Applies what the call's control URL received since the last step, in order. True when that ended
+   * the call (end-call, a transfer, a line said with endCallAfterSpoken).
+   */
+  private async applyControl(conversation: Conversation, signal: AbortSignal): Promise<boolean> {
+    const { call, spoken } = conversation;
+    if (conversation.ended) return true;
+    for (const message of this.deps.controls.take(call.id)) {
+      switch (message.type) {
+        case 'say':
+          await this.speak(call, 'assistant', message.content, spoken, signal);
+          if (message.endCallAfterSpoken) {
+            await this.finishEarly(conversation, 'assistant-ended-call-after-message-spoken');
+            return true;
+          }
+          break;
+        case 'add-message':
+          conversation.notes.push(message.message.content);
+          break;
+        case 'end-call':
+          // What Vapi reports for a call ended through its control URL is not documented; this is its "ended by API" reason.
+          await this.finishEarly(conversation, 'manually-canceled');
+          return true;
+        case 'transfer':
+          await this.transfer(conversation, message, signal);
+          return true;
+      }
+    }
+    return false;
+  }
+
+  /** Puts the caller through as Vapi reports it: `forwarding` with the destination, then ended and the report. */
+  private async transfer(
+    conversation: Conversation,
+    message: Extract<ControlMessage, { type: 'transfer' }>,
     signal: AbortSignal,
   ): Promise<void> {
+    const { call, script, context, memory, spoken } = conversation;
+    conversation.ended = true;
+    if (message.content) await this.speak(call, 'assistant', message.content, spoken, signal);
+    const destination = { type: 'number' as const, number: message.destination.number };
+    const mode = message.destination.transferPlan?.mode ?? 'blind-transfer';
+    const summary = script.summary(context, memory);
+    await this.setStatus(call, 'forwarding', {
+      destination,
+      transcript: transcriptOf(spoken),
+      summary,
+      messages: [],
+    });
+    const outcome = this.deps.controls.transferOutcome;
+    // The destination rings; a warm transfer then briefs whoever picks up before connecting the caller.
+    await this.wait(2, signal);
+    const briefing = mode.includes('say-message')
+      ? (message.destination.transferPlan?.message ?? null)
+      : mode.includes('say-summary')
+        ? summary
+        : null;
+    const status = outcome === 'answered' ? 'completed' : 'no-answer';
+    this.deps.controls.recordTransfer(call.id, { destination: destination.number, mode, briefing, status });
+    call.destination = destination;
+    await this.finish(
+      call,
+      outcome === 'answered' ? 'assistant-forwarded-call' : 'call.forwarding.no-answer',
+      spoken,
+      { summary, category: script.category },
+      script,
+      { destination, transfers: [{ destination, mode, status, transcript: transcriptOf(spoken), messages: [] }] },
+    );
+  }
+
+  private async finishEarly(conversation: Conversation, endedReason: string): Promise<void> {
+    const { call, script, context, memory, spoken } = conversation;
+    conversation.ended = true;
+    await this.finish(call, endedReason, spoken, { summary: script.summary(context, memory), category: script.category }, script);
+  }
+
+  private async play(conversation: Conversation, step: Step, signal: AbortSignal): Promise<void> {
+    const { call, context, memory, spoken } = conversation;
     if ('pause' in step) return this.wait(step.pause, signal);
-    if ('status' in step) return this.setStatus(call, step.status);
+    if ('hold' in step) return this.hold(conversation, step.hold, signal);
     if ('tool' in step) {
       const args = step.args(context, memory);
       const id = `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
       // In the call's dialect: arguments as a JSON string or an object, in the spec's or a flattened form.
       const lists = toolCallLists(call.dialect, { id, name: step.tool, args }, Object.keys(memory).length);
       const answer = (await this.deps.delivery.send(call, { type: 'tool-calls', ...lists })) as
-        { results?: Array<{ toolCallId?: string; result?: unknown }> } | undefined;
-      const result = answer?.results?.find((r) => r.toolCallId === id)?.result;
-      memory[step.remember] = parseResult(result);
+        { results?: Array<{ toolCallId?: string; result?: unknown; error?: unknown }> } | undefined;
+      const entry = answer?.results?.find((r) => r.toolCallId === id);
+      // An `error` entry is a refusal the assistant says as it is.
+      memory[step.remember] = typeof entry?.error === 'string' ? { error: entry.error } : parseResult(entry?.result);
       await this.wait(0.4, signal);
       return;
     }
-    const text = typeof step.say === 'function' ? step.say(context, memory) : step.say;
+    let text = typeof step.say === 'function' ? step.say(context, memory) : step.say;
     if (step.speaker === 'caller') memory.lastCallerLine = { text };
+    if (step.speaker === 'assistant' && conversation.notes.length > 0) {
+      // A message added through the control URL: the assistant acknowledges it before going on.
+      text = `I’ve just had a note: ${conversation.notes.splice(0).join(' ')} ${text}`;
+    }
     await this.speak(call, step.speaker === 'assistant' ? 'assistant' : 'user', text, spoken, signal);
     await this.wait(PAUSE_BETWEEN_TURNS, signal);
   }
@@ -201,18 +305,20 @@ export class CallSimulator {
     spoken: SpokenMessage[],
     analysis: { summary: string; category: ConversationScript['category'] },
     script: ConversationScript | undefined,
+    transferred?: { destination: { type: 'number'; number: string }; transfers: unknown[] },
   ): Promise<void> {
     call.endedAt = new Date().toISOString();
     call.endedReason = endedReason;
     const durationSeconds = call.startedAt ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000 : 0;
     call.cost = Math.round((durationSeconds / 60) * COST_PER_MINUTE * 10_000) / 10_000;
     await this.setStatus(call, 'ended', { endedReason });
-    const transcript = spoken.map((m) => `${m.role === 'bot' ? 'AI' : 'User'}: ${m.message}`).join('\n');
+    const transcript = transcriptOf(spoken);
     const recordingUrl = `https://storage.sandbox.voxanne.invalid/recordings/${call.id}.wav`;
     await this.deps.delivery.send(call, {
       type: 'end-of-call-report',
       ...reportFields(call.dialect, {
         endedReason,
+        ...(transferred ? { destination: transferred.destination, transfers: transferred.transfers } : {}),
         cost: call.cost ?? 0,
         startedAt: call.startedAt,
         endedAt: call.endedAt,
@@ -234,6 +340,23 @@ export class CallSimulator {
       }),
     });
   }
+}
+
+/** One conversation being played: the call, its script and what has been said and answered so far. */
+interface Conversation {
+  call: SandboxCall;
+  script: ConversationScript;
+  context: ScriptContext;
+  memory: Memory;
+  spoken: SpokenMessage[];
+  /** Messages added through the control URL, not yet acknowledged. */
+  notes: string[];
+  /** Set once the control URL ended the call (transfer, end-call): no more steps are played. */
+  ended?: boolean;
+}
+
+function transcriptOf(spoken: SpokenMessage[]): string {
+  return spoken.map((m) => `${m.role === 'bot' ? 'AI' : 'User'}: ${m.message}`).join('\n');
 }
 
 function parseResult(result: unknown): Record<string, unknown> | undefined {

@@ -1,10 +1,21 @@
 // The scripted conversations the sandbox plays, for outbound test calls and simulated patients: a new
 // booking, a reschedule, a question answered from the clinic's documents, a caller who wants a person,
-// a hang-up and a spam call. Each is data (who says what, which tool the assistant calls) plus small
+// a hang-up, a spam call, and a caller who holds until the front desk acts through the call's control
+// URL (for tests and for trying live control by hand). Each is data (who says what, which tool the assistant calls) plus small
 // functions that word the next line from what a tool answered, so the assistant's lines follow the
-// backend's real answers (free slots, booking result, transfer number).
+// backend's real answers (free slots, booking result, identity check, transfer). A transfer the
+// backend starts through the call's control URL takes the call over from the script
+// (call-simulator.ts); the script's own lines after it are what happens when it could not.
 
-export const SCRIPT_NAMES = ['new-booking', 'reschedule', 'knowledge-question', 'asks-for-human', 'hang-up', 'spam'] as const;
+export const SCRIPT_NAMES = [
+  'new-booking',
+  'reschedule',
+  'knowledge-question',
+  'asks-for-human',
+  'hang-up',
+  'spam',
+  'waits-on-hold',
+] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export function isScriptName(value: unknown): value is ScriptName {
@@ -14,6 +25,8 @@ export function isScriptName(value: unknown): value is ScriptName {
 export interface ScriptContext {
   callerName: string;
   callerNumber: string;
+  /** The caller's date of birth, YYYY-MM-DD (the same for every call from one number). */
+  dateOfBirth: string;
   greeting: string;
   /** Text of the clinic's knowledge documents (via the assistant's query tool). */
   knowledge: string[];
@@ -34,8 +47,12 @@ export type Step =
       args: (ctx: ScriptContext, memory: Memory) => Record<string, unknown>;
       remember: string;
     }
-  | { status: 'forwarding' }
-  | { pause: number };
+  | { pause: number }
+  /**
+   * Waits until the call's control URL receives something, or this many seconds of real time pass
+   * (not sped up: a caller on hold waits for a person, whatever the simulation's pace).
+   */
+  | { hold: number };
 
 export interface ConversationScript {
   name: ScriptName;
@@ -69,7 +86,8 @@ function offerLine(memory: Memory, key: string): string {
 }
 
 function bookedLine(memory: Memory, key: string): string {
-  return messageOf(memory[key], 'Sorry, I wasn’t able to book that.');
+  const refusal = memory[key]?.error;
+  return typeof refusal === 'string' ? refusal : messageOf(memory[key], 'Sorry, I wasn’t able to book that.');
 }
 
 const STOP = new Set([
@@ -130,8 +148,8 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
       { speaker: 'assistant', say: (c) => c.greeting },
       { speaker: 'caller', say: 'Hi, I’d like to book an appointment for a check-up, please.' },
       { tool: 'lookupCaller', args: () => ({}), remember: 'caller' },
-      { speaker: 'assistant', say: 'Of course. Could I take your full name?' },
-      { speaker: 'caller', say: (c) => `It’s ${c.callerName}.` },
+      { speaker: 'assistant', say: 'Of course. Could I take your full name and date of birth?' },
+      { speaker: 'caller', say: (c) => `It’s ${c.callerName}, born ${spokenDate(c.dateOfBirth)}.` },
       { tool: 'checkAvailability', args: (c) => ({ date: c.tomorrow }), remember: 'availability' },
       { speaker: 'assistant', say: (_c, m) => offerLine(m, 'availability') },
       {
@@ -140,7 +158,7 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
       },
       {
         tool: 'bookAppointment',
-        args: (c, m) => ({ patientName: c.callerName, ...chosenSlot(m, 'availability'), service: 'Check-up' }),
+        args: (c, m) => ({ patientName: c.callerName, ...chosenSlot(m, 'availability'), service: 'Check-up', dateOfBirth: c.dateOfBirth }),
         remember: 'booking',
       },
       { speaker: 'assistant', say: (_c, m) => bookedLine(m, 'booking') },
@@ -160,14 +178,38 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
       { speaker: 'assistant', say: (c) => c.greeting },
       { speaker: 'caller', say: (c) => `Hello, this is ${c.callerName}. I need to move my appointment to another day.` },
       { tool: 'lookupCaller', args: () => ({}), remember: 'caller' },
-      { speaker: 'assistant', say: (_c, m) => `${messageOf(m.caller, 'Let me check.')} Which day would suit you better?` },
+      {
+        speaker: 'assistant',
+        say: (_c, m) =>
+          m.caller?.onFile === true
+            ? 'I can help with that. For your security, could you confirm your date of birth?'
+            : 'I can help with that. Could I take your date of birth for the booking?',
+      },
+      { speaker: 'caller', say: (c) => `It’s ${spokenDate(c.dateOfBirth)}.` },
+      {
+        tool: 'lookupCaller',
+        args: (c, m) => (m.caller?.onFile === true ? { dateOfBirth: c.dateOfBirth, fullName: c.callerName } : {}),
+        remember: 'verified',
+      },
+      {
+        speaker: 'assistant',
+        say: (_c, m) =>
+          m.verified?.verified === true
+            ? `Thank you. I can see your ${m.verified.nextAppointment ? 'appointment' : 'record'}. Which day would suit you better?`
+            : 'Thank you. I’ll book you a new time and the front desk will sort out the old one. Which day would suit you better?',
+      },
       { speaker: 'caller', say: 'Is there anything the day after tomorrow?' },
       { tool: 'checkAvailability', args: (c) => ({ date: addDays(c.tomorrow, 1) }), remember: 'availability' },
       { speaker: 'assistant', say: (_c, m) => offerLine(m, 'availability') },
       { speaker: 'caller', say: 'Yes please, that works.' },
       {
         tool: 'bookAppointment',
-        args: (c, m) => ({ patientName: c.callerName, ...chosenSlot(m, 'availability'), service: 'Rescheduled appointment' }),
+        args: (c, m) => ({
+          patientName: c.callerName,
+          ...chosenSlot(m, 'availability'),
+          reason: 'Rescheduled appointment',
+          dateOfBirth: c.dateOfBirth,
+        }),
         remember: 'booking',
       },
       { speaker: 'assistant', say: (_c, m) => `${bookedLine(m, 'booking')} I’ll let the front desk release your old slot.` },
@@ -201,26 +243,41 @@ export const SCRIPTS: Record<ScriptName, ConversationScript> = {
   'asks-for-human': {
     name: 'asks-for-human',
     category: 'human',
-    endedReason: 'assistant-forwarded-call',
+    endedReason: 'customer-ended-call',
     steps: [
       { speaker: 'assistant', say: (c) => c.greeting },
       { speaker: 'caller', say: 'Can I speak to a real person, please? It’s about my test results.' },
       {
         tool: 'transferToFrontDesk',
-        args: () => ({ reason: 'Caller asked for a person about test results', callerAskedForStaff: true }),
+        args: () => ({ reason: 'test results', callerAskedForStaff: true }),
         remember: 'transfer',
       },
-      {
-        speaker: 'assistant',
-        say: (_c, m) =>
-          m.transfer?.transferTo
-            ? 'Of course, I’m putting you through to the front desk now.'
-            : messageOf(m.transfer, 'I’ll ask the front desk to call you back.'),
-      },
-      { status: 'forwarding' },
-      { pause: 3 },
+      // When the transfer started, the control URL has taken the call over by now; what follows is
+      // the assistant taking a message because it could not put the caller through.
+      { speaker: 'assistant', say: 'I’m sorry, I can’t put you through right now. Can I take a message for the front desk?' },
+      { speaker: 'caller', say: (c) => `Yes please. It’s ${c.callerName}; could someone call me back about my test results?` },
+      { speaker: 'assistant', say: 'Of course. I’ve passed that on and the front desk will call you back. Goodbye!' },
     ],
-    summary: (c) => `${c.callerName} asked to speak to staff about test results and was transferred to the front desk.`,
+    summary: (c, m) =>
+      m.transfer?.transferring === true
+        ? `${c.callerName} asked to speak to staff about test results and was put through to the front desk.`
+        : `${c.callerName} asked to speak to staff about test results; nobody could take the call, so the assistant took a message for a call back.`,
+  },
+  'waits-on-hold': {
+    name: 'waits-on-hold',
+    category: 'other',
+    endedReason: 'customer-ended-call',
+    steps: [
+      { speaker: 'assistant', say: (c) => c.greeting },
+      { speaker: 'caller', say: 'I’d like to speak to someone at the front desk when they are free. I can hold.' },
+      { speaker: 'assistant', say: 'Of course, please hold for a moment.' },
+      // Up to Vapi's default longest call (10 minutes) each.
+      { hold: 600 },
+      { speaker: 'assistant', say: 'Thank you for holding.' },
+      { hold: 600 },
+      { speaker: 'assistant', say: 'Thanks for your patience. The front desk is still busy, so I’ll ask them to call you back. Goodbye!' },
+    ],
+    summary: (c) => `${c.callerName} held for the front desk.`,
   },
   'hang-up': {
     name: 'hang-up',
@@ -286,9 +343,29 @@ const FIRST = [
 ];
 const LAST = ['Patel', 'Smith', 'Jones', 'Williams', 'Brown', 'Taylor', 'Khan', 'Davies', 'Evans', 'Wilson', 'Murphy', 'Okafor', 'Nowak'];
 
-/** A caller's name and a number from Ofcom's drama range for Manchester (0161 496 0000–0999: valid, never a real line). */
+/**
+ * A caller: a number from Ofcom's drama range for Manchester (0161 496 0000–0999: valid, never a real
+ * line), and the name that number always has, so a patient who rings again is the same patient.
+ */
 export function randomCaller(random: () => number): { name: string; number: string } {
-  const name = `${FIRST[Math.floor(random() * FIRST.length)]} ${LAST[Math.floor(random() * LAST.length)]}`;
-  const number = `+441614960${String(Math.floor(random() * 1000)).padStart(3, '0')}`;
-  return { name, number };
+  const line = Math.floor(random() * 1000);
+  const name = `${FIRST[line % FIRST.length]} ${LAST[Math.floor(line / FIRST.length) % LAST.length]}`;
+  return { name, number: `+441614960${String(line).padStart(3, '0')}` };
+}
+
+/** The date of birth a simulated caller gives: the same for every call from one number. */
+export function dateOfBirthFor(number: string): string {
+  let hash = 0;
+  for (const ch of number) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const year = 1945 + (hash % 60);
+  const month = 1 + ((hash >>> 8) % 12);
+  const day = 1 + ((hash >>> 16) % 28);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** `1984-03-07` → "7 March 1984", as a caller says it. */
+export function spokenDate(date: string): string {
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${date}T12:00:00Z`),
+  );
 }

@@ -7,9 +7,12 @@ import path from 'node:path';
 import type { Db } from '../src/db/database.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { createClinic, createStaff, findStaffByEmail } from '../src/clinics/clinic-queries.js';
+import { defaultPersonality } from '../src/agent/agent-service.js';
 
 export const DEMO_CLINIC_NAME = 'Riverside Family Clinic';
 export const DEMO_TIME_ZONE = 'Europe/London';
+/** Where the demo assistant transfers callers (Ofcom's drama range for Leeds: valid, never a real line). */
+export const DEMO_FRONT_DESK_NUMBER = '+441134960999';
 export const DEMO_LOGINS = [
   { email: 'frontdesk@demo.voxanne.test', name: 'Front Desk', role: 'front_desk' },
   { email: 'admin@demo.voxanne.test', name: 'Clinic Admin', role: 'admin' },
@@ -33,6 +36,15 @@ export async function ensureDemoClinic(db: Db, dataDir: string, configuredPasswo
     for (const login of DEMO_LOGINS) {
       await createStaff(tx, { clinicId: clinic.id, email: login.email, name: login.name, role: login.role, passwordHash });
     }
+    // A front-desk line, so callers who ask for a person are really put through in the sandbox.
+    const personality = {
+      ...defaultPersonality({ name: DEMO_CLINIC_NAME, timeZone: DEMO_TIME_ZONE }),
+      transferNumber: DEMO_FRONT_DESK_NUMBER,
+    };
+    await tx
+      .insertInto('agents')
+      .values({ clinic_id: clinic.id, personality: JSON.stringify(personality), sync_status: 'pending', updated_at: new Date() })
+      .execute();
     return clinic.id;
   });
   return { clinicId, password, created: true };

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { normalizePhoneNumber } from '@voxanne/protocol';
 import type { Db } from '../src/db/database.js';
 import type { CallOutcomeColumn } from '../src/db/schema.js';
+import { DEMO_FRONT_DESK_NUMBER } from './demo-clinic.js';
 import type { Tx } from '../src/live/event-log.js';
 import { clinicToday } from '../src/clinics/clinic-days.js';
 
@@ -238,6 +239,15 @@ async function insertCall(tx: Tx, context: Context, call: DemoCall): Promise<num
       recording_url: null,
       cost_usd: Math.round(talkSeconds * 0.0011 * 1000) / 1000,
       needs_attention: call.needsAttention,
+      // Transfers to the demo front desk: the ones still waiting for a call back were not answered.
+      ...(call.kind === 'transfer'
+        ? {
+            transfer_destination: DEMO_FRONT_DESK_NUMBER,
+            transfer_at: new Date(endedAt.getTime() - 5_000),
+            transfer_status: call.needsAttention ? ('failed' as const) : ('connected' as const),
+            transfer_failure: call.needsAttention ? ('no_answer' as const) : null,
+          }
+        : {}),
       created_at: call.at,
       updated_at: endedAt,
     })

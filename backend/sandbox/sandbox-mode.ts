@@ -34,6 +34,7 @@ export async function startSandboxMode(options: {
     twilioBaseUrl: sandbox.twilioBaseUrl,
     smsSender: { accountSid: sandbox.platform.accountSid, authToken: sandbox.platform.authToken, from: sandbox.platform.smsNumber },
     defaultPhoneNumberId: sandbox.platform.outboundPhoneNumberId,
+    controlUrlAllowed: (url) => url.origin === new URL(sandbox.url).origin,
     describe: () => ({ sandbox: { url: sandbox.url, controlUrl: sandbox.controlUrl, timeScale: config.sandbox.timeScale } }),
   };
   return { sandbox, vendors };

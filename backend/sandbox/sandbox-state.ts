@@ -40,6 +40,10 @@ export interface SandboxCall {
   endedAt?: string;
   endedReason?: string;
   cost?: number;
+  /** Live control (sandbox/call-control-api.ts), when the assistant enables it. */
+  monitor?: { controlUrl: string };
+  /** Where the call was transferred, once it was. */
+  destination?: { type: 'number'; number: string };
   createdAt: string;
   updatedAt: string;
   /** Sandbox-only: which scripted conversation it plays. */

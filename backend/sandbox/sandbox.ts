@@ -4,12 +4,16 @@
 //
 //   GET  /control                    what the sandbox holds: base URLs, accounts, numbers, scripts
 //   POST /control/inbound-calls      {to?, from?, callerName?, script?, dialect?} → 202 {callId}: a patient rings
-//   GET  /control/calls/:id          one simulated call (status, script, dialect, ended reason)
+//   GET  /control/calls/:id          one simulated call (status, script, dialect, ended reason, what its control URL received)
 //   GET  /control/voice-calls[/:id]  web-test calls' transports: audio received (frames, levels), turns
 //   PUT  /control/outbound-script    {script}: what outbound test calls play next (default new-booking)
+//   PUT  /control/transfer-outcome   {outcome: answered|no-answer}: what the next transfers' destination does
 //   GET  /control/sms?to=            the Twilio message log (texts the backend sent)
 //   POST /control/sms/inbound        {from, body, to?}: a patient texts our SMS number (signed webhook)
 //   POST /control/twilio-accounts    {numbers?} → a fresh Twilio account holding that many numbers
+//
+// Each simulated phone call also gets a live control URL (call-control-api.ts) at
+// /call-control/:callId/:token/control, as Vapi gives `call.monitor.controlUrl`.
 //
 // Only ever bound to loopback: the control API has no authentication.
 import http from 'node:http';
@@ -22,6 +26,7 @@ import type { Logger } from '../src/logging/logger.js';
 import { twilioSignature } from '../src/telephony/twilio-client.js';
 import type { WebhookAuth } from '../src/telephony/webhook-auth.js';
 import { CallSimulator } from './call-simulator.js';
+import { SandboxCallControls } from './call-control-api.js';
 import { isScriptName, pickScript, randomCaller, SCRIPT_NAMES, type ScriptName } from './conversation-scripts.js';
 import { WEBHOOK_DIALECTS, type WebhookDialect } from './webhook-dialects.js';
 import { SANDBOX_ORG_ID, SandboxState, type SandboxCall, type TwilioAccount } from './sandbox-state.js';
@@ -64,6 +69,8 @@ export interface Sandbox {
   /** A clinic's own Twilio account, for connecting numbers (the demo clinic's line comes from here). */
   clinicAccount: TwilioAccount;
   state: SandboxState;
+  /** Live control URLs of simulated calls (what they received, how transfers went). */
+  controls: SandboxCallControls;
   /** The `vapi.websocket` transport (web tests). */
   voice: VoiceTransport;
   placeInboundCall(options?: PlaceCallOptions): SandboxCall;
@@ -95,7 +102,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const outbound = state.importNumber({ number: voiceLine.phoneNumber, twilioAccountSid: platformAccount.sid, name: 'Voxanne test calls' });
 
   const delivery = new WebhookDelivery(state, () => ({ url: `${options.backendUrl()}/webhooks/vapi`, auth: options.webhookAuth }), logger);
-  const simulator = new CallSimulator({ state, delivery, timeScale: options.timeScale, logger, random });
+  const controls = new SandboxCallControls(state, () => url);
+  const simulator = new CallSimulator({ state, delivery, controls, timeScale: options.timeScale, logger, random });
   const running = new Map<string, Promise<void>>();
   const abort = new AbortController();
   let outboundScript: ScriptName = 'new-booking';
@@ -108,6 +116,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (state.calls.size <= MAX_KEPT_CALLS) break;
       if (running.has(id)) continue;
       state.calls.delete(id);
+      controls.forget(id);
       if (old.assistantId && state.assistants.get(old.assistantId)?.transientFor === id) state.assistants.delete(old.assistantId);
     }
     if (state.messages.length > MAX_KEPT_MESSAGES) state.messages.splice(0, state.messages.length - MAX_KEPT_MESSAGES);
@@ -156,6 +165,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   app.use('/vapi', vapiApi(state, { onOutboundCall: play, outboundScript: () => outboundScript, onWebSocketCall }));
   app.use('/twilio', twilioApi(state));
+  app.use('/call-control', controls.router());
 
   const control = express.Router();
   control.use(express.json());
@@ -173,6 +183,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scripts: SCRIPT_NAMES,
       dialects: WEBHOOK_DIALECTS,
       outboundScript,
+      transferOutcome: controls.transferOutcome,
       activeCalls: running.size,
     });
   });
@@ -198,13 +209,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   control.get('/calls/:id', (req, res) => {
     const call = state.calls.get(req.params.id);
     if (!call) throw new ControlError(404, 'No such call.');
-    res.json({ ...call, finished: !running.has(call.id) && call.status === 'ended' });
+    res.json({ ...call, finished: !running.has(call.id) && call.status === 'ended', control: controls.describe(call.id) ?? null });
   });
   control.put('/outbound-script', (req, res) => {
     const script = (req.body as { script?: unknown } | undefined)?.script;
     if (!isScriptName(script)) throw new ControlError(400, `script must be one of ${SCRIPT_NAMES.join(', ')}`);
     outboundScript = script;
     res.json({ outboundScript });
+  });
+  control.put('/transfer-outcome', (req, res) => {
+    const outcome = (req.body as { outcome?: unknown } | undefined)?.outcome;
+    if (outcome !== 'answered' && outcome !== 'no-answer') throw new ControlError(400, 'outcome must be answered or no-answer');
+    controls.transferOutcome = outcome;
+    res.json({ transferOutcome: outcome });
   });
   control.get('/sms', (req, res) => {
     const to = typeof req.query.to === 'string' ? req.query.to : undefined;
@@ -310,6 +327,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
     clinicAccount,
     state,
+    controls,
     voice,
     placeInboundCall,
     async callFinished(callId) {

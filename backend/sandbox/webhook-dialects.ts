@@ -63,6 +63,9 @@ export interface ReportFacts {
   summary: string;
   structuredData: Record<string, unknown>;
   successEvaluation: string;
+  /** A transferred call: where to (top-level `destination`) and the attempts (`artifact.transfers`, current shape only). */
+  destination?: { type: 'number'; number: string };
+  transfers?: unknown[];
 }
 
 /** The end-of-call report's fields (besides type and call) in the dialect's shape. */
@@ -73,6 +76,7 @@ export function reportFields(dialect: WebhookDialect | undefined, r: ReportFacts
     startedAt: r.startedAt,
     endedAt: r.endedAt,
     durationSeconds: r.durationSeconds,
+    ...(r.destination ? { destination: r.destination } : {}),
   };
   if (dialect === 'docs-2024') {
     return {
@@ -91,6 +95,7 @@ export function reportFields(dialect: WebhookDialect | undefined, r: ReportFacts
       transcript: r.transcript,
       recordingUrl: r.recordingUrl,
       recording: { mono: { combinedUrl: r.recordingUrl } },
+      ...(r.transfers ? { transfers: r.transfers } : {}),
     },
     analysis: { summary: r.summary, structuredData: r.structuredData, successEvaluation: r.successEvaluation },
   };

@@ -258,6 +258,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         agents: agentDeps,
         stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
         defaultPhoneNumberId: () => telephony.vendors.defaultPhoneNumberId,
+        defaultCountry: config.telephony.defaultCountry,
         limiter: testCallLimiter,
       }),
       phoneNumberRoutes(phoneNumbers),

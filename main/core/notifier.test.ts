@@ -40,6 +40,7 @@ const booking = (callId: string | null = randomUUID()): LiveEvent =>
           endsAt: '2026-11-25T10:00:00.000Z',
           status: 'confirmed',
           notes: null,
+          reviewReason: null,
           createdAt: at().toISOString(),
           updatedAt: at().toISOString(),
         },

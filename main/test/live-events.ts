@@ -19,6 +19,7 @@ export function callSummary(overrides: Partial<CallSummary> = {}): CallSummary {
     summary: null,
     isTest: false,
     needsAttention: false,
+    transfer: null,
     createdAt: new Date().toISOString(),
     ...overrides,
   };

@@ -1,7 +1,7 @@
 // The assistant's personality, as the clinic configures it, and whether the voice platform has it.
 import { z } from 'zod';
 import { IsoDateTimeSchema, TimeOfDaySchema } from './common.js';
-import { E164Schema } from './phone.js';
+import { CountryCodeSchema, E164Schema } from './phone.js';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -36,6 +36,24 @@ export const VOICE_CHOICES: ReadonlyArray<Voice & { label: string }> = [
   { provider: 'vapi', voiceId: 'Harry', label: 'Harry (clear, male)' },
 ];
 
+/**
+ * What the person who picks up a transfer hears before the caller is put through. `message`: the line
+ * below, with {caller} (the patient's name when the number is on file, else "a caller") and {reason}
+ * filled in; `summary`: the voice platform summarises the call so far in two or three sentences.
+ */
+export const WarmTransferSchema = z.strictObject({
+  enabled: z.boolean(),
+  briefing: z.enum(['message', 'summary']),
+  message: z.string().trim().min(1).max(300),
+});
+export type WarmTransfer = z.infer<typeof WarmTransferSchema>;
+
+export const DEFAULT_WARM_TRANSFER: WarmTransfer = {
+  enabled: true,
+  briefing: 'message',
+  message: 'Hello, this is the clinic’s assistant with a call for the front desk: {caller}, about {reason}. Connecting you now.',
+};
+
 export const AgentPersonalitySchema = z.strictObject({
   name: z.string().trim().min(1).max(80),
   /** The first thing the assistant says when it picks up. */
@@ -49,6 +67,13 @@ export const AgentPersonalitySchema = z.strictObject({
   transferNumber: E164Schema.nullable(),
   /** Length of a standard appointment the assistant books. */
   appointmentMinutes: z.number().int().min(5).max(240),
+  /**
+   * Countries whose numbers the clinic rings ("Call my phone") and texts (booking confirmations).
+   * Empty: the clinic's own country, from its connected phone number.
+   */
+  allowedCountries: z.array(CountryCodeSchema).max(20).default([]),
+  /** Whether a transfer briefs the front desk first, and how. */
+  warmTransfer: WarmTransferSchema.default(DEFAULT_WARM_TRANSFER),
 });
 export type AgentPersonality = z.infer<typeof AgentPersonalitySchema>;
 

@@ -18,6 +18,11 @@ export const BookingSchema = z.object({
   endsAt: IsoDateTimeSchema,
   status: BookingStatusSchema,
   notes: z.string().nullable(),
+  /**
+   * Why staff should look at this booking before relying on it (e.g. the name the caller gave is not
+   * the name on file for their number); null when nothing needs review.
+   */
+  reviewReason: z.string().nullable().default(null),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
 });

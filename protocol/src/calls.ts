@@ -22,6 +22,43 @@ export type CallOutcome = z.infer<typeof CallOutcomeSchema>;
 export const SpeakerSchema = z.enum(['assistant', 'caller']);
 export type Speaker = z.infer<typeof SpeakerSchema>;
 
+/**
+ * A transfer of the call to the front desk. `requested`: the assistant asked the voice platform to put
+ * the caller through; `forwarding`: the platform is dialling the destination; `connected`: the platform
+ * handed the caller over (for a blind transfer that means the line was dialled, not that someone
+ * answered); `failed`: it did not happen, `failure` says why.
+ */
+export const CallTransferStatusSchema = z.enum(['requested', 'forwarding', 'connected', 'failed']);
+export type CallTransferStatus = z.infer<typeof CallTransferStatusSchema>;
+
+export const CallTransferFailureSchema = z.enum([
+  /** The clinic has no transfer number. */
+  'no_number',
+  /** The voice platform gave no way to control the call (no live control URL). */
+  'no_control',
+  /** The voice platform refused or did not answer the transfer request. */
+  'refused',
+  /** The destination did not answer. */
+  'no_answer',
+  /** The destination was busy. */
+  'busy',
+  /** The caller hung up while being put through. */
+  'caller_hung_up',
+  /** Anything else the platform reported as a failed transfer. */
+  'failed',
+]);
+export type CallTransferFailure = z.infer<typeof CallTransferFailureSchema>;
+
+export const CallTransferSchema = z.object({
+  /** E.164 number the caller was (to be) put through to; null when the clinic has none. */
+  destination: z.string().nullable(),
+  /** When the transfer was first asked for or reported. */
+  at: IsoDateTimeSchema,
+  status: CallTransferStatusSchema,
+  failure: CallTransferFailureSchema.nullable(),
+});
+export type CallTransfer = z.infer<typeof CallTransferSchema>;
+
 export const CallSummarySchema = z.object({
   id: IdSchema,
   direction: CallDirectionSchema,
@@ -44,6 +81,11 @@ export const CallSummarySchema = z.object({
   summary: z.string().nullable(),
   isTest: z.boolean(),
   needsAttention: z.boolean(),
+  /**
+   * The call's transfer to the front desk, if one was asked for or reported. Absent in events an
+   * older backend logged: read as none.
+   */
+  transfer: CallTransferSchema.nullable().default(null),
   createdAt: IsoDateTimeSchema,
 });
 export type CallSummary = z.infer<typeof CallSummarySchema>;

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { parsePhoneNumberFromString as parseWithMaxMetadata } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { E164Schema, PhoneInputSchema, maskPhoneNumber, normalizePhoneNumber, sortPhoneNumber } from './phone.js';
+import {
+  CountryCodeSchema,
+  E164Schema,
+  PhoneInputSchema,
+  countryAllowed,
+  maskPhoneNumber,
+  normalizePhoneNumber,
+  numberFactsFrom,
+  reachProblem,
+  sortPhoneNumber,
+} from './phone.js';
 
 describe('phone numbers', () => {
   it('normalises a formatted international number to E.164', () => {
@@ -100,5 +110,40 @@ describe('phone numbers', () => {
   it('masks numbers for logs, keeping country code and last two digits', () => {
     expect(maskPhoneNumber('+442079460958')).toBe('+44••••••••58');
     expect(maskPhoneNumber(null)).toBe('unknown');
+  });
+
+  it('allows ringing and texting ordinary numbers in the clinic’s countries only', () => {
+    const gb = ['GB'];
+    expect(reachProblem({ e164: '+442079460958', country: 'GB', kind: 'FIXED_LINE' }, gb, { strict: true })).toBeUndefined();
+    expect(reachProblem({ e164: '+447797123456', country: 'JE', kind: 'MOBILE' }, gb, { strict: true })).toBeUndefined();
+    expect(reachProblem({ e164: '+12015550123', country: 'US', kind: 'FIXED_LINE_OR_MOBILE' }, gb, { strict: true })).toMatch(
+      /a number in United States; this clinic only calls and texts numbers in United Kingdom/,
+    );
+    expect(reachProblem({ e164: '+19005550100', country: 'US', kind: 'PREMIUM_RATE' }, ['US'], { strict: true })).toMatch(
+      /^\+1 900 555 0100 is a premium-rate number/,
+    );
+    // A kind the metadata at hand cannot tell: the server refuses it, the console leaves it to the server.
+    const unknown = { e164: '+33612345678', country: 'FR', kind: undefined };
+    expect(reachProblem(unknown, ['FR'], { strict: true })).toMatch(/could not be recognised/);
+    expect(reachProblem(unknown, ['FR'], { strict: false })).toBeUndefined();
+    // An empty list (the console does not know the clinic's own country) checks the kind only.
+    expect(reachProblem({ e164: '+12015550123', country: 'US', kind: 'FIXED_LINE_OR_MOBILE' }, [], { strict: false })).toBeUndefined();
+  });
+
+  it('knows what the small metadata can tell: premium +1 900 yes, a French mobile’s kind no', () => {
+    expect(numberFactsFrom('+19005550100')).toEqual({ e164: '+19005550100', country: 'US', kind: 'PREMIUM_RATE' });
+    expect(numberFactsFrom('+33612345678')).toMatchObject({ country: 'FR', kind: undefined });
+  });
+
+  it('treats the Crown Dependencies as the UK’s numbering plan, and nothing else as another country', () => {
+    expect(countryAllowed('GG', ['GB'])).toBe(true);
+    expect(countryAllowed('IE', ['GB'])).toBe(false);
+    expect(countryAllowed('GB', ['GG'])).toBe(false);
+    expect(countryAllowed(undefined, ['GB'])).toBe(false);
+  });
+
+  it('takes countries as two-letter codes with phone numbers', () => {
+    expect(CountryCodeSchema.safeParse('GB').success).toBe(true);
+    for (const bad of ['gb', 'GBR', 'XX', '']) expect(CountryCodeSchema.safeParse(bad).success, bad).toBe(false);
   });
 });

@@ -1,13 +1,17 @@
-// Phone numbers are validated and normalised to E.164 on both sides with libphonenumber-js.
+// Phone numbers are validated and normalised to E.164 on both sides with libphonenumber-js, and the
+// rule for which numbers a clinic may ring or text: ordinary mobile and landline numbers in the
+// countries it allows.
 //
-// The `min` metadata is enough: it accepts every number the `max` metadata accepts across the UK
-// mobile (07xxx) and US area-code ranges (its validity check is by length and leading digits, the
-// larger sets add per-type patterns), and it is half the size in the console's bundle. What no
-// metadata set accepts are three of Ofcom's ranges reserved for TV and radio drama, which are real
-// UK numbers that are never connected (so tests, demos and documentation use them): they are
-// accepted here explicitly. Ofcom's other drama ranges (020 7946 0xxx, 0161 496 0xxx, ...) lie inside
-// allocated blocks and validate anyway.
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+// The `min` metadata is enough for validity: it accepts every number the `max` metadata accepts across
+// the UK mobile (07xxx) and US area-code ranges (its validity check is by length and leading digits,
+// the larger sets add per-type patterns), and it is half the size in the console's bundle. It can
+// tell a number's kind for some countries only, so the console's reachability check is a courtesy and
+// the backend (full metadata, backend/src/clinics/reachable-numbers.ts) decides. What no metadata set
+// accepts are three of Ofcom's ranges reserved for TV and radio drama, which are real UK numbers that
+// are never connected (so tests, demos and documentation use them): they are accepted here explicitly.
+// Ofcom's other drama ranges (020 7946 0xxx, 0161 496 0xxx, ...) lie inside allocated blocks and
+// validate anyway.
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
 
 /** Ofcom drama ranges libphonenumber rejects: 07700 900000-900999, 01632 960000-960999, 0115 496 0000-0999. */
@@ -76,4 +80,74 @@ export function maskPhoneNumber(e164: string | null | undefined): string {
   if (!e164) return 'unknown';
   if (e164.length <= 5) return '•'.repeat(e164.length);
   return e164.slice(0, 3) + '•'.repeat(e164.length - 5) + e164.slice(-2);
+}
+
+/** A country as libphonenumber-js names it: ISO 3166-1 alpha-2, e.g. `GB`. */
+export const CountryCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'use a two-letter country code such as GB')
+  .refine((code): boolean => isSupportedCountry(code), 'not a country with its own phone numbers');
+
+/** What a number is: its country and kind (libphonenumber-js `getType()`; undefined when the metadata cannot tell). */
+export interface NumberFacts {
+  e164: string;
+  country: string | undefined;
+  kind: string | undefined;
+}
+
+/** The kinds a clinic may ring or text: numbers that reach a person at ordinary rates. */
+const REACHABLE_KINDS: ReadonlySet<string> = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE']);
+
+const KIND_WORDS: Record<string, string> = {
+  PREMIUM_RATE: 'a premium-rate number',
+  SHARED_COST: 'a shared-cost number',
+  UAN: 'a company (universal access) number',
+  PERSONAL_NUMBER: 'a personal (follow-me) number',
+  TOLL_FREE: 'a freephone number',
+  VOIP: 'an internet (VoIP) number',
+  PAGER: 'a pager number',
+  VOICEMAIL: 'a voicemail access number',
+};
+
+/** Places that share another country's numbering plan and domestic rates (the Crown Dependencies use +44). */
+const SAME_PLAN: Readonly<Record<string, readonly string[]>> = { GB: ['GG', 'JE', 'IM'] };
+
+/** Whether `country` is one of `allowed`, or shares the numbering plan of one of them. */
+export function countryAllowed(country: string | undefined, allowed: readonly string[]): boolean {
+  if (!country) return false;
+  return allowed.some((a) => a === country || (SAME_PLAN[a]?.includes(country) ?? false));
+}
+
+/** `GB` → "the United Kingdom"-style names for messages; the code itself where the runtime has no names. */
+export function countryName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en-GB'], { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** Country and kind as far as the small metadata can tell (the console's cheap check). */
+export function numberFactsFrom(e164: string): NumberFacts {
+  const parsed = parsePhoneNumberFromString(e164);
+  return { e164, country: parsed?.country, kind: parsed?.getType() };
+}
+
+/**
+ * Why a clinic may not ring or text this number, or undefined when it may: its country must be one
+ * the clinic allows (an empty `allowed` skips that check: the caller does not know the list) and its
+ * kind an ordinary mobile or landline. A kind the metadata cannot tell is refused when `strict` (the
+ * backend, with full metadata) and left to the backend otherwise.
+ */
+export function reachProblem(facts: NumberFacts, allowed: readonly string[], options: { strict: boolean }): string | undefined {
+  const shown = parsePhoneNumberFromString(facts.e164)?.formatInternational() ?? facts.e164;
+  if (allowed.length > 0 && !countryAllowed(facts.country, allowed)) {
+    const where = facts.country ? `a number in ${countryName(facts.country)}` : 'not a number in any one country';
+    return `${shown} is ${where}; this clinic only calls and texts numbers in ${allowed.map(countryName).join(', ')}.`;
+  }
+  if (facts.kind === undefined) {
+    return options.strict ? `${shown} could not be recognised as a mobile or landline number, so it is not called.` : undefined;
+  }
+  if (REACHABLE_KINDS.has(facts.kind)) return undefined;
+  return `${shown} is ${KIND_WORDS[facts.kind] ?? 'not an ordinary phone number'}; only mobile and landline numbers are called.`;
 }

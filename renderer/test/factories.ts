@@ -2,6 +2,7 @@
 // the protocol schema it claims to be (the fake bridge checks), so tests exercise real shapes.
 import {
   DEFAULT_DESKTOP_SETTINGS,
+  DEFAULT_WARM_TRANSFER,
   type AgentResponse,
   type AppInfo,
   type Booking,
@@ -67,6 +68,7 @@ export function makeCall(overrides: Partial<CallSummary> = {}): CallSummary {
     summary: ended ? 'Asked about opening hours.' : null,
     isTest: false,
     needsAttention: false,
+    transfer: null,
     createdAt: overrides.startedAt ?? at('09:00'),
     ...overrides,
   };
@@ -112,6 +114,7 @@ export function makeBooking(overrides: Partial<Booking> = {}): Booking {
     endsAt: at('14:30'),
     status: 'confirmed',
     notes: null,
+    reviewReason: null,
     createdAt: at('08:00'),
     updatedAt: at('08:00'),
     ...overrides,
@@ -153,6 +156,8 @@ export function makeAgent(overrides: Partial<AgentResponse> = {}): AgentResponse
       },
       transferNumber: '+442079460000',
       appointmentMinutes: 30,
+      allowedCountries: [],
+      warmTransfer: DEFAULT_WARM_TRANSFER,
     },
     sync: { status: 'synced', message: null, syncedAt: at('07:00') },
     providerAssistantId: 'asst_123',

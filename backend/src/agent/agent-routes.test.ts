@@ -93,6 +93,13 @@ describe.each(databaseKinds())('agent personality over HTTP on %s', (kind) => {
       [{ personality: { ...p, transferNumber: '01632 960 961' } }, 400, 'validation_failed'],
       [{ personality: { ...p, transferNumber: '+44 20 7946 0958' } }, 400, 'validation_failed'],
       [{ personality: { ...p, transferNumber: '+1555' } }, 400, 'validation_failed'],
+      // Transfers dial this number on the clinic's bill: never a premium-rate line.
+      [{ personality: { ...p, transferNumber: '+19005550100' } }, 400, 'validation_failed'],
+      [{ personality: { ...p, transferNumber: '+33142685300', allowedCountries: ['GB'] } }, 400, 'validation_failed'],
+      [{ personality: { ...p, allowedCountries: ['gb'] } }, 400, 'validation_failed'],
+      [{ personality: { ...p, allowedCountries: ['XX'] } }, 400, 'validation_failed'],
+      [{ personality: { ...p, warmTransfer: { enabled: true, briefing: 'shout', message: 'Hi' } } }, 400, 'validation_failed'],
+      [{ personality: { ...p, warmTransfer: { ...p.warmTransfer, message: '' } } }, 400, 'validation_failed'],
       [{ personality: { ...p, hours: { ...p.hours, monday: [{ open: '9:00', close: '17:00' }] } } }, 400, 'validation_failed'],
       [{ personality: { ...p, name: '' } }, 400, 'validation_failed'],
       [{ personality: { ...p, systemPrompt: 'x'.repeat(1_100_000) } }, 413, 'payload_too_large'],
@@ -105,6 +112,8 @@ describe.each(databaseKinds())('agent personality over HTTP on %s', (kind) => {
     }
     const phone = await json(await put({ personality: { ...p, transferNumber: '+44 20 7946 0958' } }));
     expect(phone.error.message).toContain('+442079460958');
+    const premium = await json(await put({ personality: { ...p, transferNumber: '+19005550100' } }));
+    expect(premium.error.details).toEqual([{ path: 'transferNumber', message: expect.stringMatching(/premium-rate/) }]);
     expect(await storedRow()).toEqual(row);
     expect(events).toEqual([]);
   });

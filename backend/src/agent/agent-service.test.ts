@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AgentResponseSchema, type AgentPersonality, type LiveEvent } from '@voxanne/protocol';
+import { AgentResponseSchema, DEFAULT_WARM_TRANSFER, type AgentPersonality, type LiveEvent } from '@voxanne/protocol';
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinic } from '../clinics/clinic-queries.js';
 import { InProcessEventBus } from '../live/event-bus.js';
@@ -37,6 +37,18 @@ describe.each(databaseKinds())('agent personality on %s', (kind) => {
     };
     return { sync, seen };
   };
+
+  it('reads a personality saved before transfers and countries were settings, with their defaults', async () => {
+    const { personality } = await getAgent(database.db, clinicId);
+    const { allowedCountries: _countries, warmTransfer: _warm, ...older } = personality;
+    await database.db
+      .updateTable('agents')
+      .set({ personality: JSON.stringify(older) })
+      .where('clinic_id', '=', clinicId)
+      .execute();
+    const read = await getAgent(database.db, clinicId);
+    expect(read.personality).toEqual({ ...older, allowedCountries: [], warmTransfer: DEFAULT_WARM_TRANSFER });
+  });
 
   it('starts a clinic with a warm default receptionist in its own time zone', async () => {
     const agent = await getAgent(database.db, clinicId);

@@ -2,12 +2,20 @@
 // the clinic's hours. Saving stores it and tells every console at once; the voice platform is then
 // synced through the injected AssistantSync and its answer (including a failure) is stored, emitted
 // and returned, never hidden.
-import { AgentPersonalitySchema, type AgentPersonality, type AgentResponse, type AgentSync, type ClinicHours } from '@voxanne/protocol';
+import {
+  AgentPersonalitySchema,
+  DEFAULT_WARM_TRANSFER,
+  type AgentPersonality,
+  type AgentResponse,
+  type AgentSync,
+  type ClinicHours,
+} from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { transactionWithEvents } from '../live/event-log.js';
 import { AppError } from '../errors.js';
 import type { AssistantSync, AssistantSyncResult } from './assistant-sync.js';
+import { reachableNumberProblem } from '../clinics/reachable-numbers.js';
 
 export interface AgentServiceDeps {
   db: Db;
@@ -44,7 +52,7 @@ export function defaultPersonality(clinic: { name: string; timeZone: string }): 
       `You are Ava, the friendly receptionist of ${clinic.name}, answering the clinic's phone.`,
       'Be warm, calm and brief: callers may be unwell or worried. Speak in short sentences and confirm details back.',
       'You can check free appointment times, book appointments, look up whether the caller is a known patient, and transfer the call to the front desk.',
-      'Before booking, confirm the patient’s full name, a phone number and the reason for the visit, then read the date and time back.',
+      'Before booking, confirm the patient’s full name, their date of birth and the reason for the visit, then read the date and time back.',
       'Never give medical advice or a diagnosis. If the caller describes an emergency, such as chest pain, difficulty breathing or heavy bleeding, tell them to call the emergency number now.',
       'If the caller asks for a person, is upset, or you cannot help, transfer them to the front desk.',
       'Only answer questions about the clinic from the clinic’s information; if you do not know, say so and offer to take a message.',
@@ -54,6 +62,8 @@ export function defaultPersonality(clinic: { name: string; timeZone: string }): 
     hours,
     transferNumber: null,
     appointmentMinutes: 30,
+    allowedCountries: [],
+    warmTransfer: DEFAULT_WARM_TRANSFER,
   };
 }
 
@@ -87,6 +97,16 @@ export async function updateAgent(deps: AgentServiceDeps, clinicId: string, inpu
   const parsed = AgentPersonalitySchema.safeParse(input);
   if (!parsed.success) throw AppError.fromZod(parsed.error, 'personality');
   const personality = parsed.data;
+  // Transfers dial this number on the clinic's bill: an ordinary mobile or landline, in the clinic's
+  // countries when it has chosen them.
+  const transferProblem = personality.transferNumber
+    ? reachableNumberProblem(personality.transferNumber, personality.allowedCountries)
+    : undefined;
+  if (transferProblem) {
+    throw new AppError('validation_failed', `Invalid personality: transferNumber: ${transferProblem}`, [
+      { path: 'transferNumber', message: transferProblem },
+    ]);
+  }
 
   const saved = await transactionWithEvents(deps.db, deps.bus, async (tx, events) => {
     const clinic = await tx

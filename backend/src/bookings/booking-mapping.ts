@@ -14,6 +14,7 @@ export function toBooking(row: BookingRow): Booking {
     endsAt: row.ends_at.toISOString(),
     status: row.status,
     notes: row.notes,
+    reviewReason: row.review_reason,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

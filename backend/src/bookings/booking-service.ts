@@ -32,6 +32,8 @@ export interface NewBooking {
   notes: string | null;
   /** e.g. the tool call id: the same key books once, however often the request is replayed. */
   idempotencyKey: string | null;
+  /** Why staff should review the booking before relying on it. */
+  reviewReason?: string | null;
 }
 
 export interface CreatedBooking {
@@ -70,6 +72,7 @@ export async function createBooking(tx: Tx, events: EventRecorder, input: NewBoo
           status: input.status ?? 'pending',
           notes: input.notes?.trim() || null,
           idempotency_key: input.idempotencyKey,
+          review_reason: input.reviewReason?.trim() || null,
         })
         .returningAll()
         .executeTakeFirstOrThrow(),
@@ -214,6 +217,29 @@ export async function listBookingsOnDays(db: Db, clinicId: string, query: Bookin
   return rows.map(toBooking);
 }
 
+/**
+ * How many of the clinic's live bookings a call made, or a phone number was booked under since a
+ * time: what the caps on bookings per call and per caller per day count. Take the clinic's booking
+ * turn first (takeClinicBookingTurn) so concurrent bookings cannot both slip under a cap.
+ */
+export async function countLiveBookings(
+  tx: Tx,
+  clinicId: string,
+  by: { callId: string } | { patientPhone: string; since: Date },
+): Promise<number> {
+  let query = tx
+    .selectFrom('bookings')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('clinic_id', '=', clinicId)
+    .where('status', '<>', 'cancelled');
+  query =
+    'callId' in by
+      ? query.where('call_id', '=', by.callId)
+      : query.where('patient_phone', '=', by.patientPhone).where('created_at', '>=', by.since);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** A clinic books at most a few hundred appointments a day; this only stops a year-long range from flooding a response. */
 const MAX_LISTED_BOOKINGS = 2_000;
 
@@ -236,7 +262,8 @@ function validateNewBooking(input: NewBooking): { patientName: string; patientPh
   return { patientName, patientPhone };
 }
 
-function findByIdempotencyKey(tx: Tx, clinicId: string, key: string): Promise<BookingRow | undefined> {
+/** The booking an idempotency key already made, if any (a replayed request answers with it). */
+export function findByIdempotencyKey(tx: Tx, clinicId: string, key: string): Promise<BookingRow | undefined> {
   return tx.selectFrom('bookings').selectAll().where('clinic_id', '=', clinicId).where('idempotency_key', '=', key).executeTakeFirst();
 }
 
@@ -248,7 +275,7 @@ let savepointCounter = 0;
  * the other to finish, and PostgreSQL breaks the deadlock by failing one with 40P01 (a 500) instead
  * of answering it `booking_conflict`. Bookings are rare enough per clinic that the queue costs nothing.
  */
-async function takeClinicBookingTurn(tx: Tx, clinicId: string): Promise<void> {
+export async function takeClinicBookingTurn(tx: Tx, clinicId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`voxanne.bookings:${clinicId}`}, 0))`.execute(tx);
 }
 

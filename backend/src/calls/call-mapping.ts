@@ -1,6 +1,6 @@
 // Database rows → the protocol's Call shapes. One mapping, used by the REST routes and by the live
 // events telephony emits, so a call looks the same whichever way it reaches the console.
-import type { CallSummary } from '@voxanne/protocol';
+import type { CallSummary, CallTransfer } from '@voxanne/protocol';
 import type { CallRow } from '../db/schema.js';
 
 /** The columns a summary is made of: lists select just these (a call's analysis JSON can be large). */
@@ -18,6 +18,10 @@ export const CALL_SUMMARY_COLUMNS = [
   'summary',
   'is_test',
   'needs_attention',
+  'transfer_destination',
+  'transfer_at',
+  'transfer_status',
+  'transfer_failure',
   'created_at',
 ] as const satisfies ReadonlyArray<keyof CallRow>;
 
@@ -39,6 +43,17 @@ export function toCallSummary(row: CallSummaryRow, patientName: string | null): 
     summary: row.summary,
     isTest: row.is_test,
     needsAttention: row.needs_attention,
+    transfer: toCallTransfer(row),
     createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toCallTransfer(row: CallSummaryRow): CallTransfer | null {
+  if (row.transfer_status === null || row.transfer_at === null) return null;
+  return {
+    destination: row.transfer_destination,
+    at: row.transfer_at.toISOString(),
+    status: row.transfer_status,
+    failure: row.transfer_failure,
   };
 }

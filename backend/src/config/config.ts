@@ -2,7 +2,7 @@
 // Nothing else in the backend reads process.env: the Config object is passed down.
 import path from 'node:path';
 import { z } from 'zod';
-import { LIVE_SERVER_PING_INTERVAL_MAX_MS } from '@voxanne/protocol';
+import { CountryCodeSchema, LIVE_SERVER_PING_INTERVAL_MAX_MS } from '@voxanne/protocol';
 
 const csv = z.string().transform((s) =>
   s
@@ -77,6 +77,9 @@ const EnvSchema = z.object({
     .max(640)
     .default('Hi {patientName}, your appointment at {clinicName} is booked for {when}. Reply STOP to opt out.'),
   TEST_CALL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(3),
+  BOOKINGS_PER_CALL_MAX: z.coerce.number().int().min(1).max(20).default(2),
+  BOOKINGS_PER_CALLER_PER_DAY_MAX: z.coerce.number().int().min(1).max(50).default(3),
+  CLINIC_DEFAULT_COUNTRY: CountryCodeSchema.default('GB'),
   KNOWLEDGE_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -187,6 +190,10 @@ export interface Config {
     /** Booking confirmation text; {patientName}, {clinicName} and {when} are filled in. */
     smsBookingTemplate: string;
     testCallsPerMinute: number;
+    /** Bookings the assistant may make on one call, and for one caller's number in 24 hours. */
+    bookingLimits: { perCall: number; perCallerPerDay: number };
+    /** The country a clinic calls and texts before it has a number or a setting of its own. */
+    defaultCountry: string;
     knowledgeMaxBytes: number;
   };
   webTest: {
@@ -314,6 +321,8 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       },
       smsBookingTemplate: e.SMS_BOOKING_TEMPLATE,
       testCallsPerMinute: e.TEST_CALL_RATE_LIMIT_PER_MINUTE,
+      bookingLimits: { perCall: e.BOOKINGS_PER_CALL_MAX, perCallerPerDay: e.BOOKINGS_PER_CALLER_PER_DAY_MAX },
+      defaultCountry: e.CLINIC_DEFAULT_COUNTRY,
       knowledgeMaxBytes: e.KNOWLEDGE_MAX_BYTES,
     },
     webTest: {

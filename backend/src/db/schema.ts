@@ -82,6 +82,8 @@ export interface PatientsTable {
   clinic_id: string;
   phone: string;
   name: string;
+  /** `YYYY-MM-DD` (dates stay text, db/database.ts); set when a booking created the patient. */
+  date_of_birth: string | null;
   sms_opt_out: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -114,6 +116,13 @@ export interface CallsTable {
   needs_attention: Generated<boolean>;
   /** When the provider's end-of-call report was applied (its transcript is then authoritative). */
   report_received_at: Timestamp | null;
+  /** The patient the caller proved to be on this call (date of birth or name on file). */
+  verified_patient_id: string | null;
+  /** The transfer to the front desk (migrations/0032): all null until one is asked for or reported. */
+  transfer_destination: string | null;
+  transfer_at: Timestamp | null;
+  transfer_status: 'requested' | 'forwarding' | 'connected' | 'failed' | null;
+  transfer_failure: 'no_number' | 'no_control' | 'refused' | 'no_answer' | 'busy' | 'caller_hung_up' | 'failed' | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -165,6 +174,8 @@ export interface BookingsTable {
   notes: string | null;
   /** e.g. the tool call id that made it, so a replayed tool call books once. */
   idempotency_key: string | null;
+  /** Why staff should review it before relying on it; null when nothing needs review. */
+  review_reason: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -228,6 +239,15 @@ export interface SmsOptOutsTable {
   opted_out_at: CreatedAt;
 }
 
+export interface IdentityChecksTable {
+  id: Generated<string>;
+  clinic_id: string;
+  call_id: string;
+  patient_id: string;
+  passed: boolean;
+  at: CreatedAt;
+}
+
 export interface KnowledgeToolsTable {
   clinic_id: string;
   provider_tool_id: string;
@@ -259,6 +279,7 @@ export interface Database {
   sms_messages: SmsMessagesTable;
   sms_opt_outs: SmsOptOutsTable;
   knowledge_tools: KnowledgeToolsTable;
+  identity_checks: IdentityChecksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

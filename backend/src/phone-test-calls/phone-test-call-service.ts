@@ -1,5 +1,7 @@
 // "Call my phone": the clinic's assistant calls a number (already normalised to E.164 by the route's
-// schema) from the clinic's own number, or the platform's test line when the clinic has none.
+// schema) from the clinic's own number, or the platform's test line when the clinic has none. Only
+// ordinary mobile and landline numbers in the clinic's countries are rung (clinics/reachable-numbers.ts):
+// a test call to a premium-rate line would bill the clinic per minute.
 import { maskPhoneNumber, type PhoneTestCallResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
@@ -7,6 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import { transactionWithEvents } from '../live/event-log.js';
 import { AppError } from '../errors.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
+import { allowedCountries, reachableNumberProblem } from '../clinics/reachable-numbers.js';
 import { lockOrCreateCall, saveCall, type StatsProvider } from '../telephony/call-ingestion.js';
 import type { VapiClient } from '../telephony/vapi-client.js';
 
@@ -19,10 +22,14 @@ export interface TestCallDeps {
   stats?: StatsProvider;
   /** The platform number test calls come from when the clinic has none of its own. */
   defaultPhoneNumberId: () => string | undefined;
+  /** CLINIC_DEFAULT_COUNTRY: the country a clinic without numbers or settings may ring. */
+  defaultCountry: string;
 }
 
 export async function startPhoneTestCall(deps: TestCallDeps, clinicId: string, number: string): Promise<PhoneTestCallResponse> {
   let agent = await getAgent(deps.db, clinicId);
+  const problem = reachableNumberProblem(number, await allowedCountries(deps.db, clinicId, agent.personality, deps.defaultCountry));
+  if (problem) throw new AppError('invalid_phone_number', problem, [{ path: 'phoneNumber', message: problem }]);
   if (!agent.providerAssistantId) {
     // First test call of a clinic whose assistant was never synced: sync it now (stored and reported as usual).
     agent = await updateAgent(deps.agents, clinicId, agent.personality);

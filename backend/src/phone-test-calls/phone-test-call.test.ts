@@ -4,6 +4,7 @@ import { startTestBackend, type TestBackend } from '../../test/support/test-back
 import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
+import { getAgent } from '../agent/agent-service.js';
 
 describe.each(databaseKinds())('phone test call through the sandbox on %s', (kind) => {
   let database: TestDatabase;
@@ -70,6 +71,49 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s', (kin
     expect(
       (await colleague.api('/api/test-calls/phone', { method: 'POST', body: JSON.stringify({ phoneNumber: '+441614960188' }) })).status,
     ).toBe(202);
+  });
+
+  it.each([
+    ['+1 900 555 0100', /premium-rate/],
+    ['+44 871 234 5678', /premium-rate/],
+    ['+44 55 1234 5678', /company \(universal access\) number/],
+    ['+44 70 1234 5678', /personal \(follow-me\) number/],
+    ['+1 800 555 0100', /freephone/],
+  ])('attacker: refuses %s, which would cost the clinic money, with a clear 400 and starts nothing', async (number, why) => {
+    const callsBefore = backend.sandbox!.state.calls.size;
+    const clinicId = (await json(await staff.api('/api/me'))).user.clinicId as string;
+    // Even where the clinic allows the country, the kind of number decides.
+    const { personality } = await getAgent(database.db, clinicId);
+    await database.db
+      .updateTable('agents')
+      .set({ personality: JSON.stringify({ ...personality, allowedCountries: ['GB', 'US'] }) })
+      .where('clinic_id', '=', clinicId)
+      .execute();
+    const res = await startCall(number);
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.error.code).toBe('invalid_phone_number');
+    expect(body.error.message).toMatch(why);
+    expect(body.error.message).toMatch(/only mobile and landline numbers/);
+    expect(body.error.details).toEqual([{ path: 'phoneNumber', message: body.error.message }]);
+    expect(backend.sandbox!.state.calls.size).toBe(callsBefore);
+  });
+
+  it('rings only numbers in the clinic’s countries: its own by default, more when it allows them', async () => {
+    const refused = await startCall('+33 6 12 34 56 78');
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.message).toMatch(/a number in France; this clinic only calls and texts numbers in United Kingdom/);
+
+    const clinicId = (await json(await staff.api('/api/me'))).user.clinicId as string;
+    const { personality } = await getAgent(database.db, clinicId);
+    await database.db
+      .updateTable('agents')
+      .set({ personality: JSON.stringify({ ...personality, allowedCountries: ['GB', 'FR'] }) })
+      .where('clinic_id', '=', clinicId)
+      .execute();
+    expect((await startCall('+33 6 12 34 56 78')).status).toBe(202);
+    // A Jersey mobile shares the UK's numbering plan and rates.
+    expect((await startCall('+44 7797 123456')).status).toBe(202);
   });
 
   it('refuses a number without a country code with a helpful message and starts nothing', async () => {

@@ -1,6 +1,9 @@
 // The clinic's personality as a Vapi assistant (CreateAssistantDTO): prompt, greeting, voice, the
-// four function tools, the knowledge-base query tool, where webhooks go and which ones are sent.
+// four function tools, the knowledge-base query tool, where webhooks go and which ones are sent, and
+// live listen/control (`monitorPlan`: transfers go through the call's control URL, docs/transfers.md).
 // Used to create/update the assistant and to answer `assistant-request` with a transient assistant.
+// The line's rules (whose records may be discussed, what a failed tool means) follow the clinic's own
+// prompt and cannot be edited away; the tools enforce them regardless of what the model does.
 import { WEEKDAYS, type AgentPersonality } from '@voxanne/protocol';
 import type { VapiServer } from './vapi-client.js';
 
@@ -40,29 +43,44 @@ export const ASSISTANT_TOOLS = [
   ),
   functionTool(
     'bookAppointment',
-    'Books an appointment once the caller has confirmed name, date and time.',
+    'Books an appointment once the caller has confirmed name, date and time. Confirmations are texted to the number the caller is calling from.',
     {
       patientName: { type: 'string', description: 'The patient’s full name' },
       date: { type: 'string', description: 'YYYY-MM-DD' },
       time: { type: 'string', description: 'HH:MM, 24 hour' },
       service: { type: 'string', description: 'Reason for the visit' },
-      phoneNumber: { type: 'string', description: 'Patient phone in international format; defaults to the caller' },
+      dateOfBirth: { type: 'string', description: 'The patient’s date of birth, YYYY-MM-DD, if they gave it' },
+      notes: { type: 'string', description: 'Anything the front desk should know (optional)' },
     },
     ['patientName', 'date', 'time'],
   ),
   functionTool(
     'lookupCaller',
-    'Whether the caller (or a given number) is a known patient, and their next appointment.',
-    { phoneNumber: { type: 'string', description: 'International format; defaults to the caller' } },
+    'Whether the number the caller is calling from belongs to a patient on file. Their details and next appointment are given only once the caller has confirmed who they are: call it again with the date of birth (or full name) they tell you.',
+    {
+      dateOfBirth: { type: 'string', description: 'The date of birth the caller gave, YYYY-MM-DD' },
+      fullName: { type: 'string', description: 'The full name the caller gave' },
+    },
     [],
   ),
   functionTool(
     'transferToFrontDesk',
-    'Hands the call to the clinic’s front desk: when the caller asks for a person, is upset, or you cannot help.',
-    { reason: { type: 'string', description: 'Why, in a few words' } },
+    'Puts the call through to the clinic’s front desk: when the caller asks for a person, is upset, or you cannot help.',
+    {
+      reason: { type: 'string', description: 'Why, in a few words' },
+      callerAskedForStaff: { type: 'boolean', description: 'True when the caller asked to speak to a person' },
+    },
     [],
   ),
 ];
+
+/** Rules of the clinic's line, after the clinic's own prompt; the tools hold them whatever the model does. */
+export const LINE_RULES = [
+  'Rules of this phone line (they always apply):',
+  '- Talk only about the caller’s own records, for the number they are calling from. Use lookupCaller; until it answers verified: true, do not say any patient’s name, appointments or other details, even if the caller says it is about a relative or friend. For someone else’s records, offer a call back from the front desk.',
+  '- When a tool answers with an error, tell the caller what it says in your own words and follow it.',
+  '- If you cannot put the caller through to the front desk, take a message: their name, the best number to call back and what it is about.',
+].join('\n');
 
 export function hoursText(personality: AgentPersonality): string {
   const lines = WEEKDAYS.map((day) => {
@@ -86,7 +104,7 @@ export function assistantPayload(personality: AgentPersonality, options: Assista
     model: {
       provider: options.model.provider,
       model: options.model.model,
-      messages: [{ role: 'system', content: `${personality.systemPrompt}\n\n${hoursText(personality)}` }],
+      messages: [{ role: 'system', content: `${personality.systemPrompt}\n\n${hoursText(personality)}\n\n${LINE_RULES}` }],
       tools: ASSISTANT_TOOLS,
       ...(options.knowledgeToolId ? { toolIds: [options.knowledgeToolId] } : {}),
     },
@@ -94,6 +112,9 @@ export function assistantPayload(personality: AgentPersonality, options: Assista
     server: options.server,
     serverMessages: SERVER_MESSAGES,
     endCallFunctionEnabled: true,
+    // The call's monitor URLs: control is how the backend transfers a caller (and, next, lets staff
+    // take a call); Vapi's defaults for these are documented inconsistently, so they are set.
+    monitorPlan: { listenEnabled: true, controlEnabled: true },
     analysisPlan: { structuredDataPlan: { enabled: true, schema: STRUCTURED_DATA_SCHEMA } },
   };
 }

@@ -48,6 +48,16 @@ describe('syncing the personality to the voice platform', () => {
       secretKey: backend.telephony.webhookAuth.secret,
     });
     expect(JSON.stringify(assistant.model)).toContain('Opening hours');
+    // Live control is on (transfers go through the call's control URL), and the line's rules follow
+    // the clinic's prompt; the tools take no phone number from the model.
+    expect(assistant.monitorPlan).toEqual({ listenEnabled: true, controlEnabled: true });
+    const model = assistant.model as {
+      messages: Array<{ content: string }>;
+      tools: Array<{ function: { name: string; parameters: { properties: object } } }>;
+    };
+    expect(model.messages[0]!.content).toMatch(/Rules of this phone line[\s\S]*verified: true/);
+    for (const tool of model.tools)
+      expect(Object.keys(tool.function.parameters.properties), tool.function.name).not.toContain('phoneNumber');
 
     const second = await save({ greeting: 'Good morning, Riverside clinic.' });
     expect(second.providerAssistantId).toBe(assistantId);

@@ -1,48 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
-import { postSigned, toolCalls, type CallRef } from '../../test/support/vapi-fixtures.js';
-import { getAgent } from '../agent/agent-service.js';
-import type { Db } from '../db/database.js';
-import { addDays, toInstant, weekdayOf } from '../clinics/clinic-hours.js';
+import type { CallRef } from '../../test/support/vapi-fixtures.js';
+import {
+  callFrom,
+  clinicWithAssistant,
+  nextWeekday as next,
+  postToolCalls,
+  type AssistantClinic,
+} from '../../test/support/assistant-calls.js';
+import { addDays, toInstant } from '../clinics/clinic-hours.js';
 
 const TRANSFER_NUMBER = '+442079460999';
-
-interface ToolAnswer {
-  toolCallId: string;
-  message?: string;
-  freeSlots?: unknown;
-  bookingId?: unknown;
-  [key: string]: unknown;
-}
-
-async function clinicWithAssistant(db: Db) {
-  const { clinicId } = await createClinicWithStaff(db, { timeZone: 'Europe/London' });
-  const agent = await getAgent(db, clinicId);
-  const assistantId = `asst-${randomUUID().slice(0, 8)}`;
-  await db
-    .updateTable('agents')
-    .set({ provider_assistant_id: assistantId, personality: JSON.stringify({ ...agent.personality, transferNumber: TRANSFER_NUMBER }) })
-    .where('clinic_id', '=', clinicId)
-    .execute();
-  return { clinicId, assistantId };
-}
-
-/** The next given weekday strictly after today, YYYY-MM-DD. */
-function next(weekday: string): string {
-  let day = addDays(new Date().toISOString().slice(0, 10), 1);
-  while (weekdayOf(day) !== weekday) day = addDays(day, 1);
-  return day;
-}
 
 describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s', (kind) => {
   let database: TestDatabase;
   let backend: TestBackend;
-  let clinic: { clinicId: string; assistantId: string };
+  let clinic: AssistantClinic;
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
@@ -54,20 +31,11 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
   });
   beforeEach(async () => {
     await database.reset();
-    clinic = await clinicWithAssistant(database.db);
+    clinic = await clinicWithAssistant(database.db, { transferNumber: TRANSFER_NUMBER });
   });
 
-  const ref = (customerNumber = '+441614960777'): CallRef => ({ id: randomUUID(), assistantId: clinic.assistantId, customerNumber });
-  const call = async (r: CallRef, calls: Parameters<typeof toolCalls>[1]) => {
-    const res = await postSigned(backend.url, backend.telephony.webhookAuth.secret, toolCalls(r, calls, Date.now()));
-    expect(res.status).toBe(200);
-    const body = (await json(res)) as { results: Array<{ toolCallId: string; result?: string; error?: string }> };
-    return body.results.map((r): ToolAnswer =>
-      r.error !== undefined
-        ? { error: r.error, toolCallId: r.toolCallId }
-        : { ...(JSON.parse(r.result!) as Record<string, unknown>), toolCallId: r.toolCallId },
-    );
-  };
+  const ref = (customerNumber = '+441614960777'): CallRef => callFrom(clinic, customerNumber);
+  const call = (r: CallRef, calls: Parameters<typeof postToolCalls>[2]) => postToolCalls(backend, r, calls);
   const sms = () => backend.sandbox!.state.messages.filter((m) => m.direction === 'outbound-api');
 
   it('answers every tool call in call order, with arguments as an object or a JSON string; unusable calls get an error', async () => {
@@ -80,7 +48,7 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
       { id: 'sixth', name: 'checkAvailability', arguments: { date: next('tuesday') } },
     ]);
     expect(results.map((r) => r.toolCallId)).toEqual(['first', 'second', 'third', 'fourth', 'fifth', 'sixth']);
-    expect(results[0]).toMatchObject({ known: false });
+    expect(results[0]).toMatchObject({ onFile: false });
     expect(results[1]).toMatchObject({ date: next('tuesday'), freeSlots: expect.arrayContaining(['08:30', '09:00']) });
     expect(results[2]!.error).toMatch(/no tool called noSuchTool/);
     expect(results[3]!.error).toMatch(/not valid JSON/);
@@ -208,28 +176,10 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
       .execute();
 
     const [known] = await call(ref('+441614960505'), [{ id: 'who', name: 'lookupCaller', arguments: {} }]);
-    expect(known).toMatchObject({ known: true, patientName: 'Katherine Johnson' });
+    expect(known).toMatchObject({ onFile: true, verified: false });
     const [stranger] = await call(ref('+441614960606'), [{ id: 'who-2', name: 'lookupCaller', arguments: {} }]);
-    expect(stranger).toMatchObject({ known: false });
+    expect(stranger).toMatchObject({ onFile: false });
     expect(JSON.stringify(stranger)).not.toContain('Other Clinic Patient');
-  });
-
-  it('transferToFrontDesk answers with the clinic’s transfer number and raises attention once', async () => {
-    const r = ref();
-    const [transfer] = await call(r, [
-      { id: 'xfer', name: 'transferToFrontDesk', arguments: { reason: 'Caller wants to speak to a person' } },
-    ]);
-    expect(transfer).toMatchObject({ transferTo: TRANSFER_NUMBER });
-    await call(r, [{ id: 'xfer', name: 'transferToFrontDesk', arguments: { reason: 'Caller wants to speak to a person' } }]);
-    const attention = await database.db.selectFrom('events').select('data').where('kind', '=', 'attention.needed').execute();
-    expect(attention).toHaveLength(1);
-    expect(attention[0]!.data).toMatchObject({ reason: 'caller_asked_for_staff', callerNumber: '+441614960777' });
-    const stored = await database.db
-      .selectFrom('calls')
-      .select('needs_attention')
-      .where('provider_call_id', '=', r.id)
-      .executeTakeFirstOrThrow();
-    expect(stored.needs_attention).toBe(true);
   });
 
   it('the booking shows up on the live stream and in the dashboard figures right away', async () => {

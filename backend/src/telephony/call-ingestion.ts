@@ -54,6 +54,8 @@ export interface IngestionDeps {
   db: Db;
   bus: LiveEventBus;
   stats?: StatsProvider;
+  /** Runs after a status update or report was stored (not for replays): the transfer record reads them. */
+  afterStored?: (message: (StatusUpdate | EndOfCallReport) & { call: VapiCall }, receivedAt: Date) => Promise<void>;
 }
 
 export type { Receipt } from './ingestion-common.js';
@@ -252,6 +254,11 @@ export async function saveCall(
       cost_usd: next.cost_usd,
       needs_attention: next.needs_attention,
       report_received_at: next.report_received_at,
+      verified_patient_id: next.verified_patient_id,
+      transfer_destination: next.transfer_destination,
+      transfer_at: next.transfer_at,
+      transfer_status: next.transfer_status,
+      transfer_failure: next.transfer_failure,
       updated_at: new Date(),
     })
     .where('id', '=', before.id)
@@ -260,10 +267,12 @@ export async function saveCall(
 
   const summary = await summaryOf(tx, saved);
   const becameEnded = before.status !== 'ended' && saved.status === 'ended';
-  if (saved.status !== before.status) {
+  // A transfer shows on the call's card, so its changes go out as the call's state even when the status stays.
+  const transferChanged = changed.some((k) => k.startsWith('transfer_'));
+  if (saved.status !== before.status || (transferChanged && saved.status !== 'ended')) {
     events.emit(saved.clinic_id, { kind: 'call.status', data: { callId: saved.id, status: saved.status, call: summary } });
   }
-  if (becameEnded || (saved.status === 'ended' && options.announceEnded)) {
+  if (becameEnded || (saved.status === 'ended' && (options.announceEnded || transferChanged))) {
     events.emit(saved.clinic_id, { kind: 'call.ended', data: { call: summary } });
   }
   if (becameEnded) await emitStats(tx, events, deps, saved.clinic_id);
@@ -307,12 +316,14 @@ export class CallIngestion {
       fill.endedAt = toDate(call.endedAt) ?? at;
       fill.endedReason = message.endedReason || call.endedReason || undefined;
     }
-    return this.applyCallMessage(message, call, receipt, {
+    const outcome = await this.applyCallMessage(message, call, receipt, {
       status,
       timeline: [{ status, at }],
       fill,
       report: null,
     });
+    if (outcome === 'stored') await this.deps.afterStored?.({ ...message, call }, receivedAt);
+    return outcome;
   }
 
   /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
@@ -371,7 +382,7 @@ export class CallIngestion {
   }
 
   /** An end-of-call report, applied by the database in one statement, as statusUpdate is. Its values win. */
-  endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
+  async endOfCallReport(message: EndOfCallReport & { call: VapiCall }, receipt: Receipt): Promise<CallMessageOutcome> {
     const call = callOf(message)!;
     // Current (artifact + analysis) and legacy (top-level fields) reports read the same way.
     const content = reportContent({ ...message, call });
@@ -399,7 +410,9 @@ export class CallIngestion {
       ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
       ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
     ];
-    return this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+    const outcome = await this.applyCallMessage(message, call, receipt, { status: 'ended', timeline, fill: {}, report });
+    if (outcome === 'stored') await this.deps.afterStored?.({ ...message, call }, new Date());
+    return outcome;
   }
 
   /**

@@ -90,6 +90,14 @@ describe.each(databaseKinds())('call rules in SQL and in TypeScript agree on %s'
           outcome: fc.option(fc.constantFrom('answered', 'booked', 'missed')),
           summary: fc.option(fc.string()),
           patientName: fc.option(fc.constant('Ada Lovelace')),
+          transfer: fc.option(
+            fc.record({
+              destination: fc.option(fc.constant('+442079460999')),
+              at: fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
+              status: fc.constantFrom('requested', 'forwarding', 'connected', 'failed'),
+              failure: fc.option(fc.constantFrom('no_number', 'no_answer', 'refused')),
+            }),
+          ),
         }),
         async (c) => {
           const row = await database.db
@@ -104,6 +112,10 @@ describe.each(databaseKinds())('call rules in SQL and in TypeScript agree on %s'
               duration_seconds: c.duration,
               outcome: c.outcome,
               summary: c.summary,
+              transfer_destination: c.transfer?.destination ?? null,
+              transfer_at: c.transfer?.at ?? null,
+              transfer_status: c.transfer?.status ?? null,
+              transfer_failure: c.transfer?.failure ?? null,
             })
             .returningAll()
             .executeTakeFirstOrThrow();

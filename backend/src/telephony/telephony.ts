@@ -11,6 +11,8 @@ import type { Metrics } from '../metrics.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { AssistantTools } from './assistant-tools.js';
 import { BookingSms } from './booking-sms.js';
+import { CallControl, isVapiControlUrl } from './call-control.js';
+import { recordTransferFromWebhook } from './call-transfers.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
 import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
@@ -32,6 +34,8 @@ export interface VendorEndpoints {
   smsSender: { accountSid: string; authToken: string; from: string } | undefined;
   /** The platform number test calls come from when a clinic has none of its own. */
   defaultPhoneNumberId: string | undefined;
+  /** Whether a call's live control URL belongs to the platform (default: https on a vapi.ai host). */
+  controlUrlAllowed?: (url: URL) => boolean;
   /** Extra facts for /health `checks.telephony` (the sandbox's addresses). */
   describe?: () => Record<string, unknown>;
 }
@@ -79,6 +83,8 @@ export interface Telephony {
   sms: BookingSms;
   ingestion: CallIngestion;
   tools: AssistantTools;
+  /** Live control of calls in progress (transfers; "take the call" next). */
+  control: CallControl;
   webhookAuth: WebhookAuth;
   vendors: VendorEndpoints;
   /** Mounted at /webhooks. */
@@ -110,8 +116,23 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     logger,
   });
   const ingestionDeps = { db: deps.db, bus: deps.bus, ...(deps.stats ? { stats: deps.stats } : {}) };
-  const ingestion = new CallIngestion(ingestionDeps);
-  const tools = new AssistantTools({ ...ingestionDeps, sms, logger });
+  const ingestion = new CallIngestion({
+    ...ingestionDeps,
+    // The message itself is stored by then: a failure here is logged, never turned into a refusal.
+    afterStored: (message, receivedAt) =>
+      recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
+        logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
+      ),
+  });
+  const control = new CallControl({ allowUrl: vendors.controlUrlAllowed ?? isVapiControlUrl });
+  const tools = new AssistantTools({
+    ...ingestionDeps,
+    sms,
+    logger,
+    control,
+    bookingLimits: settings.bookingLimits,
+    defaultCountry: settings.defaultCountry,
+  });
   const webhookRoutes = [
     vapiWebhookRoutes({
       logger,
@@ -143,6 +164,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     sms,
     ingestion,
     tools,
+    control,
     webhookAuth,
     vendors,
     webhookRoutes,

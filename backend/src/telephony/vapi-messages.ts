@@ -49,6 +49,13 @@ const phoneText = z
 
 export const VapiCustomerSchema = z.looseObject({ number: phoneText, name: lenientString });
 
+/** Where a call was (to be) transferred (TransferDestinationNumber | TransferDestinationSip). An odd shape is dropped, never a refusal. */
+export const VapiTransferDestinationSchema = z
+  .looseObject({ type: lenientString, number: lenientString, sipUri: lenientString })
+  .optional()
+  .nullable()
+  .catch(null);
+
 export const VapiCallTypeSchema = z.enum(['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall']);
 export type VapiCallType = z.infer<typeof VapiCallTypeSchema>;
 
@@ -57,6 +64,8 @@ export const VapiArtifactSchema = z.looseObject({
   transcript: lenientString,
   recordingUrl: lenientString,
   stereoRecordingUrl: lenientString,
+  /** Transfer attempts with their result (TransferArtifact); read leniently by call-transfers.ts. */
+  transfers: z.array(z.unknown()).max(50).nullish().catch(null),
   recording: z
     .looseObject({
       stereoUrl: lenientString,
@@ -91,6 +100,9 @@ export const VapiCallSchema = z.looseObject({
   summary: lenientString,
   recordingUrl: lenientString,
   messages: z.array(z.unknown()).nullish().catch(null),
+  /** Live listen/control URLs (capabilities: never logged, stored or sent to consoles). */
+  monitor: z.looseObject({ controlUrl: lenientString, listenUrl: lenientString }).nullish().catch(null),
+  destination: VapiTransferDestinationSchema,
 });
 export type VapiCall = z.infer<typeof VapiCallSchema>;
 
@@ -123,6 +135,8 @@ export const StatusUpdateSchema = z.looseObject({
   // Any string: statuses we don't store (`not-found`, `deletion-failed`, future ones) are acknowledged.
   status: z.string().max(100),
   endedReason: lenientString,
+  /** Sent with `forwarding`: where the call is being transferred. */
+  destination: VapiTransferDestinationSchema,
 });
 
 export const TranscriptSchema = z.looseObject({
@@ -142,6 +156,8 @@ export const EndOfCallReportSchema = z.looseObject({
   startedAt: lenientString,
   endedAt: lenientString,
   durationSeconds: optionalCallSeconds,
+  /** Where the call was transferred, if it was. */
+  destination: VapiTransferDestinationSchema,
   artifact: VapiArtifactSchema.nullish().catch(null),
   analysis: VapiAnalysisSchema.nullish().catch(null),
   // Legacy top-level fields (before `artifact`/`analysis` existed); read when the new ones are absent.

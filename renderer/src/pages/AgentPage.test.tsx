@@ -55,6 +55,37 @@ describe('Assistant configuration (an administrator)', () => {
     expect(screen.getByText(/Syncing to the voice platform/)).toBeInTheDocument();
   });
 
+  it('sets how a transfer briefs the front desk and which countries the clinic calls', async () => {
+    const fake = new FakeBridge(ADMIN);
+    renderConsole({ fake, route: { page: 'agent' } });
+    const warm = await screen.findByRole('checkbox', { name: /Brief the person who picks up/ });
+    expect(warm).toBeChecked();
+    await userEvent.selectOptions(screen.getByLabelText('What they hear first'), 'A one-line message');
+    const message = screen.getByLabelText('Briefing message');
+    await userEvent.clear(message);
+    await userEvent.type(message, 'Call for the desk from {{caller}: {{reason}.');
+    const countries = screen.getByLabelText('Countries the clinic calls and texts');
+    await userEvent.type(countries, 'gb, ie,');
+    expect(countries).toHaveValue('gb, ie, ');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Saved.')).toBeInTheDocument();
+    const sent = fake.requestsOn('agent.update')[0] as { personality: { allowedCountries: string[]; warmTransfer: unknown } };
+    expect(sent.personality.allowedCountries).toEqual(['GB', 'IE']);
+    expect(sent.personality.warmTransfer).toEqual({
+      enabled: true,
+      briefing: 'message',
+      message: 'Call for the desk from {caller}: {reason}.',
+    });
+
+    await userEvent.click(warm);
+    expect(screen.queryByLabelText('Briefing message')).not.toBeInTheDocument();
+    await userEvent.clear(countries);
+    await userEvent.type(countries, 'GB, XX');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(countries).toHaveAccessibleDescription(/not a country with its own phone numbers/);
+    expect(fake.requestsOn('agent.update')).toHaveLength(1);
+  });
+
   it('refuses to save invalid fields and says which, before sending anything', async () => {
     const { fake } = renderConsole({ world: ADMIN, route: { page: 'agent' } });
     const greeting = await screen.findByLabelText('Greeting');
@@ -232,6 +263,33 @@ describe('Call my phone', () => {
     await userEvent.type(await screen.findByLabelText('Your phone number'), '+447911123456');
     await userEvent.click(screen.getByRole('button', { name: 'Call my phone' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Too many test calls. Wait a minute before placing another test call.');
+  });
+
+  it('refuses a premium-rate or other costly number before sending, and a country the clinic does not call', async () => {
+    const fake = new FakeBridge();
+    fake.world.agent = { ...fake.world.agent, personality: { ...fake.world.agent.personality, allowedCountries: ['GB', 'US'] } };
+    renderConsole({ fake, route: { page: 'agent' } });
+    const field = await screen.findByLabelText('Your phone number');
+    for (const [number, why] of [
+      ['+1 900 555 0100', /premium-rate number; only mobile and landline numbers are called/],
+      ['+44 871 234 5678', /premium-rate/],
+      ['+33 6 12 34 56 78', /a number in France; this clinic only calls and texts numbers in United Kingdom, United States/],
+    ] as const) {
+      await userEvent.clear(field);
+      await userEvent.type(field, number);
+      await userEvent.click(screen.getByRole('button', { name: 'Call my phone' }));
+      expect(field).toHaveAccessibleDescription(why);
+      expect(field).toHaveAttribute('aria-invalid', 'true');
+    }
+    expect(fake.requestsOn('testCalls.phone')).toEqual([]);
+  });
+
+  it('leaves what the small metadata cannot tell to the server', async () => {
+    // A French number: the console cannot tell mobile from premium there, so it asks the server.
+    const { fake } = renderConsole({ route: { page: 'agent' } });
+    await userEvent.type(await screen.findByLabelText('Your phone number'), '+33 6 12 34 56 78');
+    await userEvent.click(screen.getByRole('button', { name: 'Call my phone' }));
+    expect(fake.requestsOn('testCalls.phone')).toEqual([{ phoneNumber: '+33612345678' }]);
   });
 
   it("puts the server's invalid-number answer on the field", async () => {

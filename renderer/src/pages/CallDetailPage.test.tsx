@@ -60,6 +60,29 @@ describe('Call detail', () => {
     ).toEqual([expect.stringContaining('In progress'), expect.stringContaining('Assistant went silent'), expect.stringContaining('Ended')]);
   });
 
+  it('says where the call was transferred and how it went, with the number masked', async () => {
+    const connected = makeCall({
+      patientName: 'Grace Hopper',
+      outcome: 'transferred',
+      transfer: { destination: '+442079460999', at: at('09:02'), status: 'connected', failure: null },
+    });
+    const failed = makeCall({
+      patientName: 'Alan Turing',
+      outcome: 'transferred',
+      needsAttention: true,
+      transfer: { destination: '+442079460999', at: at('09:05'), status: 'failed', failure: 'no_answer' },
+    });
+    const { stores } = renderConsole({ world: { calls: [connected, failed] }, route: { page: 'call', callId: connected.id } });
+    await screen.findByRole('heading', { name: 'Call with Grace Hopper' });
+    const fact = screen.getByText('Transfer').closest('div')!;
+    expect(fact).toHaveTextContent('Transferred to +44••••••••99 at');
+    expect(fact).not.toHaveTextContent('460999');
+
+    act(() => stores.navigation.getState().navigate({ page: 'call', callId: failed.id }));
+    await screen.findByRole('heading', { name: 'Call with Alan Turing' });
+    expect(screen.getByText(/Transfer to \+44••••••••99 failed: nobody answered/)).toBeInTheDocument();
+  });
+
   it('offers the system browser when the recording cannot be played in the window', async () => {
     const call = makeCall({ patientName: 'Maria Lopez' });
     const fake = new FakeBridge({ calls: [call] });

@@ -11,6 +11,7 @@ import { callerLabel, unverifiedNumberLabel } from '../format/people';
 import { formatPhoneNumber } from '../format/phone';
 import { formatDuration, formatFullDateTime, formatDateTime, formatTime } from '../format/time';
 import { BOOKING_STATUS_LABEL, CALL_DIRECTION_LABEL, CALL_INCIDENT_LABEL, CALL_STATUS_LABEL } from '../format/labels';
+import { transferLabel } from '../format/transfers';
 import { PageHeader } from '../components/ui/PageHeader';
 import { Panel } from '../components/ui/Panel';
 import { CallOutcomeBadge, CallStatusBadge } from '../components/ui/CallStatusBadge';
@@ -95,6 +96,8 @@ export function CallDetailPage(props: { callId: string }) {
   const { result, refreshing, reload } = useCallDetail(callId);
   const stores = useStores();
   const liveStatus = useCalls((s) => s.live[callId]?.call.status);
+  // While the call is live its transfer moves on through the live stream; the stored one afterwards.
+  const liveTransfer = useCalls((s) => s.live[callId]?.call.transfer);
   const wasLive = useRef(false);
 
   useEffect(() => {
@@ -142,6 +145,7 @@ export function CallDetailPage(props: { callId: string }) {
 
   const call = result.data;
   const status = liveStatus ?? call.status;
+  const transfer = liveTransfer ?? call.transfer;
   return (
     <div className="page page--call">
       <PageHeader title={`Call with ${callerLabel(call)}`}>{back}</PageHeader>
@@ -186,6 +190,15 @@ export function CallDetailPage(props: { callId: string }) {
           <dt>Length</dt>
           <dd>{formatDuration(call.durationSeconds)}</dd>
         </div>
+        {transfer && (
+          <div>
+            <dt>Transfer</dt>
+            <dd className={`facts__transfer facts__transfer--${transfer.status}`}>
+              {transferLabel(transfer)}
+              <span className="facts__sub"> at {formatTime(transfer.at)}</span>
+            </dd>
+          </div>
+        )}
       </dl>
       {call.needsAttention && (
         <p className="notice notice--warning">

@@ -65,6 +65,42 @@ describe('Dashboard', () => {
     expect(screen.getByText('Calls today').closest('li')).toHaveTextContent('12');
   });
 
+  it('shows a transfer on the live call’s card as it moves on, with the number masked', async () => {
+    const call = makeLiveCall({ patientName: 'Ada Lovelace' });
+    const { fake } = renderConsole({ world: { calls: [call] } });
+    const card = await screen.findByRole('article', { name: 'Call with Ada Lovelace' });
+    const transfer = { destination: '+442079460999', at: new Date().toISOString(), failure: null };
+    act(() =>
+      fake.pushEvents([
+        event('call.status', { callId: call.id, status: 'in-progress', call: { ...call, transfer: { ...transfer, status: 'requested' } } }),
+      ]),
+    );
+    expect(within(card).getByText('Putting through to +44••••••••99')).toBeInTheDocument();
+    act(() =>
+      fake.pushEvents([
+        event('call.status', {
+          callId: call.id,
+          status: 'forwarding',
+          call: { ...call, status: 'forwarding', transfer: { ...transfer, status: 'forwarding' } },
+        }),
+      ]),
+    );
+    expect(within(card).getByText('Transferring to +44••••••••99')).toBeInTheDocument();
+    expect(within(card).getByText('Transferring')).toBeInTheDocument();
+    expect(card).not.toHaveTextContent('460999');
+  });
+
+  it('shows a failed transfer on the card, so the desk knows to call back', async () => {
+    const call = makeLiveCall({
+      patientName: 'Alan Turing',
+      needsAttention: true,
+      transfer: { destination: null, at: new Date().toISOString(), status: 'failed', failure: 'no_number' },
+    });
+    renderConsole({ world: { calls: [call] } });
+    const card = await screen.findByRole('article', { name: 'Call with Alan Turing' });
+    expect(within(card).getByText('Not transferred: no transfer number is set')).toBeInTheDocument();
+  });
+
   it('shows a friendly error with a retry when the calls cannot be loaded', async () => {
     const fake = new FakeBridge({ calls: [makeCall({ patientName: 'Ann Lee' })] });
     fake.fail('calls.list', { code: 'unavailable', message: "Can't reach the Voxanne server." });

@@ -1,5 +1,6 @@
 // Validation of the personality form against the protocol schema, with errors keyed by field, and
-// the one normalisation the form does itself: the transfer number as typed → E.164.
+// the normalisations the form does itself: the transfer number as typed → E.164, and the countries
+// as typed ("gb, ie,") → codes.
 import { AgentPersonalitySchema, normalizePhoneNumber, type AgentPersonality } from '@voxanne/protocol';
 
 export type FieldErrors = Record<string, string>;
@@ -15,7 +16,7 @@ export function checkPersonality(draft: AgentPersonality): DraftCheck {
     if (parsed.ok) transferNumber = parsed.e164;
     else errors.transferNumber = parsed.message;
   }
-  const result = AgentPersonalitySchema.safeParse({ ...draft, transferNumber });
+  const result = AgentPersonalitySchema.safeParse({ ...draft, transferNumber, allowedCountries: countryCodes(draft.allowedCountries) });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join('.');
@@ -30,9 +31,23 @@ export function checkPersonality(draft: AgentPersonality): DraftCheck {
 export function samePersonality(a: AgentPersonality, b: AgentPersonality): boolean {
   const canonical = (p: AgentPersonality) => {
     const parsed = p.transferNumber === null ? null : normalizePhoneNumber(p.transferNumber);
-    return JSON.stringify({ ...p, transferNumber: parsed?.ok ? parsed.e164 : p.transferNumber });
+    return JSON.stringify({
+      ...p,
+      transferNumber: parsed?.ok ? parsed.e164 : p.transferNumber,
+      allowedCountries: countryCodes(p.allowedCountries),
+    });
   };
   return canonical(a) === canonical(b);
+}
+
+/** The countries field as typed: upper case, without the empty entries a trailing comma leaves. */
+export function countryCodes(typed: readonly string[]): string[] {
+  return typed.map((c) => c.trim().toUpperCase()).filter((c) => c !== '');
+}
+
+/** "gb, ie" as typed in the countries field → the draft's list (kept as typed, so editing is not fought). */
+export function countriesFromText(text: string): string[] {
+  return text.split(',').map((c) => c.trimStart());
 }
 
 /** The schema's messages are written for developers; the form speaks to the front desk. */

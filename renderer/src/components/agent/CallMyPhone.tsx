@@ -1,9 +1,11 @@
 // "Call my phone": the assistant rings a number the user types. The number is
-// formatted as typed and refused before sending unless it is a valid E.164 number; then the call is
+// formatted as typed and refused before sending unless it is a valid E.164 number that the console
+// can see is fit to ring (a premium-rate or other costly kind, a country the clinic does not call);
+// the backend checks again with full metadata and its refusal lands on the field. Then the call is
 // followed through the live stream: queued → ringing → in progress → ended.
 import { useState, type FormEvent } from 'react';
-import { normalizePhoneNumber, type CallStatus } from '@voxanne/protocol';
-import { useBridge, useCalls } from '../../stores/context';
+import { normalizePhoneNumber, numberFactsFrom, reachProblem, type CallStatus } from '@voxanne/protocol';
+import { useAgent, useBridge, useCalls } from '../../stores/context';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { useNow } from '../../hooks/use-now';
 import { errorMessage } from '../../format/errors';
@@ -84,12 +86,19 @@ export function CallMyPhone() {
   );
   const callActive = placedStatus !== null && placedStatus !== 'ended';
   const action = useAsyncAction((phoneNumber: string) => bridge.testCalls.phone({ phoneNumber }));
+  // Empty (the clinic's own country, which only the backend knows): the console checks the kind only.
+  const countries = useAgent((s) => s.agent?.personality.allowedCountries);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const parsed = normalizePhoneNumber(number);
     if (!parsed.ok) {
       setFieldError(parsed.message);
+      return;
+    }
+    const problem = reachProblem(numberFactsFrom(parsed.e164), countries ?? [], { strict: false });
+    if (problem) {
+      setFieldError(problem);
       return;
     }
     setFieldError(null);

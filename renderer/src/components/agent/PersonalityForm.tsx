@@ -1,11 +1,12 @@
-// The personality editor: name, greeting, system prompt, voice, time zone, hours,
-// transfer number, appointment length. The draft lives in the agent store; problems are shown per
+// The personality editor: name, greeting, system prompt, voice, time zone, hours, transfer number
+// and how a transfer briefs the front desk, the countries the clinic calls and texts, appointment
+// length. The draft lives in the agent store; problems are shown per
 // field before anything is sent, and the server's field errors land on the same fields. Read-only
 // (every field disabled, no save) for those who may not change the assistant.
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { VOICE_CHOICES, type AgentPersonality } from '@voxanne/protocol';
 import { useAgent, useStores } from '../../stores/context';
-import { checkPersonality, type FieldErrors } from '../../stores/personality-draft';
+import { checkPersonality, countriesFromText, type FieldErrors } from '../../stores/personality-draft';
 import { formatPhoneNumber } from '../../format/phone';
 import { errorMessage } from '../../format/errors';
 import { PhoneField } from '../ui/PhoneField';
@@ -62,6 +63,8 @@ export function PersonalityForm(props: { saved: AgentPersonality; readOnly?: boo
   );
   const errors: FieldErrors = { ...(attempted && !check.ok ? check.errors : {}), ...serverErrors };
   const zones = useMemo(() => timeZones(value.timeZone), [value.timeZone]);
+  const countriesError = Object.entries(errors).find(([key]) => key.startsWith('allowedCountries'))?.[1];
+  const warm = value.warmTransfer;
   const voiceOptions = VOICE_CHOICES.some((v) => voiceKey(v) === voiceKey(value.voice))
     ? VOICE_CHOICES
     : [...VOICE_CHOICES, { ...value.voice, label: `${value.voice.voiceId} (${value.voice.provider})` }];
@@ -203,6 +206,71 @@ export function PersonalityForm(props: { saved: AgentPersonality; readOnly?: boo
           error={errors.transferNumber ?? null}
           onChange={(text) => change({ transferNumber: text.trim() === '' ? null : text })}
         />
+        <fieldset className="fieldset">
+          <legend className="field__label">When a caller is put through</legend>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={warm.enabled}
+              onChange={(e) => change({ warmTransfer: { ...warm, enabled: e.target.checked } })}
+            />
+            Brief the person who picks up before connecting the caller (warm transfer)
+          </label>
+          {warm.enabled && (
+            <Field label="What they hear first" error={errors['warmTransfer.briefing']}>
+              {({ id, describedBy }) => (
+                <select
+                  id={id}
+                  className="field__input"
+                  value={warm.briefing}
+                  aria-describedby={describedBy}
+                  onChange={(e) => change({ warmTransfer: { ...warm, briefing: e.target.value === 'summary' ? 'summary' : 'message' } })}
+                >
+                  <option value="message">A one-line message</option>
+                  <option value="summary">A short summary of the call so far</option>
+                </select>
+              )}
+            </Field>
+          )}
+          {warm.enabled && warm.briefing === 'message' && (
+            <Field
+              label="Briefing message"
+              hint="{caller} becomes the patient’s name when their number is on file; {reason} what the call is about."
+              error={errors['warmTransfer.message']}
+            >
+              {({ id, describedBy }) => (
+                <textarea
+                  id={id}
+                  className="field__input"
+                  rows={2}
+                  maxLength={300}
+                  value={warm.message}
+                  aria-invalid={errors['warmTransfer.message'] ? true : undefined}
+                  aria-describedby={describedBy}
+                  onChange={(e) => change({ warmTransfer: { ...warm, message: e.target.value } })}
+                />
+              )}
+            </Field>
+          )}
+        </fieldset>
+        <Field
+          label="Countries the clinic calls and texts"
+          hint="Two-letter codes, separated by commas (for example GB, IE). Empty: the clinic’s own country, from its phone number. Test calls and booking texts go only to ordinary mobile and landline numbers there."
+          error={countriesError}
+        >
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              className="field__input field__input--short"
+              value={value.allowedCountries.join(', ')}
+              autoCapitalize="characters"
+              spellCheck={false}
+              aria-invalid={countriesError ? true : undefined}
+              aria-describedby={describedBy}
+              onChange={(e) => change({ allowedCountries: countriesFromText(e.target.value) })}
+            />
+          )}
+        </Field>
         <HoursEditor hours={value.hours} errors={errors} onChange={(hours) => change({ hours })} />
       </fieldset>
 

@@ -5,6 +5,7 @@ import { useCalls, useStores } from '../../stores/context';
 import { callerLabel } from '../../format/people';
 import { formatPhoneNumber } from '../../format/phone';
 import { CALL_DIRECTION_LABEL } from '../../format/labels';
+import { transferLabel } from '../../format/transfers';
 import { Panel } from '../ui/Panel';
 import { CallStatusBadge } from '../ui/CallStatusBadge';
 import { Elapsed } from '../ui/Elapsed';
@@ -33,6 +34,9 @@ function LiveCallHeader(props: { callId: string }) {
           {CALL_DIRECTION_LABEL[call.direction]}
           {call.isTest ? ' · test' : ''}
         </span>
+        {call.transfer && (
+          <span className={`live-call__transfer live-call__transfer--${call.transfer.status}`}>{transferLabel(call.transfer)}</span>
+        )}
       </div>
       <div className="live-call__state">
         <CallStatusBadge status={call.status} />
