@@ -9,6 +9,7 @@ import path from 'node:path';
 const BENCHES = [
   'backend.ts',
   'webhooks.ts',
+  'knowledge-upload.ts',
   'live.ts',
   'web-test.ts',
   'main-core.ts',

@@ -9,14 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, test as base, expect, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
-import { DEMO_PASSWORD, FRONT_DESK_EMAIL, startBackend, startHost, type BackendProcess, type HostProcess } from './support/desk.js';
+import {
+  DEMO_PASSWORD,
+  FRONT_DESK_EMAIL,
+  sandboxControl,
+  startBackend,
+  startHost,
+  type BackendProcess,
+  type HostProcess,
+} from './support/desk.js';
 import { freePort } from './support/processes.js';
 import { ensureFreshRendererBuild } from './support/renderer-console.js';
 
 interface WebTestDesk {
   backend: BackendProcess;
   host: HostProcess;
-  sandboxControl: string;
   /** The spoken-words WAV the fake microphone plays (16 kHz mono PCM16, looped by Chromium). */
   wav: string;
 }
@@ -46,7 +53,7 @@ const test = base.extend<object, { webTestDesk: WebTestDesk }>({
       const backend = await startBackend({ SANDBOX_PORT: String(sandboxPort) });
       const host = await startHost(backend.url);
       try {
-        await use({ backend, host, sandboxControl: `http://127.0.0.1:${sandboxPort}/control`, wav });
+        await use({ backend, host, wav });
       } finally {
         await host.stop();
         await backend.stop();
@@ -118,7 +125,7 @@ async function openWebTest(page: Page, desk: WebTestDesk): Promise<void> {
 }
 
 async function voiceCalls(desk: WebTestDesk): Promise<VoiceCallStats[]> {
-  return ((await (await fetch(`${desk.sandboxControl}/voice-calls`)).json()) as { calls: VoiceCallStats[] }).calls;
+  return ((await (await sandboxControl(desk.backend.dataDir)('/voice-calls')).json()) as { calls: VoiceCallStats[] }).calls;
 }
 
 test.describe('Web test through the microphone', () => {

@@ -8,6 +8,7 @@ import { createClinicWithStaff, signIn } from '../test/support/fixtures.js';
 import { json } from '../test/support/http.js';
 import { eventually } from '../test/support/eventually.js';
 import type { CallControl } from '../src/telephony/call-control.js';
+import { sandboxControl } from '../test/support/sandbox-control.js';
 
 describe('live control URLs of simulated calls', () => {
   let database: TestDatabase;
@@ -20,7 +21,7 @@ describe('live control URLs of simulated calls', () => {
     backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '50' });
     const admin = await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }));
     const account = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/twilio-accounts`, {
+      await sandboxControl(backend)(`/twilio-accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{}',
@@ -45,7 +46,7 @@ describe('live control URLs of simulated calls', () => {
   /** A patient who rings and holds; answers the call once its control URL exists. */
   async function holdingCall() {
     const { callId } = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
+      await sandboxControl(backend)(`/inbound-calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: line, script: 'waits-on-hold' }),
@@ -127,7 +128,7 @@ describe('live control URLs of simulated calls', () => {
     assistant.monitorPlan = { listenEnabled: true, controlEnabled: false };
     try {
       const { callId } = await json(
-        await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
+        await sandboxControl(backend)(`/inbound-calls`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ to: line, script: 'hang-up' }),

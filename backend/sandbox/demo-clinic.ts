@@ -50,8 +50,13 @@ export async function ensureDemoClinic(db: Db, dataDir: string, configuredPasswo
   return { clinicId, password, created: true };
 }
 
+/** Where a generated demo password is kept (owner-only; `npm start` reads it to print it). */
+export function demoPasswordFile(dataDir: string): string {
+  return path.join(dataDir, 'demo-password');
+}
+
 function readOrCreatePassword(dataDir: string): string {
-  const file = path.join(dataDir, 'demo-password');
+  const file = demoPasswordFile(dataDir);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch (error) {

@@ -10,7 +10,7 @@ import { connectPhoneNumber, type PhoneNumberDeps } from '../src/phone-numbers/p
 import type { VendorEndpoints } from '../src/telephony/telephony.js';
 import type { WebhookAuth } from '../src/telephony/webhook-auth.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
-import { ensureDemoClinic } from './demo-clinic.js';
+import { DEMO_LOGINS, demoPasswordFile, ensureDemoClinic } from './demo-clinic.js';
 import { ensureDemoHistory } from './demo-history.js';
 
 export async function startSandboxMode(options: {
@@ -27,6 +27,7 @@ export async function startSandboxMode(options: {
     logger: options.logger,
     backendUrl: options.backendUrl,
     webhookAuth: options.webhookAuth,
+    controlFileDir: config.dataDir,
   });
   const vendors: VendorEndpoints = {
     vapiBaseUrl: sandbox.vapiBaseUrl,
@@ -35,7 +36,6 @@ export async function startSandboxMode(options: {
     smsSender: { accountSid: sandbox.platform.accountSid, authToken: sandbox.platform.authToken, from: sandbox.platform.smsNumber },
     defaultPhoneNumberId: sandbox.platform.outboundPhoneNumberId,
     controlUrlAllowed: (url) => url.origin === new URL(sandbox.url).origin,
-    describe: () => ({ sandbox: { url: sandbox.url, controlUrl: sandbox.controlUrl, timeScale: config.sandbox.timeScale } }),
   };
   return { sandbox, vendors };
 }
@@ -43,9 +43,13 @@ export async function startSandboxMode(options: {
 /** The demo clinic, its sign-ins and two weeks of sample history (created once; kept between runs). */
 export async function seedDemoClinic(db: Db, config: Config, logger: Logger): Promise<string> {
   const demo = await ensureDemoClinic(db, config.dataDir, config.sandbox.demoPassword);
+  // Never the password itself: logs are shipped and kept where passwords must not be. `npm start`
+  // prints it once on its terminal (from DEMO_PASSWORD or the file below).
   logger.info(
-    { clinicId: demo.clinicId, created: demo.created },
-    `Demo sign-in (sandbox only): frontdesk@demo.voxanne.test or admin@demo.voxanne.test, password ${demo.password}`,
+    { clinicId: demo.clinicId, created: demo.created, logins: DEMO_LOGINS.map((l) => l.email) },
+    config.sandbox.demoPassword
+      ? 'demo clinic ready (sandbox only): sign in with DEMO_PASSWORD'
+      : `demo clinic ready (sandbox only): the password is in ${demoPasswordFile(config.dataDir)}`,
   );
   const history = await ensureDemoHistory(db, demo.clinicId);
   if (history.created) logger.info({ calls: history.calls, bookings: history.bookings }, 'demo clinic sample history created');

@@ -6,6 +6,7 @@ import { json } from '../test/support/http.js';
 import { eventually } from '../test/support/eventually.js';
 import { SCRIPT_NAMES } from './conversation-scripts.js';
 import { WEBHOOK_DIALECTS } from './webhook-dialects.js';
+import { sandboxControl } from '../test/support/sandbox-control.js';
 
 const EXPECTED_OUTCOME = {
   'new-booking': 'booked',
@@ -29,9 +30,8 @@ describe('the telephony sandbox plays every scripted conversation through the re
     backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '100' });
     const staff = await createClinicWithStaff(database.db, { role: 'admin' });
     admin = await signIn(backend.url, staff);
-    const control = backend.sandbox!.controlUrl;
     const account = await json(
-      await fetch(`${control}/twilio-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      await sandboxControl(backend)('/twilio-accounts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
     );
     line = account.numbers[0];
     const connected = await admin.api('/api/phone-numbers', {
@@ -59,7 +59,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
   const cases = SELF_ENDING.flatMap((script) => WEBHOOK_DIALECTS.map((dialect) => [script, dialect] as const));
   it.each(cases)('%s (%s shapes) ends with the expected outcome, a transcript and a summary', async (script, dialect) => {
     const placed = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
+      await sandboxControl(backend)('/inbound-calls', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: line, script, dialect, callerName: 'Rosalind Franklin' }),
@@ -86,9 +86,12 @@ describe('the telephony sandbox plays every scripted conversation through the re
   });
 
   it('refuses to place a call to a number nobody imported, or with an unknown script', async () => {
-    const control = backend.sandbox!.controlUrl;
     const post = (body: unknown) =>
-      fetch(`${control}/inbound-calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      sandboxControl(backend)('/inbound-calls', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post({ to: '+441134960999' })).status).toBe(409);
     expect((await post({ script: 'sing-a-song' })).status).toBe(400);
   });

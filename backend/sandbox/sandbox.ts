@@ -13,12 +13,17 @@
 //   POST /control/twilio-accounts    {numbers?} → a fresh Twilio account holding that many numbers
 //
 // Each simulated phone call also gets a live control URL (call-control-api.ts) at
-// /call-control/:callId/:token/control, as Vapi gives `call.monitor.controlUrl`.
+// /call-control/:callId/:token/control, as Vapi gives `call.monitor.controlUrl`: its unguessable path
+// is its authentication, as on Vapi.
 //
-// Only ever bound to loopback: the control API has no authentication.
+// Only ever bound to loopback, and loopback is not enough: a web page in the developer's browser can
+// reach it too (a DNS-rebound name, or a cross-origin text/plain POST that needs no preflight). So
+// every request must name a loopback host (Host header), and every /control request must carry the
+// run's key (SANDBOX_KEY_HEADER; a page cannot set a custom header without a preflight, which is
+// never answered). The key and the control URL are in DATA_DIR/sandbox-control.json (control-file.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { normalizePhoneNumber } from '@voxanne/protocol';
@@ -35,6 +40,7 @@ import { vapiApi } from './vapi-api.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { VoiceTransport } from './voice-transport.js';
 import { createAssistantVoice } from './assistant-voice.js';
+import { removeSandboxControl, SANDBOX_KEY_HEADER, writeSandboxControl } from './control-file.js';
 
 export interface SandboxOptions {
   port: number;
@@ -46,6 +52,10 @@ export interface SandboxOptions {
   /** How org-level webhooks are authenticated (the backend's VAPI_WEBHOOK_AUTH and secret). */
   webhookAuth: WebhookAuth;
   random?: () => number;
+  /** The key /control requests must carry; default: a random one per run. */
+  controlKey?: string;
+  /** Where to keep sandbox-control.json (the control URL and key) while running: DATA_DIR. */
+  controlFileDir?: string;
 }
 
 export interface PlaceCallOptions {
@@ -63,6 +73,8 @@ export interface Sandbox {
   vapiBaseUrl: string;
   twilioBaseUrl: string;
   controlUrl: string;
+  /** What every /control request carries in SANDBOX_KEY_HEADER. */
+  controlKey: string;
   apiKey: string;
   /** The platform's Twilio account: its first number sends SMS, its second makes outbound test calls. */
   platform: { accountSid: string; authToken: string; smsNumber: string; outboundNumber: string; outboundPhoneNumberId: string };
@@ -156,8 +168,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return call;
   };
 
+  const controlKey = options.controlKey ?? randomBytes(24).toString('base64url');
   const app = express();
   app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    if (isLoopbackHost(req.headers.host)) return next();
+    res.status(421).json({ error: 'The sandbox answers only requests addressed to 127.0.0.1 or localhost.' });
+  });
   const voice = new VoiceTransport({ state, simulator, delivery, voice: createAssistantVoice('auto', logger), logger });
   const onWebSocketCall = (call: SandboxCall) => {
     voice.accept(call);
@@ -168,6 +185,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   app.use('/call-control', controls.router());
 
   const control = express.Router();
+  control.use((req, res, next) => {
+    if (keyMatches(req.get(SANDBOX_KEY_HEADER), controlKey)) return next();
+    res
+      .status(401)
+      .json({ error: `The control API wants this run's key in ${SANDBOX_KEY_HEADER} (see sandbox-control.json in DATA_DIR).` });
+  });
   control.use(express.json());
   control.get('/', (_req, res) => {
     res.json({
@@ -279,7 +302,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
-    if (!voice.handleUpgrade(req, socket, head)) socket.destroy();
+    if (!isLoopbackHost(req.headers.host) || !voice.handleUpgrade(req, socket, head)) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -307,8 +330,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   scheduleTraffic();
 
+  // The control API's address and key go to an owner-only file; the log says where, not what.
+  if (options.controlFileDir) writeSandboxControl(options.controlFileDir, { url: `${url}/control`, key: controlKey });
   logger.info(
-    { url, controlUrl: `${url}/control`, timeScale: options.timeScale, inboundCallsPerMinute: options.inboundCallsPerMinute },
+    { url, controlFileDir: options.controlFileDir, timeScale: options.timeScale, inboundCallsPerMinute: options.inboundCallsPerMinute },
     'telephony sandbox listening',
   );
 
@@ -317,6 +342,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     vapiBaseUrl: `${url}/vapi`,
     twilioBaseUrl: `${url}/twilio`,
     controlUrl: `${url}/control`,
+    controlKey,
     apiKey: state.apiKey,
     platform: {
       accountSid: platformAccount.sid,
@@ -337,6 +363,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       while (running.size > 0) await Promise.allSettled([...running.values()]);
     },
     async close() {
+      if (options.controlFileDir) removeSandboxControl(options.controlFileDir, controlKey);
       clearTimeout(trafficTimer);
       abort.abort();
       await voice.close();
@@ -347,6 +374,24 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       });
     },
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The Host header names this machine's loopback (any port); a rebound DNS name does not. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return LOOPBACK_HOSTS.has(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function keyMatches(presented: string | undefined, expected: string): boolean {
+  const a = Buffer.from(presented ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 class ControlError extends Error {

@@ -1,19 +1,23 @@
-// `npm run sim -- --calls N --rate R [--script NAME] [--dialect NAME] [--to +44...] [--backend URL]`
+// `npm run sim -- --calls N --rate R [--script NAME] [--dialect NAME] [--to +44...] [--data-dir DIR]`
 // Drives simulated patients through a running backend's telephony sandbox: finds the sandbox's
-// control API from the backend's /health, places N inbound calls at R calls per second, waits for
-// them to finish and prints what came of them, and in which of Vapi's message shapes they came.
+// control API and key in the backend's DATA_DIR (sandbox-control.json), places N inbound calls at R
+// calls per second, waits for them to finish and prints what came of them, and in which of Vapi's
+// message shapes they came.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SCRIPT_NAMES } from './conversation-scripts.js';
+import { controlClient, readSandboxControl } from './control-file.js';
 import { WEBHOOK_DIALECTS } from './webhook-dialects.js';
 
-const USAGE = `Usage: npm run sim -- --calls N --rate R [--script ${SCRIPT_NAMES.join('|')}] [--dialect ${WEBHOOK_DIALECTS.join('|')}] [--to +E164] [--backend URL]
-  --calls    how many calls to place (default 10)
-  --rate     calls started per second (default 1)
-  --script   play this conversation for every call (default: a realistic mix)
-  --dialect  send every call's webhooks in this of Vapi's message shapes (default: a mix of current and older ones)
-  --to       the clinic number to ring (default: any connected number)
-  --backend  the backend's base URL (default: VOXANNE_BACKEND_URL or http://127.0.0.1:3000)
+const USAGE = `Usage: npm run sim -- --calls N --rate R [--script ${SCRIPT_NAMES.join('|')}] [--dialect ${WEBHOOK_DIALECTS.join('|')}] [--to +E164] [--data-dir DIR]
+  --calls     how many calls to place (default 10)
+  --rate      calls started per second (default 1)
+  --script    play this conversation for every call (default: a realistic mix)
+  --dialect   send every call's webhooks in this of Vapi's message shapes (default: a mix of current and older ones)
+  --to        the clinic number to ring (default: any connected number)
+  --data-dir  the running backend's DATA_DIR (default: DATA_DIR, else .data as npm run backend uses;
+              for npm start: "$PWD/.data/backend")
 `;
 
 function out(line: string): void {
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
       script: { type: 'string' },
       dialect: { type: 'string' },
       to: { type: 'string' },
-      backend: { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -52,15 +56,18 @@ async function main(): Promise<void> {
     fail(`--dialect must be one of ${WEBHOOK_DIALECTS.join(', ')}`);
 
   // The CLI's own setting (the backend reads its configuration through config.ts, not this).
-  const backend = (values.backend ?? process.env.VOXANNE_BACKEND_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const health = (await fetch(`${backend}/health`)
-    .then((r) => r.json())
-    .catch(() => fail(`no backend answers at ${backend} (start it with npm run backend)`))) as {
-    checks?: { telephony?: { mode?: string; sandbox?: { controlUrl?: string } } };
-  };
-  const controlUrl = health.checks?.telephony?.sandbox?.controlUrl;
-  if (!controlUrl)
-    fail(`the backend at ${backend} is not running the telephony sandbox (mode: ${health.checks?.telephony?.mode ?? 'unknown'})`);
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.DATA_DIR ?? '.data');
+  let control: ReturnType<typeof readSandboxControl>;
+  try {
+    control = readSandboxControl(dataDir);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const controlUrl = control.url;
+  const send = controlClient(control);
+  // A file left by a backend that crashed names a sandbox that is gone.
+  const request = (route: string, init?: RequestInit) =>
+    send(route, init).catch(() => fail(`the sandbox at ${controlUrl} does not answer: is the backend still running?`));
 
   out(`Placing ${calls} call(s) at ${rate}/s through ${controlUrl}`);
   const placed: string[] = [];
@@ -69,9 +76,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < calls; i++) {
     const due = started + (i * 1000) / rate;
     if (due > Date.now()) await sleep(due - Date.now());
-    const res = await fetch(`${controlUrl}/inbound-calls`, {
+    const res = await request('/inbound-calls', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         ...(values.script ? { script: values.script } : {}),
         ...(values.dialect ? { dialect: values.dialect } : {}),
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
   while (results.size < placed.length && Date.now() < deadline) {
     for (const id of placed) {
       if (results.has(id)) continue;
-      const call = (await (await fetch(`${controlUrl}/calls/${id}`)).json()) as {
+      const call = (await (await request(`/calls/${id}`)).json()) as {
         script: string;
         dialect?: string;
         status: string;

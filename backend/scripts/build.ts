@@ -1,7 +1,7 @@
 // Builds the deployable backend: `dist/server.js` (the service) and `dist/admin.js` (the operator CLI),
 // bundled by esbuild with the workspace's own TypeScript (protocol included) and the npm packages left
-// external, plus `migrations/` and a package.json beside them, the layout db/migrate.ts and server.ts
-// expect. The Dockerfile runs this; so does the CLI test, which then runs the bundle with plain node.
+// external, the PDF reader's worker file beside them, plus `migrations/` and a package.json, the layout
+// db/migrate.ts and server.ts expect. The Dockerfile runs this; so does the CLI test, which then runs the bundle with plain node.
 //
 //   npm run build -w @voxanne/backend            → backend/dist (next to backend/migrations)
 //   tsx backend/scripts/build.ts --out /build    → /build/{dist,migrations,package.json}
@@ -43,6 +43,12 @@ export async function buildBackend(outRoot: string = BACKEND_DIR): Promise<{ ser
     },
     logLevel: 'warning',
   });
+  // The PDF reader's worker is plain JavaScript loaded by file name (knowledge/pdf-text.ts), next to
+  // whichever output file holds that code: the entry's folder, or the chunks' if esbuild moves it.
+  for (const folder of [outdir, path.join(outdir, 'chunks')]) {
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(path.join(BACKEND_DIR, 'src/knowledge/pdf-text-worker.mjs'), path.join(folder, 'pdf-text-worker.mjs'));
+  }
   if (path.resolve(outRoot) !== BACKEND_DIR) {
     fs.cpSync(path.join(BACKEND_DIR, 'migrations'), path.join(outRoot, 'migrations'), { recursive: true });
     const runtime = { name: pkg.name, version: pkg.version, private: true, type: 'module', dependencies: pick(pkg.dependencies, external) };

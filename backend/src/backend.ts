@@ -9,6 +9,8 @@ import type { Logger } from './logging/logger.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startEmbeddedUpkeep } from './db/embedded-upkeep.js';
+import { secureDataDir } from './db/data-dir.js';
+import { acquireEmbeddedLock } from './db/embedded-lock.js';
 import { createHttpApp } from './http/app.js';
 import { AppError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -83,8 +85,20 @@ export interface BackendOverrides {
 
 export async function startBackend(config: Config, logger: Logger, overrides: BackendOverrides = {}): Promise<Backend> {
   const startedAt = Date.now();
-  const database = overrides.database ?? (await openDatabase(config.database));
+  // DATA_DIR holds secrets whatever the database: owner-only before anything is written there.
+  const { unfixed } = secureDataDir(config.dataDir);
+  if (unfixed.length) logger.warn({ paths: unfixed.slice(0, 10) }, 'DATA_DIR: some entries are not ours and stay as they are');
+  // The embedded database allows one process: refuse (StartupRefusal) while another holds it.
+  const lock = config.database.kind === 'pglite' && !overrides.database ? acquireEmbeddedLock(config.dataDir, 'backend') : undefined;
+  let database: DatabaseHandle;
+  try {
+    database = overrides.database ?? (await openDatabase(config.database));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const closers: Array<() => Promise<void>> = overrides.database ? [] : [() => database.close()];
+  if (lock) closers.push(async () => lock.release());
   // Known once listening (PORT=0 picks a free port); services that hand our address to vendors
   // (webhook URLs) read it lazily through this.
   let url = '';
@@ -181,7 +195,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     });
 
     const checks: HealthCheck[] = [
-      { name: 'database', critical: true, run: async () => ({ driver: database.kind, ...(await database.ping(500).then(() => ({}))) }) },
+      { name: 'database', critical: true, run: () => database.ping(500) },
       { name: 'liveBus', critical: false, run: () => bus.check() },
       { name: 'telephony', critical: false, run: () => telephony.check() },
     ];
@@ -262,7 +276,18 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         limiter: testCallLimiter,
       }),
       phoneNumberRoutes(phoneNumbers),
-      knowledgeRoutes({ knowledge, maxBytes: config.telephony.knowledgeMaxBytes }),
+      knowledgeRoutes({
+        knowledge,
+        maxBytes: config.telephony.knowledgeMaxBytes,
+        limiter: rateLimiter({
+          store,
+          windowMs: 60_000,
+          limit: config.telephony.knowledgeUploadsPerMinute,
+          prefix: 'knowledge-upload-user',
+          key: (req) => principalOf(req).staffId,
+          message: `You can upload ${config.telephony.knowledgeUploadsPerMinute} documents a minute. Wait a moment and try again.`,
+        }),
+      }),
       webTestRoutes(webTest),
     );
 
@@ -287,7 +312,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       () => liveHub.close(),
       () => retention.stop(),
     );
-    const health = healthProbe({ version: config.version, startedAt, checks });
+    const health = healthProbe({
+      version: config.version,
+      startedAt,
+      checks,
+      onFailure: (check, err) => logger.warn({ check, err }, 'health check failed'),
+    });
     const server = http.createServer((req, res) => {
       if (!health(req, res)) app(req, res);
     });
@@ -303,6 +333,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    lock?.setPort(address.port);
     if (demoClinicId && sandbox && sandboxMode) {
       // Needs our URL (the line's webhook target), so only now.
       await sandboxMode

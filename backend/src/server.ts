@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 import { startBackend } from './backend.js';
+import { StartupRefusal } from './db/data-dir.js';
+
+// Everything this process creates (DATA_DIR, the embedded database's files, secrets) is owner-only.
+process.umask(0o077);
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +26,11 @@ const logger = createLogger(config.logLevel);
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
 const backend = await startBackend(config, logger).catch((error: unknown) => {
+  if (error instanceof StartupRefusal) {
+    // Said like a configuration error: one line on stderr, a sysexits code (75 busy, 78 config).
+    process.stderr.write(`${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   logger.fatal({ err: error }, 'backend failed to start');
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { ROOT, freePort, nodeWithTsx, run, waitForHealth, type Running } from './processes.js';
+import { controlClient, readSandboxControl } from '../../backend/sandbox/control-file.js';
 
 export const DEMO_PASSWORD = 'demo-password-for-e2e';
 export const FRONT_DESK_EMAIL = 'frontdesk@demo.voxanne.test';
@@ -25,10 +26,14 @@ export interface BackendProcess {
   output(): string;
 }
 
+/** Each started backend's DATA_DIR by URL: its sandbox's control address and key are kept there. */
+const dataDirs = new Map<string, string>();
+
 export async function startBackend(env: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'voxanne-e2e-backend-'));
   const url = `http://127.0.0.1:${port}`;
+  dataDirs.set(url, dataDir);
   let current: Running | null = null;
   let log = '';
   const backend: BackendProcess = {
@@ -199,19 +204,19 @@ export async function apiSession(backendUrl: string, email = ADMIN_EMAIL) {
   return { accessToken: tokens.accessToken, post };
 }
 
+/** The telephony sandbox's control API of the backend using `dataDir` (address and key from its file). */
+export function sandboxControl(dataDir: string): (route: string, init?: RequestInit) => Promise<Response> {
+  return controlClient(readSandboxControl(dataDir));
+}
+
 /** A patient rings the clinic, through the telephony sandbox's control API. Returns the call id. */
 export async function placeInboundCall(
   backendUrl: string,
   body: { script?: string; callerName?: string; from?: string } = {},
 ): Promise<string> {
-  const health = (await (await fetch(`${backendUrl}/health`)).json()) as { checks: { telephony: { sandbox?: { controlUrl: string } } } };
-  const control = health.checks.telephony.sandbox?.controlUrl;
-  if (!control) throw new Error('the backend is not running its telephony sandbox');
-  const response = await fetch(`${control}/inbound-calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const dataDir = dataDirs.get(backendUrl);
+  if (!dataDir) throw new Error(`no backend was started here at ${backendUrl}`);
+  const response = await sandboxControl(dataDir)('/inbound-calls', { method: 'POST', body: JSON.stringify(body) });
   if (response.status !== 202) throw new Error(`the sandbox refused the call: HTTP ${response.status}`);
   return ((await response.json()) as { callId: string }).callId;
 }

@@ -6,14 +6,12 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { DEMO_PASSWORD, FRONT_DESK_EMAIL, startBackend, startHost, type BackendProcess, type HostProcess } from './desk.js';
+import { DEMO_PASSWORD, FRONT_DESK_EMAIL, sandboxControl, startBackend, startHost, type BackendProcess, type HostProcess } from './desk.js';
 import { ROOT, freePort, run } from './processes.js';
 
 export interface ConsoleDesk {
   backend: BackendProcess;
   host: HostProcess;
-  /** The telephony sandbox's control API (`POST /inbound-calls`, `PUT /outbound-script`, …). */
-  sandboxUrl: string;
 }
 
 /** Simulated calls play at this multiple of real time: quick, but slow enough to watch a transcript stream. */
@@ -58,7 +56,7 @@ export const test = base.extend<object, { consoleDesk: ConsoleDesk }>({
       const backend = await startBackend({ SANDBOX_PORT: String(sandboxPort), SANDBOX_TIME_SCALE });
       const host = await startHost(backend.url);
       try {
-        await use({ backend, host, sandboxUrl: `http://127.0.0.1:${sandboxPort}/control` });
+        await use({ backend, host });
       } finally {
         await host.stop();
         await backend.stop();
@@ -73,21 +71,13 @@ export { expect };
 
 /** A patient rings the clinic's number in the sandbox; the call then plays its script. */
 export async function ringClinic(desk: ConsoleDesk, call: { from: string; callerName?: string; script?: string }): Promise<void> {
-  const response = await fetch(`${desk.sandboxUrl}/inbound-calls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(call),
-  });
+  const response = await sandboxControl(desk.backend.dataDir)('/inbound-calls', { method: 'POST', body: JSON.stringify(call) });
   if (response.status !== 202) throw new Error(`sandbox refused the call: HTTP ${response.status} ${await response.text()}`);
 }
 
 /** What outbound test calls ("Call my phone") play next. */
 export async function setOutboundScript(desk: ConsoleDesk, script: string): Promise<void> {
-  const response = await fetch(`${desk.sandboxUrl}/outbound-script`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ script }),
-  });
+  const response = await sandboxControl(desk.backend.dataDir)('/outbound-script', { method: 'PUT', body: JSON.stringify({ script }) });
   if (response.status !== 200) throw new Error(`sandbox refused the script: HTTP ${response.status}`);
 }
 

@@ -1,6 +1,6 @@
 // The assistant's personality, as the clinic configures it, and whether the voice platform has it.
 import { z } from 'zod';
-import { IsoDateTimeSchema, TimeOfDaySchema } from './common.js';
+import { IsoDateTimeSchema, text, TimeOfDaySchema } from './common.js';
 import { CountryCodeSchema, E164Schema } from './phone.js';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -22,7 +22,7 @@ export type ClinicHours = z.infer<typeof ClinicHoursSchema>;
 export const VoiceProviderSchema = z.enum(['vapi', '11labs', 'azure', 'openai', 'cartesia', 'playht']);
 export const VoiceSchema = z.strictObject({
   provider: VoiceProviderSchema,
-  voiceId: z.string().min(1).max(100),
+  voiceId: text().min(1).max(100),
 });
 export type Voice = z.infer<typeof VoiceSchema>;
 
@@ -44,7 +44,7 @@ export const VOICE_CHOICES: ReadonlyArray<Voice & { label: string }> = [
 export const WarmTransferSchema = z.strictObject({
   enabled: z.boolean(),
   briefing: z.enum(['message', 'summary']),
-  message: z.string().trim().min(1).max(300),
+  message: text().trim().min(1).max(300),
 });
 export type WarmTransfer = z.infer<typeof WarmTransferSchema>;
 
@@ -55,13 +55,13 @@ export const DEFAULT_WARM_TRANSFER: WarmTransfer = {
 };
 
 export const AgentPersonalitySchema = z.strictObject({
-  name: z.string().trim().min(1).max(80),
+  name: text().trim().min(1).max(80),
   /** The first thing the assistant says when it picks up. */
-  greeting: z.string().trim().min(1).max(500),
-  systemPrompt: z.string().trim().min(1).max(20_000),
+  greeting: text().trim().min(1).max(500),
+  systemPrompt: text().trim().min(1).max(20_000),
   voice: VoiceSchema,
   /** IANA time zone the clinic hours are in, e.g. `Europe/London`. */
-  timeZone: z.string().min(1).max(64).refine(isKnownTimeZone, 'unknown time zone'),
+  timeZone: text().min(1).max(64).refine(isKnownTimeZone, 'unknown time zone'),
   hours: ClinicHoursSchema,
   /** Where "transfer to the front desk" sends the caller; E.164. */
   transferNumber: E164Schema.nullable(),
@@ -81,7 +81,7 @@ export const AgentSyncStatusSchema = z.enum(['synced', 'pending', 'failed', 'san
 export const AgentSyncSchema = z.object({
   status: AgentSyncStatusSchema,
   /** Readable reason when the sync failed. */
-  message: z.string().nullable(),
+  message: text().nullable(),
   syncedAt: IsoDateTimeSchema.nullable(),
 });
 export type AgentSync = z.infer<typeof AgentSyncSchema>;
@@ -89,7 +89,7 @@ export type AgentSync = z.infer<typeof AgentSyncSchema>;
 export const AgentResponseSchema = z.object({
   personality: AgentPersonalitySchema,
   sync: AgentSyncSchema,
-  providerAssistantId: z.string().nullable(),
+  providerAssistantId: text().nullable(),
   updatedAt: IsoDateTimeSchema,
 });
 export type AgentResponse = z.infer<typeof AgentResponseSchema>;

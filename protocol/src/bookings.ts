@@ -1,6 +1,6 @@
 // Appointments the assistant (or the front desk) made.
 import { z } from 'zod';
-import { IdSchema, IsoDateSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateSchema, IsoDateTimeSchema, text } from './common.js';
 
 export const BookingStatusSchema = z.enum(['pending', 'confirmed', 'cancelled']);
 export type BookingStatus = z.infer<typeof BookingStatusSchema>;
@@ -8,21 +8,21 @@ export type BookingStatus = z.infer<typeof BookingStatusSchema>;
 export const BookingSchema = z.object({
   id: IdSchema,
   callId: IdSchema.nullable(),
-  patientName: z.string(),
+  patientName: text(),
   /** E.164 */
-  patientPhone: z.string().nullable(),
+  patientPhone: text().nullable(),
   /** The number the patient gave when it is not a valid phone number (kept, unverified); null otherwise, absent from older servers. */
-  patientPhoneRaw: z.string().nullable().optional(),
-  service: z.string().nullable(),
+  patientPhoneRaw: text().nullable().optional(),
+  service: text().nullable(),
   startsAt: IsoDateTimeSchema,
   endsAt: IsoDateTimeSchema,
   status: BookingStatusSchema,
-  notes: z.string().nullable(),
+  notes: text().nullable(),
   /**
    * Why staff should look at this booking before relying on it (e.g. the name the caller gave is not
    * the name on file for their number); null when nothing needs review.
    */
-  reviewReason: z.string().nullable().default(null),
+  reviewReason: text().nullable().default(null),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
 });

@@ -1,6 +1,6 @@
 // Calls as the console sees them: list items, detail, transcript and timeline.
 import { z } from 'zod';
-import { IdSchema, IsoDateSchema, IsoDateTimeSchema, pageSchema } from './common.js';
+import { IdSchema, IsoDateSchema, IsoDateTimeSchema, isStorableText, pageSchema, text, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 
 /** Vapi's call statuses, in the only order a call may move through them. */
 export const CALL_STATUSES = ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended'] as const;
@@ -51,7 +51,7 @@ export type CallTransferFailure = z.infer<typeof CallTransferFailureSchema>;
 
 export const CallTransferSchema = z.object({
   /** E.164 number the caller was (to be) put through to; null when the clinic has none. */
-  destination: z.string().nullable(),
+  destination: text().nullable(),
   /** When the transfer was first asked for or reported. */
   at: IsoDateTimeSchema,
   status: CallTransferStatusSchema,
@@ -64,21 +64,21 @@ export const CallSummarySchema = z.object({
   direction: CallDirectionSchema,
   status: CallStatusSchema,
   /** E.164, or null for web tests, withheld numbers and numbers that are not valid (see callerNumberRaw). */
-  callerNumber: z.string().nullable(),
+  callerNumber: text().nullable(),
   /**
    * What the phone network gave as the caller's number when it is not a valid phone number, kept so
    * staff can still see (and try) it; shown marked as unverified. Null when callerNumber holds it;
    * absent from servers older than the field.
    */
-  callerNumberRaw: z.string().nullable().optional(),
+  callerNumberRaw: text().nullable().optional(),
   /** A recognised returning patient, when the number matched one. */
-  patientName: z.string().nullable(),
+  patientName: text().nullable(),
   startedAt: IsoDateTimeSchema.nullable(),
   endedAt: IsoDateTimeSchema.nullable(),
   durationSeconds: z.number().nonnegative().nullable(),
-  endedReason: z.string().nullable(),
+  endedReason: text().nullable(),
   outcome: CallOutcomeSchema.nullable(),
-  summary: z.string().nullable(),
+  summary: text().nullable(),
   isTest: z.boolean(),
   needsAttention: z.boolean(),
   /**
@@ -93,7 +93,7 @@ export type CallSummary = z.infer<typeof CallSummarySchema>;
 export const TranscriptSegmentSchema = z.object({
   id: IdSchema,
   speaker: SpeakerSchema,
-  text: z.string(),
+  text: text(),
   /** Seconds from the start of the call, when the provider says. */
   offsetSeconds: z.number().nonnegative().nullable(),
   at: IsoDateTimeSchema,
@@ -114,10 +114,10 @@ export type CallTimelineEntry = z.infer<typeof CallTimelineEntrySchema>;
 export const CallDetailSchema = CallSummarySchema.extend({
   timeline: z.array(CallTimelineEntrySchema),
   transcript: z.array(TranscriptSegmentSchema),
-  recordingUrl: z.url().nullable(),
+  recordingUrl: z.url().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).nullable(),
   costUsd: z.number().nonnegative().nullable(),
   /** The provider's structured analysis (success evaluation, structured data), as sent. */
-  analysis: z.record(z.string(), z.unknown()).nullable(),
+  analysis: z.record(text(), z.unknown()).nullable(),
   bookings: z.array(z.lazy(() => BookingRefSchema)),
 });
 export type CallDetail = z.infer<typeof CallDetailSchema>;
@@ -125,16 +125,16 @@ export type CallDetail = z.infer<typeof CallDetailSchema>;
 /** Bookings made on a call, as listed on the call itself. */
 export const BookingRefSchema = z.object({
   id: IdSchema,
-  patientName: z.string(),
+  patientName: text(),
   startsAt: IsoDateTimeSchema,
   status: z.enum(['pending', 'confirmed', 'cancelled']),
 });
 
 export const CallListQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   /** Searches the caller's number, the patient's name and the summary. */
-  q: z.string().trim().min(1).max(100).optional(),
+  q: text().trim().min(1).max(100).optional(),
   status: CallStatusSchema.optional(),
   direction: CallDirectionSchema.optional(),
   outcome: CallOutcomeSchema.optional(),

@@ -1,6 +1,6 @@
 // Live events: the per-clinic ordered log every console consumes (docs/live-events.md).
 import { z } from 'zod';
-import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateTimeSchema, text } from './common.js';
 import { CallStatusSchema, CallSummarySchema, SpeakerSchema } from './calls.js';
 import { BookingSchema } from './bookings.js';
 import { AgentSyncSchema } from './agent.js';
@@ -22,7 +22,7 @@ const CallTranscriptDataSchema = z.object({
   speaker: SpeakerSchema,
   /** A partial is superseded by the next partial or final of the same call and speaker. */
   transcriptType: z.enum(['partial', 'final']),
-  text: z.string(),
+  text: text(),
   /** Set on finals: the stored segment. */
   segmentId: IdSchema.nullable(),
 });
@@ -41,7 +41,7 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...eventBase,
     kind: z.literal('agent.updated'),
-    data: z.object({ name: z.string(), sync: AgentSyncSchema }),
+    data: z.object({ name: text(), sync: AgentSyncSchema }),
   }),
   z.object({
     ...eventBase,
@@ -50,9 +50,9 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
       callId: IdSchema.nullable(),
       reason: AttentionReasonSchema,
       /** Short, human text for the queue and the notification (no transcript). */
-      message: z.string(),
-      patientName: z.string().nullable(),
-      callerNumber: z.string().nullable(),
+      message: text(),
+      patientName: text().nullable(),
+      callerNumber: text().nullable(),
     }),
   }),
   z.object({ ...eventBase, kind: z.literal('stats.changed'), data: z.object({ stats: DashboardStatsSchema }) }),

@@ -6,6 +6,7 @@
 // (`http://127.0.0.1:PORT/#k=SECRET`), sent back as the subprotocol `key.<secret>`; the host also
 // checks the Origin is its own.
 import { z } from 'zod';
+import { text } from './common.js';
 import { ipcResultSchema } from './ipc.js';
 
 export const HOST_BRIDGE_PATH = '/bridge';
@@ -20,7 +21,7 @@ export const HostBridgeClientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('invoke'),
     id: z.number().int().nonnegative(),
-    channel: z.string().min(1).max(64),
+    channel: text().min(1).max(64),
     request: z.unknown(),
   }),
 ]);
@@ -28,7 +29,7 @@ export type HostBridgeClientMessage = z.infer<typeof HostBridgeClientMessageSche
 
 export const HostBridgeServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), result: ipcResultSchema(z.unknown()) }),
-  z.object({ type: z.literal('push'), channel: z.string(), payload: z.unknown() }),
+  z.object({ type: z.literal('push'), channel: text(), payload: z.unknown() }),
 ]);
 export type HostBridgeServerMessage = z.infer<typeof HostBridgeServerMessageSchema>;
 

@@ -6,7 +6,7 @@
 // are schema-checked in main before they are sent. The browser host carries the same table over a
 // loopback WebSocket.
 import { z } from 'zod';
-import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, TimeOfDaySchema } from './common.js';
+import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, TimeOfDaySchema, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
 import { BookingListQuerySchema, BookingListResponseSchema, BookingPatchSchema, BookingSchema } from './bookings.js';
@@ -29,7 +29,7 @@ export const SessionStateSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('signed-out'),
     /** Why, when it was not the user's own choice (e.g. "Your session expired. Sign in again."). */
-    reason: z.string().nullable(),
+    reason: text().nullable(),
   }),
   z.object({ status: z.literal('signed-in'), user: FrontDeskUserSchema }),
   /** Idle auto-lock: the window asks for the password; the live connection keeps running. */
@@ -44,7 +44,7 @@ export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 export const ConnectionStateSchema = z.object({
   status: ConnectionStatusSchema,
   /** User-facing reason whenever the status is not `live` (e.g. "Can't reach the Voxanne server"). */
-  reason: z.string().nullable(),
+  reason: text().nullable(),
   /** When the next reconnect attempt is scheduled, while `reconnecting`. */
   nextRetryAt: IsoDateTimeSchema.nullable(),
   /** Consecutive failed attempts (0 when live). */
@@ -89,13 +89,13 @@ export const DEFAULT_DESKTOP_SETTINGS: DesktopSettings = {
 };
 
 export const AppInfoSchema = z.object({
-  version: z.string(),
+  version: text(),
   /** `electron` in the desktop app; `browser` in the browser host. */
   host: z.enum(['electron', 'browser']),
-  platform: z.string(),
-  backendUrl: z.string(),
+  platform: text(),
+  backendUrl: text(),
   /** Whether the refresh token survives a restart (false on Linux without a keychain). */
-  tokenStorage: z.object({ persistent: z.boolean(), warning: z.string().nullable() }),
+  tokenStorage: z.object({ persistent: z.boolean(), warning: text().nullable() }),
   startAtLoginSupported: z.boolean(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
@@ -109,7 +109,7 @@ export type Navigate = z.infer<typeof NavigateSchema>;
 export const KnowledgeUploadRequestSchema = z.strictObject({
   /** Chosen by the renderer, echoed in progress events. */
   uploadId: IdSchema,
-  filename: z.string().min(1).max(255),
+  filename: text().min(1).max(255),
   data: z.instanceof(Uint8Array).refine((d) => d.byteLength <= KNOWLEDGE_MAX_BYTES, 'file is larger than 10 MB'),
 });
 export const UploadProgressSchema = z.object({
@@ -128,13 +128,13 @@ const IdArgs = z.strictObject({ id: IdSchema });
 /** renderer → main request/response channels: `namespace.method`. */
 export const ipcInvokeChannels = {
   'app.getInfo': { request: NoArgs, response: AppInfoSchema },
-  'app.openExternal': { request: z.strictObject({ url: z.url() }), response: z.null() },
+  'app.openExternal': { request: z.strictObject({ url: z.url().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE) }), response: z.null() },
 
   'session.getState': { request: NoArgs, response: SessionStateSchema },
   'session.login': { request: LoginRequestSchema, response: SessionStateSchema },
   'session.logout': { request: NoArgs, response: SessionStateSchema },
   'session.lock': { request: NoArgs, response: SessionStateSchema },
-  'session.unlock': { request: z.strictObject({ password: z.string().min(1).max(1024) }), response: SessionStateSchema },
+  'session.unlock': { request: z.strictObject({ password: text().min(1).max(1024) }), response: SessionStateSchema },
   /** Throttled by the renderer (≤ 1 per 10 s): keeps the idle auto-lock from firing. */
   'session.reportActivity': { request: NoArgs, response: z.null() },
 
@@ -150,7 +150,7 @@ export const ipcInvokeChannels = {
   'agent.get': { request: NoArgs, response: AgentResponseSchema },
   'agent.update': { request: AgentUpdateRequestSchema, response: AgentResponseSchema },
   /** The number as typed; main and the backend both normalise to E.164 and refuse anything else. */
-  'testCalls.phone': { request: z.strictObject({ phoneNumber: z.string().min(1).max(40) }), response: PhoneTestCallResponseSchema },
+  'testCalls.phone': { request: z.strictObject({ phoneNumber: text().min(1).max(40) }), response: PhoneTestCallResponseSchema },
 
   'phoneNumbers.list': { request: NoArgs, response: PhoneNumberListResponseSchema },
   'phoneNumbers.connect': { request: ConnectPhoneNumberRequestSchema, response: PhoneNumberSchema },
@@ -246,7 +246,7 @@ export const WebTestRelayStatusSchema = z.object({
   type: z.literal('relay-status'),
   status: z.enum(['connecting', 'open', 'closed']),
   /** User-facing, when closed for a reason other than the session ending normally. */
-  reason: z.string().nullable(),
+  reason: text().nullable(),
   /** Microphone frames dropped because the connection could not keep up. */
   droppedFrames: z.number().int().nonnegative(),
 });

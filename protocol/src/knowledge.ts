@@ -1,6 +1,6 @@
 // Clinic documents the assistant answers from.
 import { z } from 'zod';
-import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateTimeSchema, text } from './common.js';
 
 export const KNOWLEDGE_MAX_BYTES = 10 * 1024 * 1024;
 export const KNOWLEDGE_MIME_TYPES = ['text/plain', 'text/markdown', 'application/pdf'] as const;
@@ -11,12 +11,12 @@ export type KnowledgeDocumentStatus = z.infer<typeof KnowledgeDocumentStatusSche
 
 export const KnowledgeDocumentSchema = z.object({
   id: IdSchema,
-  filename: z.string(),
+  filename: text(),
   mimeType: z.enum(KNOWLEDGE_MIME_TYPES),
   sizeBytes: z.number().int().nonnegative(),
   status: KnowledgeDocumentStatusSchema,
   /** Readable reason when processing failed. */
-  statusMessage: z.string().nullable(),
+  statusMessage: text().nullable(),
   createdAt: IsoDateTimeSchema,
 });
 export type KnowledgeDocument = z.infer<typeof KnowledgeDocumentSchema>;

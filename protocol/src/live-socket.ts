@@ -1,6 +1,6 @@
 // Wire protocol of `/ws/live-calls`.
 import { z } from 'zod';
-import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateTimeSchema, text } from './common.js';
 import { LiveEventSchema } from './events.js';
 
 export const LIVE_SOCKET_PATH = '/ws/live-calls';
@@ -39,7 +39,7 @@ export const LiveClientMessageSchema = z.discriminatedUnion('type', [
   /** Replay every event with `seq > afterSeq`, then stream live ones. */
   z.strictObject({ type: z.literal('resume'), afterSeq: z.number().int().nonnegative() }),
   /** Re-authenticate a connection whose token is about to expire. */
-  z.strictObject({ type: z.literal('auth'), accessToken: z.string().min(1).max(8192) }),
+  z.strictObject({ type: z.literal('auth'), accessToken: text().min(1).max(8192) }),
 ]);
 export type LiveClientMessage = z.infer<typeof LiveClientMessageSchema>;
 
@@ -58,9 +58,9 @@ export const LiveServerMessageSchema = z.discriminatedUnion('type', [
   /** Sent after a resume once every missed event has been replayed. */
   z.object({ type: z.literal('replay-complete'), lastSeq: z.number().int().nonnegative() }),
   /** The resume point is older than the retained log: reload state over REST, then resume from `lastSeq`. */
-  z.object({ type: z.literal('resync-required'), lastSeq: z.number().int().nonnegative(), reason: z.string() }),
+  z.object({ type: z.literal('resync-required'), lastSeq: z.number().int().nonnegative(), reason: text() }),
   z.object({ type: z.literal('token-expiring'), expiresAt: IsoDateTimeSchema }),
   z.object({ type: z.literal('auth-ok'), tokenExpiresAt: IsoDateTimeSchema }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('error'), code: text(), message: text() }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessageSchema>;

@@ -13,6 +13,7 @@
 // validate anyway.
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
+import { text } from './common.js';
 
 /** Ofcom drama ranges libphonenumber rejects: 07700 900000-900999, 01632 960000-960999, 0115 496 0000-0999. */
 const OFCOM_DRAMA_NUMBER = /^\+44(?:7700900|1632960|1154960)\d{3}$/;
@@ -56,7 +57,7 @@ export function sortPhoneNumber(input: string | null | undefined): { valid: stri
 }
 
 /** A string that must already be a valid E.164 number; anything else fails with a helpful message. */
-export const E164Schema = z.string().superRefine((value, ctx) => {
+export const E164Schema = text().superRefine((value, ctx) => {
   const result = normalizePhoneNumber(value);
   if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message });
   else if (result.e164 !== value) ctx.addIssue({ code: 'custom', message: `Use the E.164 form ${result.e164}.` });

@@ -1,10 +1,10 @@
 // Dashboard figures for the clinic's "today" (in the clinic's time zone).
 import { z } from 'zod';
-import { IsoDateSchema } from './common.js';
+import { IsoDateSchema, text } from './common.js';
 
 export const DashboardStatsSchema = z.object({
   date: IsoDateSchema,
-  timeZone: z.string(),
+  timeZone: text(),
   callsToday: z.number().int().nonnegative(),
   answered: z.number().int().nonnegative(),
   missed: z.number().int().nonnegative(),

@@ -1,6 +1,6 @@
 // Console-facing telephony: phone test calls and the clinic's inbound numbers.
 import { z } from 'zod';
-import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateTimeSchema, text } from './common.js';
 import { E164Schema, PhoneInputSchema } from './phone.js';
 
 export const PhoneTestCallRequestSchema = z.strictObject({ phoneNumber: PhoneInputSchema });
@@ -18,7 +18,7 @@ export const PhoneNumberSchema = z.object({
   status: PhoneNumberStatusSchema,
   /** The assistant answers calls to this number. */
   assistantAttached: z.boolean(),
-  statusMessage: z.string().nullable(),
+  statusMessage: text().nullable(),
   connectedAt: IsoDateTimeSchema,
 });
 export type PhoneNumber = z.infer<typeof PhoneNumberSchema>;
@@ -28,8 +28,8 @@ export type PhoneNumberListResponse = z.infer<typeof PhoneNumberListResponseSche
 
 export const ConnectPhoneNumberRequestSchema = z.strictObject({
   phoneNumber: PhoneInputSchema,
-  twilioAccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID starts with AC followed by 32 hex characters'),
-  twilioAuthToken: z.string().min(16).max(128),
+  twilioAccountSid: text().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID starts with AC followed by 32 hex characters'),
+  twilioAuthToken: text().min(16).max(128),
 });
 export type ConnectPhoneNumberRequest = z.input<typeof ConnectPhoneNumberRequestSchema>;
 export const ConnectPhoneNumberResponseSchema = z.object({ phoneNumber: PhoneNumberSchema });

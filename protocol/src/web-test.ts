@@ -1,6 +1,6 @@
 // Web test: talk to the assistant through the reception PC's microphone (PCM16 both ways).
 import { z } from 'zod';
-import { IdSchema, IsoDateTimeSchema } from './common.js';
+import { IdSchema, IsoDateTimeSchema, text } from './common.js';
 import { SpeakerSchema } from './calls.js';
 
 /** The one audio format on every hop: 16 kHz mono signed 16-bit little-endian, 20 ms frames. */
@@ -26,7 +26,7 @@ export const WebTestAudioFormatSchema = z.object({
 export const WebTestDiagnosticsSchema = z.object({
   ready: z.boolean(),
   /** Why the bridge is not ready, when it is not. */
-  reason: z.string().nullable(),
+  reason: text().nullable(),
   audioFormat: WebTestAudioFormatSchema,
   /** Web tests of the caller's clinic running on this instance (other clinics' are never counted). */
   activeSessions: z.number().int().nonnegative(),
@@ -42,7 +42,7 @@ export const WebTestClientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start') }),
   z.strictObject({ type: z.literal('mute'), muted: z.boolean() }),
   z.strictObject({ type: z.literal('end') }),
-  z.strictObject({ type: z.literal('auth'), accessToken: z.string().min(1).max(8192) }),
+  z.strictObject({ type: z.literal('auth'), accessToken: text().min(1).max(8192) }),
 ]);
 export type WebTestClientMessage = z.infer<typeof WebTestClientMessageSchema>;
 
@@ -67,10 +67,10 @@ export const WebTestServerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('transcript'),
     speaker: SpeakerSchema,
     transcriptType: z.enum(['partial', 'final']),
-    text: z.string(),
+    text: text(),
   }),
-  z.object({ type: z.literal('ended'), reason: WebTestEndReasonSchema, message: z.string().nullable() }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('ended'), reason: WebTestEndReasonSchema, message: text().nullable() }),
+  z.object({ type: z.literal('error'), code: text(), message: text() }),
   /** The access token expires at `expiresAt`: send `auth` with a fresh one before then, or the test ends. */
   z.object({ type: z.literal('token-expiring'), expiresAt: IsoDateTimeSchema }),
 ]);

@@ -1,11 +1,14 @@
 // The operator CLI (`npm run admin -- <command> ...`): onboard clinics and staff without SQL, against
 // the same configuration and database as the backend (DATABASE_URL, or the embedded database in
-// DATA_DIR; stop the backend first when using the embedded one, it is single-process).
+// DATA_DIR). The embedded database allows one process: while a backend holds it (DATA_DIR/database.lock,
+// db/embedded-lock.ts) the CLI refuses with exit 75 instead of writing behind the backend's back.
 // `--json` prints exactly one JSON object on stdout (the result, or {"error":{...}}) for scripts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openDatabase, type DatabaseHandle, type Db } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { secureDataDir, StartupRefusal } from '../db/data-dir.js';
+import { acquireEmbeddedLock, DataDirBusy, type EmbeddedLock } from '../db/embedded-lock.js';
 import {
   AdminError,
   createClinicCommand,
@@ -17,7 +20,7 @@ import {
 } from './admin-commands.js';
 
 /** sysexits.h codes, so scripts can tell a typo from a refused change from a dead database. */
-const EXIT = { ok: 0, failure: 1, usage: 64, data: 65, unavailable: 69, config: 78 } as const;
+const EXIT = { ok: 0, failure: 1, usage: 64, data: 65, unavailable: 69, busy: 75, config: 78 } as const;
 
 const USAGE = `Usage: npm run admin -- <command> [options] [--json]
 
@@ -201,8 +204,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let database: DatabaseHandle | undefined;
+  let lock: EmbeddedLock | undefined;
   try {
     const work = await prepare(command, values, config);
+    if (config.database.kind === 'pglite') {
+      secureDataDir(config.dataDir);
+      lock = acquireEmbeddedLock(config.dataDir, 'admin');
+    }
     database = await openDatabase(config.database);
     await migrate(database.db);
     const { result, text } = await work(database.db);
@@ -210,6 +218,8 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) return fail(EXIT.usage, 'usage', error.message);
+    if (error instanceof DataDirBusy) return fail(EXIT.busy, 'busy', error.message);
+    if (error instanceof StartupRefusal) return fail(error.exitCode, 'config', error.message);
     if (error instanceof AdminError) return fail(EXIT.data, error.kind, error.message);
     if (isConnectionFailure(error)) {
       return fail(EXIT.unavailable, 'database_unavailable', `cannot reach the database: ${(error as Error).message}`);
@@ -217,7 +227,10 @@ async function main(argv: string[]): Promise<number> {
     return fail(EXIT.failure, 'internal', `failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await database?.close();
+    lock?.release();
   }
 }
 
+// Whatever it creates in DATA_DIR (a new embedded database) is owner-only, as with the backend.
+process.umask(0o077);
 process.exit(await main(process.argv.slice(2)));

@@ -80,6 +80,7 @@ const EnvSchema = z.object({
   BOOKINGS_PER_CALL_MAX: z.coerce.number().int().min(1).max(20).default(2),
   BOOKINGS_PER_CALLER_PER_DAY_MAX: z.coerce.number().int().min(1).max(50).default(3),
   CLINIC_DEFAULT_COUNTRY: CountryCodeSchema.default('GB'),
+  KNOWLEDGE_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(10),
   KNOWLEDGE_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -195,6 +196,8 @@ export interface Config {
     /** The country a clinic calls and texts before it has a number or a setting of its own. */
     defaultCountry: string;
     knowledgeMaxBytes: number;
+    /** Knowledge-base uploads each staff member may make a minute (each is read in a worker thread). */
+    knowledgeUploadsPerMinute: number;
   };
   webTest: {
     /** A web test ends after this long (the user is told why). */
@@ -244,6 +247,14 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
   // Also with Supabase Auth: JWT_SECRET keys the CSRF tokens, which every instance must agree on.
   if (production && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET', 'is required in production (every instance must sign with the same key)');
+  }
+  // Production fails closed: without a Vapi key the simulator would answer the clinic's phones, and
+  // /metrics would be readable by anyone who finds the host.
+  if (production && !e.VAPI_API_KEY) {
+    throw new ConfigError('VAPI_API_KEY', 'is required in production (without it the built-in telephony sandbox would run)');
+  }
+  if (production && !e.METRICS_TOKEN) {
+    throw new ConfigError('METRICS_TOKEN', 'is required in production (GET /metrics would be public)');
   }
   if (mode === 'vapi' && !e.VAPI_WEBHOOK_SECRET) {
     throw new ConfigError('VAPI_WEBHOOK_SECRET', 'is required when VAPI_API_KEY is set (webhooks must be verified)');
@@ -324,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       bookingLimits: { perCall: e.BOOKINGS_PER_CALL_MAX, perCallerPerDay: e.BOOKINGS_PER_CALLER_PER_DAY_MAX },
       defaultCountry: e.CLINIC_DEFAULT_COUNTRY,
       knowledgeMaxBytes: e.KNOWLEDGE_MAX_BYTES,
+      knowledgeUploadsPerMinute: e.KNOWLEDGE_UPLOADS_PER_MINUTE,
     },
     webTest: {
       maxSessionSeconds: e.WEB_TEST_MAX_SESSION_SECONDS,

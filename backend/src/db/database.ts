@@ -2,7 +2,6 @@
 // DATABASE_URL is set, otherwise embedded PGlite (real Postgres in WebAssembly) under DATA_DIR.
 // Both go through the same pg Pool and the same Kysely query layer, so every query and migration
 // runs unchanged on either.
-import fs from 'node:fs';
 import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -12,6 +11,7 @@ import pg from 'pg';
 import type { Config } from '../config/config.js';
 import type { Database } from './schema.js';
 import { PreparingClient } from './prepared-statements.js';
+import { secureDataDir, tightenTree } from './data-dir.js';
 
 export type Db = Kysely<Database>;
 
@@ -51,13 +51,17 @@ export async function openDatabase(config: Config['database']): Promise<Database
     return wrap(pool, 'postgres', () => pool.end());
   }
 
-  fs.mkdirSync(config.dir, { recursive: true });
+  // Owner-only (data-dir.ts), whoever opens it: the backend or the operator CLI.
+  secureDataDir(config.dir);
   // PGlite's Postgres is one large WebAssembly module. V8's optimising tier recompiles its hot
   // functions at a cost of 55-90 MB of resident memory, with no measurable gain for this backend's
   // queries (bench/backend; CPU per request A/B within noise), so it keeps the baseline code. Must be
   // set before the module is compiled; it only changes how WebAssembly is compiled.
   v8.setFlagsFromString('--liftoff-only');
-  return openPglite(await PGlite.create(config.dir, { extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS }));
+  const pglite = await PGlite.create(config.dir, { extensions: PGLITE_EXTENSIONS, startParams: PGLITE_START_PARAMS });
+  // A new database's files come out of PGlite's initdb image as 0666: owner-only from the first start.
+  tightenTree(config.dir);
+  return openPglite(pglite);
 }
 
 /** An embedded database from an existing PGlite instance (e.g. loaded from a dump in tests). */

@@ -2,6 +2,10 @@
 // answers 503 "degraded"; a failing non-critical one (Redis fan-out) answers 200 "degraded", because
 // the instance still serves its own consoles and a load balancer should keep it.
 //
+// It is unauthenticated, so it says only the version and each dependency's status and latency:
+// never why a check failed (error text names hosts, users and addresses) nor what a check knows
+// (drivers, modes, the sandbox's addresses). Failures go to the log (`onFailure`) instead.
+//
 // Probes come from load balancers every few seconds per instance, and from monitors: they are
 // answered by plain node:http, ahead of Express, whose routing and middleware cost twice the probe
 // itself in CPU and most of its tail latency under load (bench/backend).
@@ -10,15 +14,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface HealthCheck {
   name: string;
   critical: boolean;
-  /** Resolves with optional detail when healthy; rejects with the reason when not. */
-  run(): Promise<Record<string, unknown> | void>;
+  /** Resolves when healthy (whatever it resolves with is not shown); rejects with the reason when not. */
+  run(): Promise<unknown>;
 }
 
 interface CheckResult {
   status: 'ok' | 'fail';
   latencyMs: number;
-  error?: string;
-  [detail: string]: unknown;
 }
 
 // Under load every probe shares one recent answer instead of queueing its own database round-trip.
@@ -27,7 +29,14 @@ const RESULT_TTL_MS = 1_000;
 /** Answers `GET`/`HEAD /health` (query string ignored) and returns true; leaves any other request alone. */
 export type HealthProbe = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function healthProbe(deps: { version: string; startedAt: number; checks: HealthCheck[]; now?: () => number }): HealthProbe {
+export function healthProbe(deps: {
+  version: string;
+  startedAt: number;
+  checks: HealthCheck[];
+  now?: () => number;
+  /** Told why a check failed (for the log), at most once per cached answer. */
+  onFailure?: (check: string, error: unknown) => void;
+}): HealthProbe {
   const clock = deps.now ?? Date.now;
   let cached: { at: number; results: Promise<Record<string, CheckResult>> } | undefined;
 
@@ -36,11 +45,11 @@ export function healthProbe(deps: { version: string; startedAt: number; checks: 
       deps.checks.map(async (check): Promise<[string, CheckResult]> => {
         const started = performance.now();
         try {
-          const detail = (await check.run()) ?? {};
-          return [check.name, { status: 'ok', latencyMs: Math.round(performance.now() - started), ...detail }];
+          await check.run();
+          return [check.name, { status: 'ok', latencyMs: Math.round(performance.now() - started) }];
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          return [check.name, { status: 'fail', latencyMs: Math.round(performance.now() - started), error: message }];
+          deps.onFailure?.(check.name, error);
+          return [check.name, { status: 'fail', latencyMs: Math.round(performance.now() - started) }];
         }
       }),
     );

@@ -61,6 +61,12 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   for (const router of parts.webhooks) webhooks.use(router);
   app.use('/webhooks', webhooks);
 
+  // Every /api answer is about one signed-in clinic (patients, calls, tokens): no browser, proxy or
+  // disk cache may keep one, errors included (set before any route or limiter can answer).
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(helmet());
   app.use(
     cors({

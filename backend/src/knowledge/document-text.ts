@@ -1,13 +1,12 @@
 // What an uploaded knowledge document really is, judged by its bytes (not the name or the browser's
-// Content-Type), and its text: PDFs through unpdf (PDF.js), text and Markdown as strict UTF-8.
+// Content-Type), and its text: PDFs through PDF.js in a worker thread (pdf-text.ts), text and
+// Markdown as strict UTF-8.
 import path from 'node:path';
 import { KNOWLEDGE_EXTENSIONS } from '@voxanne/protocol';
 import { AppError } from '../errors.js';
+import { MAX_DOCUMENT_CHARS, type PdfReader } from './pdf-text.js';
 
 export type KnowledgeMimeType = 'text/plain' | 'text/markdown' | 'application/pdf';
-
-/** Longest text kept per document; a clinic handbook is far below this. */
-export const MAX_DOCUMENT_CHARS = 2_000_000;
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 
@@ -41,23 +40,25 @@ export function detectDocumentType(filename: string, bytes: Buffer): KnowledgeMi
   return extension === '.txt' ? 'text/plain' : 'text/markdown';
 }
 
-/** The document's text; empty when a PDF has none (e.g. a scan). Throws for a broken PDF. */
-export async function documentText(type: KnowledgeMimeType, bytes: Buffer): Promise<string> {
+/**
+ * The document's text; empty when a PDF has none (e.g. a scan). PDFs are read in a worker thread
+ * (pdf-text.ts); text files are decoded here (already checked as UTF-8 by detectDocumentType).
+ * Throws AppError with a readable reason when the document cannot be read.
+ */
+export async function documentText(type: KnowledgeMimeType, bytes: Buffer, pdf: PdfReader): Promise<string> {
   if (type !== 'application/pdf')
     return new TextDecoder('utf-8')
       .decode(bytes)
       .replace(/^\uFEFF/, '')
       .slice(0, MAX_DOCUMENT_CHARS);
-  // PDF.js is loaded with the first PDF, not at start-up: most instances rarely see one.
-  const { extractText, getDocumentProxy } = await import('unpdf');
-  try {
-    const pdf = await getDocumentProxy(new Uint8Array(bytes));
-    const { text } = await extractText(pdf, { mergePages: true });
-    return text
-      .replace(/[ \t]+\n/g, '\n')
-      .trim()
-      .slice(0, MAX_DOCUMENT_CHARS);
-  } catch {
-    throw new AppError('unsupported_media_type', 'This PDF could not be read. It may be damaged or password-protected.');
-  }
+  return storable(await pdf.text(bytes))
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+    .slice(0, MAX_DOCUMENT_CHARS);
+}
+
+/** PDF.js passes on whatever a font maps to: no NUL (PostgreSQL text cannot hold it) and no lone surrogates. */
+function storable(text: string): string {
+  return text.replaceAll('\u0000', '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

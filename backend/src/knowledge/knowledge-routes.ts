@@ -1,7 +1,8 @@
 // GET/POST/DELETE /api/knowledge-base. Uploads are multipart/form-data with one `file` field,
-// held in memory up to KNOWLEDGE_MAX_BYTES; what the file is gets decided from its bytes. Everyone at
-// the clinic sees the documents; only an administrator adds or deletes them (the assistant answers
-// callers from them).
+// held in memory up to KNOWLEDGE_MAX_BYTES, rate limited per staff member; what the file is gets
+// decided from its bytes, and its text is read in the background (201 with status `processing`).
+// Everyone at the clinic sees the documents; only an administrator adds or deletes them (the
+// assistant answers callers from them).
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { principalOf, requireRole } from '../auth/middleware.js';
@@ -9,9 +10,20 @@ import { AppError } from '../errors.js';
 import { parseIdParam } from '../http/validate.js';
 import type { KnowledgeBase } from './knowledge-service.js';
 
-export function knowledgeRoutes(deps: { knowledge: KnowledgeBase; maxBytes: number }): Router {
+export function knowledgeRoutes(deps: {
+  knowledge: KnowledgeBase;
+  maxBytes: number;
+  /** Uploads per staff member: each one is read in a worker thread. Checked before the body is read. */
+  limiter: RequestHandler;
+}): Router {
   const router = Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: deps.maxBytes, files: 1, fields: 5, parts: 6 } });
+  // defParamCharset: browsers and undici send the file name as raw UTF-8 (multer's default, latin1,
+  // turns "Préis.pdf" into "PrÃ©is.pdf").
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    defParamCharset: 'utf8',
+    limits: { fileSize: deps.maxBytes, files: 1, fields: 5, parts: 6 },
+  });
   const singleFile: RequestHandler = (req, res, next) => {
     upload.single('file')(req, res, (error: unknown) => {
       if (!error) return next();
@@ -31,7 +43,7 @@ export function knowledgeRoutes(deps: { knowledge: KnowledgeBase; maxBytes: numb
     res.json({ items: await deps.knowledge.list(principalOf(req).clinicId) });
   });
 
-  router.post('/knowledge-base', adminOnly, singleFile, async (req, res) => {
+  router.post('/knowledge-base', adminOnly, deps.limiter, singleFile, async (req, res) => {
     if (!req.file)
       throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
     res.status(201).json({ document: await deps.knowledge.upload(principalOf(req).clinicId, req.file) });

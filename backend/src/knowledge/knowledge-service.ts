@@ -1,6 +1,8 @@
-// The clinic's knowledge base: documents are stored with their text, then pushed to the voice
-// platform in the background (status processing → ready | failed): the text goes up as a file, the
-// clinic's query tool is pointed at all its files, and the assistant gets that tool.
+// The clinic's knowledge base: an upload is stored at once (status `processing`); its text is read in
+// the background (PDFs in a worker thread, pdf-text.ts: reading is never on the request path or the
+// main thread) and pushed to the voice platform (→ `ready`), or the document says why not (`failed`,
+// with a readable statusMessage). The text goes up as a file, the clinic's query tool is pointed at
+// all its files, and the assistant gets that tool.
 //
 // Provider changes of one clinic run one after another (in this process), so two uploads at once
 // never create two query tools.
@@ -15,7 +17,8 @@ import { AppError } from '../errors.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from '../agent/agent-service.js';
 import { ProviderRequestError, type VapiClient } from '../telephony/vapi-client.js';
 import type { VapiAssistantSync } from '../telephony/vapi-assistant-sync.js';
-import { detectDocumentType, documentText } from './document-text.js';
+import { detectDocumentType, documentText, type KnowledgeMimeType } from './document-text.js';
+import { PdfReader } from './pdf-text.js';
 
 export interface KnowledgeDeps {
   db: Db;
@@ -23,7 +26,15 @@ export interface KnowledgeDeps {
   vapi: VapiClient;
   assistantSync: VapiAssistantSync;
   agents: AgentServiceDeps;
+  /** Reads PDFs off the main thread; default: one worker at a time with the product's limits. */
+  pdf?: PdfReader;
 }
+
+/**
+ * A document still `processing` after this long was abandoned by a process that stopped (reading
+ * times out after 30 s, a short queue waits before it): it is marked failed so the page stops waiting.
+ */
+const ABANDONED_AFTER_MINUTES = 15;
 
 export const QUERY_TOOL_NAME = 'clinic_knowledge';
 
@@ -39,21 +50,40 @@ export function toKnowledgeDocument(row: Selectable<KnowledgeDocumentsTable>): K
   };
 }
 
-function safeFilename(name: string): string {
-  const base = [...path.basename(name)]
-    .map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' || c === '\\' ? '_' : c))
-    .join('')
+/**
+ * The name shown to staff: the last path segment, without control characters (C0, C1, DEL), Unicode
+ * format characters (bidi overrides and isolates that make "invoice\u202Efdp.exe" read as
+ * "invoiceexe.pdf", zero-width joiners, BOMs), line separators and lone surrogates.
+ */
+export function safeFilename(name: string): string {
+  const base = path
+    .basename(name.replaceAll('\\', '/'))
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, '')
     .trim();
-  return (base || 'document').slice(0, 200);
+  return [...(base || 'document')].slice(0, 200).join('');
 }
 
 export class KnowledgeBase {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  readonly pdf: PdfReader;
 
-  constructor(private readonly deps: KnowledgeDeps) {}
+  constructor(private readonly deps: KnowledgeDeps) {
+    this.pdf = deps.pdf ?? new PdfReader();
+  }
 
   async list(clinicId: string): Promise<KnowledgeDocument[]> {
+    await this.deps.db
+      .updateTable('knowledge_documents')
+      .set({
+        status: 'failed',
+        status_message: 'Processing was interrupted (the service restarted). Delete the document and upload it again.',
+        updated_at: new Date(),
+      })
+      .where('clinic_id', '=', clinicId)
+      .where('status', '=', 'processing')
+      .where('updated_at', '<', new Date(Date.now() - ABANDONED_AFTER_MINUTES * 60_000))
+      .execute();
     const rows = await this.deps.db
       .selectFrom('knowledge_documents')
       .selectAll()
@@ -64,12 +94,11 @@ export class KnowledgeBase {
     return rows.map(toKnowledgeDocument);
   }
 
-  /** Stores the document (text extracted) and starts pushing it to the provider. */
+  /** Stores the document as `processing` and starts reading it and pushing it to the provider. */
   async upload(clinicId: string, file: { originalname: string; buffer: Buffer }): Promise<KnowledgeDocument> {
     const filename = safeFilename(file.originalname);
     if (file.buffer.length === 0) throw new AppError('validation_failed', 'The file is empty.', [{ path: 'file', message: 'empty' }]);
     const mimeType = detectDocumentType(filename, file.buffer);
-    const text = await documentText(mimeType, file.buffer);
     const sha256 = createHash('sha256').update(file.buffer).digest('hex');
     const duplicate = await this.deps.db
       .selectFrom('knowledge_documents')
@@ -79,7 +108,6 @@ export class KnowledgeBase {
       .executeTakeFirst();
     if (duplicate) throw new AppError('conflict', `This document is already in the knowledge base (as ${duplicate.filename}).`);
 
-    const empty = text.trim() === '';
     const row = await this.deps.db
       .insertInto('knowledge_documents')
       .values({
@@ -88,14 +116,46 @@ export class KnowledgeBase {
         mime_type: mimeType,
         size_bytes: file.buffer.length,
         sha256,
-        content_text: text,
-        status: empty ? 'failed' : 'processing',
-        status_message: empty ? 'No text could be read from this document (a scanned PDF has none).' : null,
+        content_text: null,
+        status: 'processing',
+        status_message: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (!empty) this.track(this.serial(clinicId, () => this.push(clinicId, row.id)));
+    this.track(this.process(clinicId, row.id, mimeType, file.buffer));
     return toKnowledgeDocument(row);
+  }
+
+  /** Reads the document's text (off the request path), then pushes it; a failure is the document's status. */
+  private async process(clinicId: string, documentId: string, mimeType: KnowledgeMimeType, bytes: Buffer): Promise<void> {
+    let text: string;
+    try {
+      text = await documentText(mimeType, bytes, this.pdf);
+    } catch (error) {
+      if (!(error instanceof AppError)) this.deps.logger.warn({ err: error, clinicId, documentId }, 'knowledge document not read');
+      await this.fail(documentId, error instanceof AppError ? error.message : 'This document could not be read.');
+      return;
+    }
+    if (text.trim() === '') {
+      await this.fail(documentId, 'No text could be read from this document (a scanned PDF has none).');
+      return;
+    }
+    const stored = await this.deps.db
+      .updateTable('knowledge_documents')
+      .set({ content_text: text, updated_at: new Date() })
+      .where('id', '=', documentId)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    if (Number(stored.numUpdatedRows) === 0) return; // deleted meanwhile
+    await this.serial(clinicId, () => this.push(clinicId, documentId));
+  }
+
+  private async fail(documentId: string, message: string): Promise<void> {
+    await this.deps.db
+      .updateTable('knowledge_documents')
+      .set({ status: 'failed', status_message: message, updated_at: new Date() })
+      .where('id', '=', documentId)
+      .execute();
   }
 
   async remove(clinicId: string, id: string): Promise<void> {

@@ -5,6 +5,7 @@ import { createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '..
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
 import { pdfWithText } from '../../test/support/pdf.js';
+import { safeFilename } from './knowledge-service.js';
 
 const FAQ = 'Parking is free in the car park behind the clinic.\nWe offer flu vaccinations every autumn for all patients.\n';
 
@@ -105,6 +106,63 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
     expect(await list()).toEqual([]);
   });
 
+  it('reads file names as UTF-8 and strips bidi overrides and control characters from them', async () => {
+    // Raw multipart, so the bytes of the name are exactly what a browser or undici sends (UTF-8).
+    const send = async (filename: string, content: string) => {
+      const boundary = '----voxanne-test-boundary';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="`),
+        Buffer.from(filename, 'utf8'),
+        Buffer.from(`"\r\nContent-Type: text/plain\r\n\r\n${content}\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await api('/api/knowledge-base', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
+      const answer = await json(res);
+      expect([res.status, answer]).toEqual([201, expect.anything()]);
+      return answer.document.filename as string;
+    };
+    expect(await send('Preisliste für Ärzte – 2025.txt', 'Prices.')).toBe('Preisliste für Ärzte – 2025.txt');
+    // "invoice<RLO>fdp.txt" would read as "invoicetxt.pdf"; isolates, marks, zero-width and C1/DEL go too.
+    expect(await send('invoice\u202Efdp.txt', 'Invoice.')).toBe('invoicefdp.txt');
+    expect(await send('\u2067Opening\u2069\u200F hours\u200B\u0085\uFEFF.md', '# Hours')).toBe('Opening hours.md');
+    expect(await send('C:\\Users\\desk\\Desktop\\faq.txt', 'FAQ.')).toBe('faq.txt');
+    const stored = await database.db.selectFrom('knowledge_documents').select('filename').execute();
+    expect(stored.map((r) => r.filename).sort()).toEqual([
+      'Opening hours.md',
+      'Preisliste für Ärzte – 2025.txt',
+      'faq.txt',
+      'invoicefdp.txt',
+    ]);
+    // Raw C0 bytes never get past the multipart parser; other clients' names still lose them here.
+    expect(safeFilename('\u0000bell\u0007\u001B[31m\u007F.txt')).toBe('bell[31m.txt');
+    expect(safeFilename('\u202E\u2066')).toBe('document');
+  });
+
+  it('fails a document a stopped process left processing, so the page stops waiting for it', async () => {
+    const stale = new Date(Date.now() - 16 * 60_000);
+    const values = { clinic_id: staff.clinicId, mime_type: 'application/pdf' as const, size_bytes: 10, status: 'processing' as const };
+    await database.db
+      .insertInto('knowledge_documents')
+      .values([
+        { ...values, filename: 'abandoned.pdf', sha256: 'a'.repeat(64), created_at: stale, updated_at: stale },
+        { ...values, filename: 'recent.pdf', sha256: 'b'.repeat(64) },
+      ])
+      .execute();
+    const items = (await json(await api('/api/knowledge-base'))).items as Array<{
+      filename: string;
+      status: string;
+      statusMessage: string | null;
+    }>;
+    expect(items.find((d) => d.filename === 'abandoned.pdf')).toMatchObject({
+      status: 'failed',
+      statusMessage: 'Processing was interrupted (the service restarted). Delete the document and upload it again.',
+    });
+    expect(items.find((d) => d.filename === 'recent.pdf')).toMatchObject({ status: 'processing', statusMessage: null });
+  });
+
   it('refuses the same document twice', async () => {
     expect((await upload('faq.txt', FAQ, 'text/plain')).status).toBe(201);
     expect((await upload('faq-copy.txt', FAQ, 'text/plain')).status).toBe(409);
@@ -113,7 +171,13 @@ describe.each(databaseKinds())('knowledge base on %s', (kind) => {
   it('marks a PDF without text (a scan) as failed with the reason', async () => {
     const res = await upload('scan.pdf', pdfWithText([]), 'application/pdf');
     expect(res.status).toBe(201);
-    expect((await json(res)).document).toMatchObject({ status: 'failed', statusMessage: expect.stringMatching(/No text/) });
+    expect((await json(res)).document).toMatchObject({ status: 'processing' });
+    await eventually(async () =>
+      expect((await json(await api('/api/knowledge-base'))).items[0]).toMatchObject({
+        status: 'failed',
+        statusMessage: expect.stringMatching(/No text/),
+      }),
+    );
   });
 
   it('deletes a document from the clinic and the platform; the query tool goes with the last one', async () => {

@@ -4,6 +4,7 @@ import { startTestBackend, type TestBackend } from '../../test/support/test-back
 import { addStaff, createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
+import { sandboxControl } from '../../test/support/sandbox-control.js';
 
 interface TwilioAccount {
   accountSid: string;
@@ -35,7 +36,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     api = (await signIn(backend.url, admin)).api;
     // A fresh Twilio account in the sandbox for each test, through its control API.
     account = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/twilio-accounts`, {
+      await sandboxControl(backend)('/twilio-accounts', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"numbers":2}',
@@ -82,7 +83,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
   it('a patient ringing the connected number reaches the clinic’s assistant and shows up as an inbound call', async () => {
     await connect(valid());
     const placed = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/inbound-calls`, {
+      await sandboxControl(backend)('/inbound-calls', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: account.numbers[0], from: '+441614960321', script: 'spam' }),
@@ -122,7 +123,7 @@ describe.each(databaseKinds())('inbound numbers on %s', (kind) => {
     expect((await connect(valid())).status).toBe(201);
     const intruder = (await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }))).api;
     const theirAccount: TwilioAccount = await json(
-      await fetch(`${backend.sandbox!.controlUrl}/twilio-accounts`, {
+      await sandboxControl(backend)(`/twilio-accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"numbers":1}',

@@ -5,6 +5,7 @@ import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../te
 import { json } from '../../test/support/http.js';
 import { eventually } from '../../test/support/eventually.js';
 import { getAgent } from '../agent/agent-service.js';
+import { sandboxControl } from '../../test/support/sandbox-control.js';
 
 describe.each(databaseKinds())('phone test call through the sandbox on %s', (kind) => {
   let database: TestDatabase;
@@ -51,7 +52,7 @@ describe.each(databaseKinds())('phone test call through the sandbox on %s', (kin
     expect(detail.bookings).toHaveLength(1);
 
     const sms = await eventually(async () => {
-      const log = (await (await fetch(`${backend.sandbox!.controlUrl}/sms?to=%2B441614960123`)).json()) as {
+      const log = (await (await sandboxControl(backend)('/sms?to=%2B441614960123')).json()) as {
         messages: Array<{ body: string }>;
       };
       expect(log.messages).toHaveLength(1);

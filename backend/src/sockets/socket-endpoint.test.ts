@@ -10,6 +10,7 @@ import { addStaff, createClinicWithStaff, signIn, type SignedIn } from '../../te
 import { eventually } from '../../test/support/eventually.js';
 import { openLiveClient, type LiveTestClient } from '../../test/support/live-client.js';
 import { openWebTestClient, type WebTestClient } from '../../test/support/web-test-client.js';
+import { sandboxControl } from '../../test/support/sandbox-control.js';
 
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
@@ -43,7 +44,7 @@ describe.each(databaseKinds())('socket endpoints on %s', (kind) => {
     return { client, providerCallId: call.provider_call_id! };
   };
   const voiceCallEnded = async (providerCallId: string) => {
-    const res = await fetch(`${backend.sandbox!.controlUrl}/voice-calls/${providerCallId}`);
+    const res = await sandboxControl(backend)(`/voice-calls/${providerCallId}`);
     return ((await res.json()) as { endedReason: string | null }).endedReason !== null;
   };
 

@@ -64,16 +64,6 @@ describe('syncing the personality to the voice platform', () => {
     expect(state.assistants.get(assistantId)!.firstMessage).toBe('Good morning, Riverside clinic.');
     expect(state.credentials.size).toBe(1);
   });
-
-  it('reports in /health which telephony it runs on and where the sandbox control API is', async () => {
-    const health = await json(await fetch(`${backend.url}/health`));
-    expect(health.checks.telephony).toMatchObject({
-      status: 'ok',
-      mode: 'sandbox',
-      webhookAuth: 'hmac',
-      sandbox: { controlUrl: backend.sandbox!.controlUrl },
-    });
-  });
 });
 
 describe('a failing voice platform', () => {

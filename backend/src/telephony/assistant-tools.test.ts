@@ -13,6 +13,7 @@ import {
   type AssistantClinic,
 } from '../../test/support/assistant-calls.js';
 import { addDays, toInstant } from '../clinics/clinic-hours.js';
+import { sandboxControl } from '../../test/support/sandbox-control.js';
 
 const TRANSFER_NUMBER = '+442079460999';
 
@@ -127,9 +128,8 @@ describe.each(databaseKinds())('assistant tools over tool-calls webhooks on %s',
   });
 
   it('respects a patient’s STOP: no confirmation text until they send START', async () => {
-    const control = backend.sandbox!.controlUrl;
     const text = (body: string) =>
-      fetch(`${control}/sms/inbound`, {
+      sandboxControl(backend)('/sms/inbound', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ from: '+441614960303', body }),

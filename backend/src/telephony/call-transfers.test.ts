@@ -17,6 +17,7 @@ import { callFrom, clinicWithAssistant, postToolCalls } from '../../test/support
 import fc from 'fast-check';
 import { TRANSFER_ANNOUNCEMENT } from './assistant-tools.js';
 import { mergeTransfer, type TransferFact } from './call-transfers.js';
+import { sandboxControl as keyedControl } from '../../test/support/sandbox-control.js';
 
 const FRONT_DESK = '+442079460999';
 
@@ -44,7 +45,7 @@ describe.each(databaseKinds())('transfers to the front desk on %s', (kind) => {
   });
 
   async function sandboxControl(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${backend.sandbox!.controlUrl}${path}`, {
+    const res = await keyedControl(backend)(path, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

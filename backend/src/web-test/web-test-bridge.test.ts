@@ -14,6 +14,7 @@ import {
   toneFrames,
   type WebTestClient,
 } from '../../test/support/web-test-client.js';
+import { sandboxControl } from '../../test/support/sandbox-control.js';
 
 /** A caller turn: 1.2 s of a 440 Hz tone (RMS 4000/√2), then the pause that ends a turn. */
 const TURN = [...toneFrames(60, 4000), ...silentFrames(50)];
@@ -31,7 +32,7 @@ describe.each(databaseKinds())('web test bridge on %s', (kind) => {
     return client;
   };
   const voiceStats = async (providerCallId: string) =>
-    (await (await fetch(`${backend.sandbox!.controlUrl}/voice-calls/${providerCallId}`)).json()) as {
+    (await (await sandboxControl(backend)(`/voice-calls/${providerCallId}`)).json()) as {
       status: string;
       endedReason: string | null;
       framesReceived: number;

@@ -71,6 +71,22 @@ describe('Knowledge base (an administrator)', () => {
     expect(within(row).getByText('Ready')).toBeInTheDocument();
   }, 10_000);
 
+  it('shows a document that fails while being read, with the reason, once the refresh brings it', async () => {
+    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    await screen.findByText('No documents yet');
+    await user.upload(fileInput(), new File(['%PDF-1.4'], 'price-list.pdf', { type: 'application/pdf' }));
+    const row = (await within(documents()).findByText('price-list.pdf')).closest('tr')!;
+    expect(within(row).getByText('Processing')).toBeInTheDocument();
+
+    const reason = 'This PDF could not be read: it expands to more than 64 MB.';
+    fake.world.knowledge = fake.world.knowledge.map((d) => ({ ...d, status: 'failed' as const, statusMessage: reason }));
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, PROCESSING_POLL_MS + 100));
+    });
+    expect(within(row).getByText('Failed')).toBeInTheDocument();
+    expect(within(row).getByText(reason)).toBeInTheDocument();
+  }, 10_000);
+
   it('takes files dropped onto the area', async () => {
     const { fake } = renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
