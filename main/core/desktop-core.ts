@@ -159,9 +159,15 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     onOpen: openFromNotification,
   });
 
+  // The console lock. The live connection keeps running (nothing is missed) and the notifier keeps
+  // counting, but nothing carrying patient data goes to the renderer: batches are withheld, and on
+  // unlock the renderer is told to reload everything (the resync it already knows from a lost log).
+  // The state lives here, not in the renderer, so reloading the page does not unlock it.
+  let previousStatus = session.getState().status;
   const unsubscribers = [
     session.onState((state) => {
       push('session.onState', state);
+      notifier.setLocked(state.status === 'locked');
       if (state.status === 'signed-out') {
         live.stop();
         notifier.reset();
@@ -169,13 +175,17 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       } else {
         live.start();
       }
+      if (previousStatus === 'locked' && state.status === 'signed-in') push('live.onBatch', { events: [], resyncRequired: true });
+      previousStatus = state.status;
     }),
     live.onState((state) => {
       notifier.setConnection(state);
       push('connection.onState', state);
     }),
     live.onEvent((event) => notifier.handleEvent(event)),
-    live.onBatch((batch) => push('live.onBatch', batch)),
+    live.onBatch((batch) => {
+      if (session.getState().status === 'signed-in') push('live.onBatch', batch);
+    }),
   ];
 
   const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);

@@ -253,7 +253,10 @@ export class FakeBridge {
     'session.lock': () => this.setSession({ status: 'locked', user: this.world.user }),
     'session.unlock': ({ password }) => {
       if (password !== this.world.password) throw new FakeIpcError('invalid_credentials', 'That password is not right.');
-      return this.setSession(signedIn(this.world.user));
+      const session = this.setSession(signedIn(this.world.user));
+      // As main does: it held the live stream back while locked, so the renderer reloads.
+      this.pushEvents([], true);
+      return session;
     },
     'session.reportActivity': () => null,
 
