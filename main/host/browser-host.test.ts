@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -85,6 +85,31 @@ describe('browser host: the loopback bridge', () => {
     );
     expect(statSync(path.join(dataDir, 'refresh-token')).mode & 0o777).toBe(0o600);
     ws.close();
+  });
+
+  it('keeps its data directory owner-only (0700), new or existing, and its files 0600', async () => {
+    const fresh = path.join(dataDir, 'fresh', 'nested');
+    const loose = path.join(dataDir, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o777);
+    for (const dir of [fresh, loose]) {
+      const other = await startBrowserHost({
+        backendUrl: backend.url,
+        port: 0,
+        dataDir: dir,
+        rendererDir: path.join(dataDir, 'no-renderer'),
+        externalLinkHosts: [],
+        version: '0.0.0-test',
+        logger: silentLogger,
+      });
+      try {
+        expect(statSync(dir).mode & 0o777).toBe(0o700);
+        expect((await other.core.invoke('session.login', { email: USER.email, password: PASSWORD })).ok).toBe(true);
+        expect(statSync(path.join(dir, 'refresh-token')).mode & 0o777).toBe(0o600);
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   it('closes a socket that sends something off the contract', async () => {
