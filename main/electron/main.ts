@@ -21,8 +21,8 @@ import { startAutoUpdate } from './updater.js';
 import { SafeStorageVault } from './vault.js';
 import { APP_ENTRY_URL, hardenWebContents, installPermissionHandlers, secureWindowOptions } from './window-security.js';
 
-/** Baked in by the build from VOXANNE_BACKEND_URL: a double-clicked app has no environment. */
-const BUILT_BACKEND_URL = process.env.VOXANNE_BUILD_BACKEND_URL;
+/** Baked in by the build from VOXANNE_BACKEND_URL and VOXANNE_UPDATE_URL: a double-clicked app has no environment. */
+const BUILT_DEFAULTS = { backendUrl: process.env.VOXANNE_BUILD_BACKEND_URL, updateUrl: process.env.VOXANNE_BUILD_UPDATE_URL };
 const APP_USER_MODEL_ID = 'app.voxanne.desk';
 
 const here = import.meta.dirname;
@@ -40,12 +40,12 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function run(): Promise<void> {
-  const configResult = readMainConfig(process.env, BUILT_BACKEND_URL);
+  const configResult = readMainConfig(process.env, BUILT_DEFAULTS);
   const logger = createLogger({ level: configResult.ok ? configResult.config.logLevel : 'info', bindings: { app: 'voxanne-desk' } });
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   await app.whenReady();
   if (!configResult.ok) {
-    dialog.showErrorBox('Voxanne Desk is not configured', `Set VOXANNE_BACKEND_URL.\n\n${configResult.problems.join('\n')}`);
+    dialog.showErrorBox('Voxanne Desk is not configured', configResult.problems.join('\n'));
     app.quit();
     return;
   }
