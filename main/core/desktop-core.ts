@@ -37,6 +37,7 @@ import {
 } from './ports.js';
 import { SlidingWindowLimit } from './rate-limit.js';
 import { Session } from './session.js';
+import { UpdateCoordinator, type UpdaterPort } from './updates.js';
 import { UserMessage, userFacing } from './user-messages.js';
 import { WebTestRelay, type RelayPort } from './web-test-relay.js';
 import { createWsSocketFactory } from './ws-socket.js';
@@ -56,6 +57,7 @@ const ALLOWED_WHILE_LOCKED = new Set<IpcInvokeChannel>([
   'connection.getState',
   'connection.retryNow',
   'settings.get',
+  'updates.getState',
 ]);
 
 export interface DesktopCorePorts {
@@ -70,6 +72,8 @@ export interface DesktopCorePorts {
   shell: ShellPort;
   power: PowerHints;
   settings: SettingsStore;
+  /** The shell's auto-updater; absent in the browser host and in an unpackaged app. */
+  updater?: UpdaterPort;
   clock?: Clock;
   random?: () => number;
   fetch?: FetchLike;
@@ -98,6 +102,7 @@ export interface DesktopCore {
   readonly live: LiveConnection;
   readonly notifier: DesktopNotifier;
   readonly webTest: WebTestRelay;
+  readonly updates: UpdateCoordinator;
   readonly logger: Logger;
 }
 
@@ -139,6 +144,8 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     accessToken: () => session.accessToken(),
     logger: logger.child({ part: 'web-test' }),
   });
+
+  const updates = new UpdateCoordinator(ports.updater ?? null, logger.child({ part: 'updates' }));
 
   const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
   const push = <C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>) => {
@@ -186,6 +193,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live.onBatch((batch) => {
       if (session.getState().status === 'signed-in') push('live.onBatch', batch);
     }),
+    updates.onState((state) => push('updates.onState', state)),
   ];
 
   const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);
@@ -265,6 +273,12 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
     'webTest.diagnostics': () => session.call('webTestDiagnostics'),
 
+    'updates.getState': async () => updates.getState(),
+    'updates.restart': async () => {
+      updates.restartToUpdate();
+      return null;
+    },
+
     'settings.get': async () => settings,
     'settings.update': async (next) => {
       ports.settings.save(next);
@@ -317,6 +331,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       webTest.closeAll(null);
       live.dispose();
       notifier.dispose();
+      updates.dispose();
       session.dispose();
       pushListeners.clear();
     },
@@ -324,6 +339,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live,
     notifier,
     webTest,
+    updates,
     logger,
   };
 }

@@ -4,6 +4,7 @@ import type { IpcInvokeChannel, IpcPushChannel, IpcResult, LiveBatch } from '@vo
 import { vi } from 'vitest';
 import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
 import { silentLogger } from '../core/logger.js';
+import type { UpdaterPort } from '../core/updates.js';
 import { createWsSocketFactory } from '../core/ws-socket.js';
 import { FakeBackend, PASSWORD, USER } from './fake-backend.js';
 import { FakeShell, ManualPowerHints, MemorySettings, MemoryVault, RecordingNotifications } from './memory-ports.js';
@@ -39,6 +40,7 @@ export interface HarnessOptions {
   backend?: FakeBackend;
   vault?: MemoryVault;
   heartbeat?: boolean;
+  updater?: UpdaterPort;
 }
 
 export async function createCoreHarness(options: HarnessOptions = {}): Promise<CoreHarness> {
@@ -62,6 +64,7 @@ export async function createCoreHarness(options: HarnessOptions = {}): Promise<C
     shell,
     power,
     settings,
+    updater: options.updater,
     clock,
     random: () => random.value,
     openSocket: createWsSocketFactory(),

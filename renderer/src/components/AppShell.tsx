@@ -3,6 +3,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { LiveAnnouncer } from './LiveAnnouncer';
+import { UpdateBanner } from './UpdateBanner';
 import { useNavigation, useSession, useStores } from '../stores/context';
 import { type PageName, type Route, routeToHash } from '../stores/navigation-store';
 
@@ -101,6 +102,7 @@ export function AppShell(props: { children: ReactNode }) {
         </ul>
       </nav>
       <main id="main" ref={main} className="shell__main">
+        <UpdateBanner />
         {props.children}
       </main>
       <LiveAnnouncer />

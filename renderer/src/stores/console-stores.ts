@@ -8,6 +8,7 @@ import { createBookingsStore } from './bookings-store';
 import { createStatsStore } from './stats-store';
 import { createAgentStore } from './agent-store';
 import { createSettingsStore } from './settings-store';
+import { createUpdatesStore } from './updates-store';
 import { type Route, createNavigationStore } from './navigation-store';
 
 export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route) {
@@ -24,6 +25,7 @@ export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route)
     stats,
     agent: createAgentStore(bridge),
     settings: createSettingsStore(bridge),
+    updates: createUpdatesStore(bridge),
     navigation: createNavigationStore(initialRoute),
   };
 }
@@ -87,6 +89,7 @@ export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () =
     bridge.connection.onState((connection) => stores.connection.getState().apply(connection)),
     bridge.live.onBatch((batch) => applyLiveBatch(stores, batch)),
     bridge.settings.onChanged((settings) => stores.settings.getState().apply(settings)),
+    bridge.updates.onState((update) => stores.updates.getState().apply(update)),
     bridge.app.onNavigate((target) =>
       stores.navigation.getState().navigate(target.page === 'call' ? { page: 'call', callId: target.callId } : target),
     ),
@@ -94,6 +97,7 @@ export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () =
   void stores.session.getState().load();
   void stores.connection.getState().load();
   void stores.settings.getState().loadSettings();
+  void stores.updates.getState().load();
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();
   };
