@@ -2,12 +2,13 @@
 // keeps counting, but nothing with patient data reaches the renderer or a notification; unlocking
 // takes the password, checked by the backend, and tells the renderer to catch up.
 import type { LiveBatch, SessionState } from '@voxanne/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { PASSWORD, USER } from '../test/fake-backend.js';
 import { callSummary, transcript } from '../test/live-events.js';
 import { LOCKED_TEXT } from './notifier.js';
 import { UserMessage } from './user-messages.js';
+import { waitFor } from '../test/wait-for.js';
 
 const CALLER_NAME = 'Ada Lovelace';
 const CALLER_NUMBER = '+442079460958';
@@ -40,7 +41,7 @@ function ringWithPatientData(): string {
 
 /** Waits (real time) until main's live connection holds `count` events, moving the coalescer on. */
 async function waitForReceived(count: number): Promise<void> {
-  await vi.waitFor(async () => {
+  await waitFor(async () => {
     await h.clock.tick(500);
     expect(h.core.live.recentEvents().length).toBeGreaterThanOrEqual(count);
   });
@@ -104,7 +105,7 @@ describe('Console lock: nothing with patient data leaves main while locked', () 
 
     const next = callSummary({ startedAt: new Date(h.clock.now()).toISOString() });
     h.backend.emit({ kind: 'call.started', data: { call: next } });
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       await h.clock.tick(500);
       expect(h.batches.flatMap((b) => b.events).map((e) => (e.kind === 'call.started' ? e.data.call.id : null))).toContain(next.id);
     });
@@ -128,7 +129,7 @@ describe('Console lock: nothing with patient data leaves main while locked', () 
     await h.invoke('session.lock');
     await h.invoke('session.unlock', { password: PASSWORD });
     ringWithPatientData();
-    await vi.waitFor(() => expect(h.notifications.shown).toHaveLength(2));
+    await waitFor(() => expect(h.notifications.shown).toHaveLength(2));
     expect(h.notifications.shown[0]?.notification.body).toContain(CALLER_NAME);
   });
 });

@@ -1,7 +1,6 @@
 // One desktop core wired to a real fake backend, a test clock and in-memory ports: the setup most
 // main/core tests share. Everything it starts, `close()` stops.
 import type { IpcInvokeChannel, IpcPushChannel, IpcResult, LiveBatch } from '@voxanne/protocol';
-import { vi } from 'vitest';
 import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
 import { silentLogger } from '../core/logger.js';
 import type { UpdaterPort } from '../core/updates.js';
@@ -9,6 +8,7 @@ import { createWsSocketFactory } from '../core/ws-socket.js';
 import { FakeBackend, PASSWORD, USER } from './fake-backend.js';
 import { FakeShell, ManualPowerHints, MemorySettings, MemoryVault, RecordingNotifications } from './memory-ports.js';
 import { createTestClock, type TestClock } from './test-clock.js';
+import { waitFor } from './wait-for.js';
 
 export interface CoreHarness {
   core: DesktopCore;
@@ -103,12 +103,12 @@ export async function createCoreHarness(options: HarnessOptions = {}): Promise<C
       }
     },
     waitForStatus: async (status) => {
-      await vi.waitFor(
+      await waitFor(
         () => {
           if (core.live.getState().status !== status)
             throw new Error(`connection is ${core.live.getState().status}, waiting for ${status}`);
         },
-        { timeout: 5_000, interval: 5 },
+        { timeout: 15_000, interval: 5 },
       );
     },
     close: async () => {
