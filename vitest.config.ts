@@ -27,7 +27,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           setupFiles: ['renderer/test/setup.ts'],
           // Generous: CI machines are small and shared; no test waits on wall-clock time for its verdict.
-          testTimeout: 15_000,
+          testTimeout: 60_000,
         },
       },
     ],

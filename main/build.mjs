@@ -5,8 +5,10 @@
 //   node main/build.mjs            # everything
 //   node main/build.mjs --no-renderer
 //
-// VOXANNE_BACKEND_URL at build time is baked in as the packaged app's backend (a double-clicked
-// app has no environment); at run time the variable still overrides it.
+// VOXANNE_BACKEND_URL and VOXANNE_UPDATE_URL at build time are baked in as the packaged app's
+// backend and update feed (a double-clicked app has no environment); at run time the variables
+// still override them. main/core/config.ts checks them when the app starts; the build refuses the
+// same mistakes early, so no installer ships that would only show a configuration error.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -15,6 +17,28 @@ import { writeIcons } from '../build/icons.mjs';
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist/electron');
 const say = (line) => process.stderr.write(`build: ${line}\n`);
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+const urlProblem = (name, value, { loopbackHttp }) => {
+  if (!value) return null;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${name} is not a URL`;
+  }
+  if (url.protocol === 'https:') return null;
+  if (loopbackHttp && url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname)) return null;
+  return `${name} must use https://${loopbackHttp ? ' (http:// only for localhost, 127.0.0.1, ::1)' : ''}`;
+};
+const problems = [
+  urlProblem('VOXANNE_BACKEND_URL', process.env.VOXANNE_BACKEND_URL, { loopbackHttp: true }),
+  urlProblem('VOXANNE_UPDATE_URL', process.env.VOXANNE_UPDATE_URL, { loopbackHttp: false }),
+].filter(Boolean);
+if (problems.length > 0) {
+  for (const problem of problems) say(problem);
+  process.exit(78);
+}
 
 const common = {
   bundle: true,
@@ -32,7 +56,10 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node22',
-  define: { 'process.env.VOXANNE_BUILD_BACKEND_URL': JSON.stringify(process.env.VOXANNE_BACKEND_URL ?? '') },
+  define: {
+    'process.env.VOXANNE_BUILD_BACKEND_URL': JSON.stringify(process.env.VOXANNE_BACKEND_URL ?? ''),
+    'process.env.VOXANNE_BUILD_UPDATE_URL': JSON.stringify(process.env.VOXANNE_UPDATE_URL ?? ''),
+  },
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: {
     js: "import { createRequire as __voxanneCreateRequire } from 'node:module'; const require = __voxanneCreateRequire(import.meta.url);",

@@ -50,7 +50,21 @@ export async function startBackend(env: NodeJS.ProcessEnv = {}): Promise<Backend
         LOG_LEVEL: 'warn',
         ...env,
       });
-      await waitForHealth(url, 90_000, current);
+      // A give-up point, not a verdict: two workers start backends side by side on a loaded 2-core box.
+      try {
+        await waitForHealth(url, 180_000, current);
+      } catch (error) {
+        // Never leave a backend behind that came up too late for the test.
+        await current.kill();
+        throw error;
+      }
+      // Pay the cold start of the sign-in path (first queries, the password hash) here, with no time
+      // limit, rather than in the console's first sign-in, which gives up after 10 s.
+      await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: FRONT_DESK_EMAIL, password: DEMO_PASSWORD }),
+      }).catch(() => {});
     },
     stop: async () => {
       log += current?.output() ?? '';

@@ -13,9 +13,28 @@ const HostList = z
   )
   .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'a host name such as docs.example.com')));
 
+/** Host names that never leave this computer: plain http to them cannot be read on the network. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** https, or http to this computer only (a developer's backend, the end-to-end tests). */
+const BackendUrl = z.url({ protocol: /^https?$/, error: 'must be a URL such as https://api.clinic.example' }).refine(
+  (value) => {
+    const url = new URL(value);
+    return url.protocol === 'https:' || LOOPBACK_HOSTS.includes(url.hostname.toLowerCase());
+  },
+  { error: 'must use https:// (plain http:// is allowed only for localhost, 127.0.0.1 and ::1): tokens and patient data travel on it' },
+);
+
+/** The update feed decides what code this app runs next: https always, loopback or not. */
+const UpdateUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL: the app installs what this feed serves' });
+
+// An empty variable (as copied from .env.example) means "not set".
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
 const EnvSchema = z.object({
-  VOXANNE_BACKEND_URL: z.url({ protocol: /^https?$/ }),
+  VOXANNE_BACKEND_URL: BackendUrl,
   VOXANNE_EXTERNAL_LINK_HOSTS: HostList.default([]),
+  VOXANNE_UPDATE_URL: z.preprocess(unsetIfEmpty, UpdateUrl.optional()),
   LOG_LEVEL: z.string().optional(),
 });
 
@@ -24,17 +43,26 @@ export interface MainConfig {
   backendUrl: string;
   /** https hosts `app.openExternal` may open in the user's browser; nothing else is opened. */
   externalLinkHosts: string[];
+  /** The generic feed electron-updater polls; null: this build does not update itself. */
+  updateUrl: string | null;
   logLevel: LogLevel;
+}
+
+/** What a packaged app was built with: a double-clicked app has no environment to read. */
+export interface BuiltDefaults {
+  backendUrl?: string;
+  updateUrl?: string;
 }
 
 export type ConfigResult = { ok: true; config: MainConfig } | { ok: false; problems: string[] };
 
-/**
- * `fallbackBackendUrl` is what a packaged app was built with (the build bakes VOXANNE_BACKEND_URL in,
- * because a double-clicked app has no environment to read it from).
- */
-export function readMainConfig(env: NodeJS.ProcessEnv, fallbackBackendUrl?: string): ConfigResult {
-  const parsed = EnvSchema.safeParse({ ...env, VOXANNE_BACKEND_URL: env.VOXANNE_BACKEND_URL || fallbackBackendUrl });
+/** The environment wins over what the build baked in (VOXANNE_BACKEND_URL, VOXANNE_UPDATE_URL). */
+export function readMainConfig(env: NodeJS.ProcessEnv, built: BuiltDefaults = {}): ConfigResult {
+  const parsed = EnvSchema.safeParse({
+    ...env,
+    VOXANNE_BACKEND_URL: env.VOXANNE_BACKEND_URL || built.backendUrl,
+    VOXANNE_UPDATE_URL: env.VOXANNE_UPDATE_URL || built.updateUrl,
+  });
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`) };
   }
@@ -43,6 +71,7 @@ export function readMainConfig(env: NodeJS.ProcessEnv, fallbackBackendUrl?: stri
     config: {
       backendUrl: parsed.data.VOXANNE_BACKEND_URL.replace(/\/+$/, ''),
       externalLinkHosts: parsed.data.VOXANNE_EXTERNAL_LINK_HOSTS,
+      updateUrl: parsed.data.VOXANNE_UPDATE_URL ?? null,
       logLevel: parseLogLevel(parsed.data.LOG_LEVEL),
     },
   };

@@ -1,11 +1,12 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_DESKTOP_SETTINGS, LiveCloseCode, WEB_TEST_PORT_OFFER, type UploadProgress } from '@voxanne/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { callSummary } from '../test/live-events.js';
 import { UserMessage } from './user-messages.js';
 import type { RelayPort } from './web-test-relay.js';
+import { waitFor } from '../test/wait-for.js';
 
 let h: CoreHarness;
 beforeEach(async () => {
@@ -107,7 +108,7 @@ describe('IPC door: every request validated, every answer a value', () => {
     await h.signIn();
     const call = callSummary({ startedAt: new Date(h.clock.now()).toISOString() });
     h.backend.emit({ kind: 'call.started', data: { call } }, new Date(h.clock.now()));
-    await vi.waitFor(() => expect(h.notifications.shown).toHaveLength(1));
+    await waitFor(() => expect(h.notifications.shown).toHaveLength(1));
     h.notifications.shown[0]?.click();
     expect(h.shell.focused).toBe(1);
     expect(h.pushes.at(-1)).toEqual({ channel: 'app.onNavigate', payload: { page: 'call', callId: call.id } });
@@ -134,13 +135,13 @@ describe('Web-test relay (plumbing)', () => {
     const frame = new Uint8Array(640).fill(7);
     renderer.postMessage(frame);
     renderer.postMessage({ type: 'start' });
-    await vi.waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
-    await vi.waitFor(() => expect(received.some((m) => m instanceof Uint8Array && m.byteLength === 640 && m[0] === 7)).toBe(true));
+    await waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
+    await waitFor(() => expect(received.some((m) => m instanceof Uint8Array && m.byteLength === 640 && m[0] === 7)).toBe(true));
     expect(received[0]).toEqual({ type: 'relay-status', status: 'connecting', reason: null, droppedFrames: 0 });
     expect(received).toContainEqual({ type: 'relay-status', status: 'open', reason: null, droppedFrames: 0 });
     expect(JSON.stringify(received)).not.toContain('at-');
     renderer.close();
-    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(0));
+    await waitFor(() => expect(h.backend.webTestSockets.size).toBe(0));
   });
 
   it('drops frames of the wrong size and messages off the contract', async () => {
@@ -149,11 +150,11 @@ describe('Web-test relay (plumbing)', () => {
     const received: unknown[] = [];
     renderer.on('message', (m) => received.push(m));
     h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
-    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    await waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
     renderer.postMessage(new Uint8Array(100));
     renderer.postMessage({ type: 'auth', accessToken: 'stolen' });
     renderer.postMessage({ type: 'start' });
-    await vi.waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
+    await waitFor(() => expect(received.some((m) => (m as { type?: string }).type === 'ready')).toBe(true));
     await settle(30);
     expect(received.filter((m) => m instanceof Uint8Array)).toEqual([]);
     renderer.close();
@@ -173,9 +174,9 @@ describe('Web-test relay (plumbing)', () => {
     const received: unknown[] = [];
     renderer.on('message', (m) => received.push(m));
     h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
-    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    await waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
     for (const s of h.backend.webTestSockets) s.send(JSON.stringify({ type: 'token-expiring', expiresAt: new Date().toISOString() }));
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(h.backend.webTestMessages).toContainEqual({ type: 'auth', accessToken: expect.stringMatching(/^at-/) as unknown }),
     );
     expect(received.some((m) => (m as { type?: string }).type === 'token-expiring')).toBe(false);
@@ -189,9 +190,9 @@ describe('Web-test relay (plumbing)', () => {
     const received: unknown[] = [];
     renderer.on('message', (m) => received.push(m));
     h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
-    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    await waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
     for (const s of h.backend.webTestSockets) s.close(LiveCloseCode.tooManyConnections, 'too many connections');
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.tooManyWebTests, droppedFrames: 0 }),
     );
   });
@@ -202,9 +203,9 @@ describe('Web-test relay (plumbing)', () => {
     const received: unknown[] = [];
     renderer.on('message', (m) => received.push(m));
     h.core.attachWebTestPort(relayPortOf(main), { type: WEB_TEST_PORT_OFFER, relayId: randomUUID() });
-    await vi.waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
+    await waitFor(() => expect(h.backend.webTestSockets.size).toBe(1));
     for (const s of h.backend.webTestSockets) s.terminate();
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.webTestLostContact, droppedFrames: 0 }),
     );
     expect(h.core.webTest.activeCount).toBe(0);

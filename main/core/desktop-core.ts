@@ -37,6 +37,7 @@ import {
 } from './ports.js';
 import { SlidingWindowLimit } from './rate-limit.js';
 import { Session } from './session.js';
+import { UpdateCoordinator, type UpdaterPort } from './updates.js';
 import { UserMessage, userFacing } from './user-messages.js';
 import { WebTestRelay, type RelayPort } from './web-test-relay.js';
 import { createWsSocketFactory } from './ws-socket.js';
@@ -56,6 +57,7 @@ const ALLOWED_WHILE_LOCKED = new Set<IpcInvokeChannel>([
   'connection.getState',
   'connection.retryNow',
   'settings.get',
+  'updates.getState',
 ]);
 
 export interface DesktopCorePorts {
@@ -70,6 +72,8 @@ export interface DesktopCorePorts {
   shell: ShellPort;
   power: PowerHints;
   settings: SettingsStore;
+  /** The shell's auto-updater; absent in the browser host and in an unpackaged app. */
+  updater?: UpdaterPort;
   clock?: Clock;
   random?: () => number;
   fetch?: FetchLike;
@@ -98,6 +102,7 @@ export interface DesktopCore {
   readonly live: LiveConnection;
   readonly notifier: DesktopNotifier;
   readonly webTest: WebTestRelay;
+  readonly updates: UpdateCoordinator;
   readonly logger: Logger;
 }
 
@@ -140,6 +145,8 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     logger: logger.child({ part: 'web-test' }),
   });
 
+  const updates = new UpdateCoordinator(ports.updater ?? null, logger.child({ part: 'updates' }));
+
   const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
   const push = <C extends IpcPushChannel>(channel: C, payload: IpcPushPayload<C>) => {
     const checked = checkPush(channel, payload, logger);
@@ -159,9 +166,15 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     onOpen: openFromNotification,
   });
 
+  // The console lock. The live connection keeps running (nothing is missed) and the notifier keeps
+  // counting, but nothing carrying patient data goes to the renderer: batches are withheld, and on
+  // unlock the renderer is told to reload everything (the resync it already knows from a lost log).
+  // The state lives here, not in the renderer, so reloading the page does not unlock it.
+  let previousStatus = session.getState().status;
   const unsubscribers = [
     session.onState((state) => {
       push('session.onState', state);
+      notifier.setLocked(state.status === 'locked');
       if (state.status === 'signed-out') {
         live.stop();
         notifier.reset();
@@ -169,13 +182,18 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       } else {
         live.start();
       }
+      if (previousStatus === 'locked' && state.status === 'signed-in') push('live.onBatch', { events: [], resyncRequired: true });
+      previousStatus = state.status;
     }),
     live.onState((state) => {
       notifier.setConnection(state);
       push('connection.onState', state);
     }),
     live.onEvent((event) => notifier.handleEvent(event)),
-    live.onBatch((batch) => push('live.onBatch', batch)),
+    live.onBatch((batch) => {
+      if (session.getState().status === 'signed-in') push('live.onBatch', batch);
+    }),
+    updates.onState((state) => push('updates.onState', state)),
   ];
 
   const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);
@@ -255,6 +273,12 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
     'webTest.diagnostics': () => session.call('webTestDiagnostics'),
 
+    'updates.getState': async () => updates.getState(),
+    'updates.restart': async () => {
+      updates.restartToUpdate();
+      return null;
+    },
+
     'settings.get': async () => settings,
     'settings.update': async (next) => {
       ports.settings.save(next);
@@ -307,6 +331,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       webTest.closeAll(null);
       live.dispose();
       notifier.dispose();
+      updates.dispose();
       session.dispose();
       pushListeners.clear();
     },
@@ -314,6 +339,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live,
     notifier,
     webTest,
+    updates,
     logger,
   };
 }

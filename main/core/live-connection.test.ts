@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LiveCloseCode, type ConnectionState, type LiveEvent } from '@voxanne/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { callSummary, transcript } from '../test/live-events.js';
 import { UserMessage } from './user-messages.js';
+import { waitFor } from '../test/wait-for.js';
 
 let h: CoreHarness;
 const states = (): ConnectionState[] => h.pushes.filter((p) => p.channel === 'connection.onState').map((p) => p.payload as ConnectionState);
@@ -12,7 +13,7 @@ const batchedEvents = (): LiveEvent[] => h.batches.flatMap((b) => b.events);
 /** Waits (real time) for the next `reconnecting` state with a scheduled retry, and returns the wait. */
 async function nextRetryDelay(previousAttempt: number): Promise<number> {
   let state: ConnectionState | undefined;
-  await vi.waitFor(() => {
+  await waitFor(() => {
     state = h.core.live.getState();
     if (state.status !== 'reconnecting' || state.attempt <= previousAttempt || state.nextRetryAt === null) throw new Error('not yet');
   });
@@ -130,7 +131,7 @@ describe('LiveConnection: resume and OS hints', () => {
   it('resumes after a disconnect from the last seq it saw and loses nothing', async () => {
     await h.signIn();
     for (let i = 0; i < 3; i++) h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
-    await vi.waitFor(() => expect(h.core.live.getState().lastSeq === 3 || h.core.live.recentEvents().length === 3).toBe(true));
+    await waitFor(() => expect(h.core.live.getState().lastSeq === 3 || h.core.live.recentEvents().length === 3).toBe(true));
     await h.backend.stop();
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
@@ -147,9 +148,9 @@ describe('LiveConnection: resume and OS hints', () => {
   it('goes straight back, from its last seq, when the server closes it as too slow (4009)', async () => {
     await h.signIn();
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
-    await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(1));
+    await waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(1));
     h.backend.closeLive(LiveCloseCode.resync, 'too far behind');
-    await vi.waitFor(() => expect(h.backend.counts.liveHandshakes).toBe(2));
+    await waitFor(() => expect(h.backend.counts.liveHandshakes).toBe(2));
     await h.waitForStatus('live');
     expect([...h.backend.live][0]?.received[0]).toEqual({ type: 'resume', afterSeq: 1 });
     expect(states().map((s) => s.reason)).toContain(UserMessage.catchingUp);
@@ -158,7 +159,7 @@ describe('LiveConnection: resume and OS hints', () => {
   it('starts over, and has the renderer reload, when the server log is behind it (a new database)', async () => {
     await h.signIn();
     for (let i = 0; i < 3; i++) h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
-    await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(3));
+    await waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(3));
     await h.clock.tick(1_000);
     await h.backend.stop();
     h.backend.resetLog();
@@ -168,7 +169,7 @@ describe('LiveConnection: resume and OS hints', () => {
     await h.waitForStatus('live');
     expect([...h.backend.live][0]?.received[0]).toEqual({ type: 'resume', afterSeq: 0 });
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
-    await vi.waitFor(() => expect(h.core.live.recentEvents().map((e) => e.seq)).toEqual([1]));
+    await waitFor(() => expect(h.core.live.recentEvents().map((e) => e.seq)).toEqual([1]));
     await h.clock.tick(1_000);
     expect(h.batches[0]?.resyncRequired).toBe(true);
     expect(batchedEvents().map((e) => e.seq)).toEqual([1]);
@@ -232,7 +233,7 @@ describe('LiveConnection: authentication', () => {
     const refreshes = h.backend.counts.refresh;
     h.backend.broadcast({ type: 'token-expiring', expiresAt: new Date(h.clock.now() + 30_000).toISOString() });
     const [socket] = [...h.backend.live];
-    await vi.waitFor(() => expect(socket?.received.some((m) => m.type === 'auth')).toBe(true));
+    await waitFor(() => expect(socket?.received.some((m) => m.type === 'auth')).toBe(true));
     expect(h.backend.counts.refresh).toBe(refreshes + 1);
     expect(h.backend.counts.liveHandshakes).toBe(1);
   });
@@ -240,7 +241,7 @@ describe('LiveConnection: authentication', () => {
   it('refreshes the token and reconnects at once when the server closes with "auth expired"', async () => {
     await h.signIn();
     h.backend.closeLive(LiveCloseCode.authExpired);
-    await vi.waitFor(() => expect(h.backend.counts.liveHandshakes).toBe(2));
+    await waitFor(() => expect(h.backend.counts.liveHandshakes).toBe(2));
     await h.waitForStatus('live');
     expect(h.backend.counts.refresh).toBe(1);
   });
@@ -269,7 +270,7 @@ describe('LiveConnection: authentication', () => {
     await h.signIn();
     await h.invoke('session.logout');
     expect(h.core.live.getState().status).toBe('signed-out');
-    await vi.waitFor(() => expect(h.backend.liveCount).toBe(0));
+    await waitFor(() => expect(h.backend.liveCount).toBe(0));
   });
 });
 
@@ -289,7 +290,7 @@ describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
   it('keeps at most 100 raw events however many arrive', async () => {
     await h.signIn();
     for (let i = 0; i < 250; i++) h.backend.emit({ kind: 'call.started', data: { call: callSummary({ direction: 'outbound' }) } });
-    await vi.waitFor(() => expect(h.core.live.recentEvents().at(-1)?.seq).toBe(250));
+    await waitFor(() => expect(h.core.live.recentEvents().at(-1)?.seq).toBe(250));
     expect(h.core.live.recentEvents()).toHaveLength(100);
     expect(h.core.live.recentEvents()[0]?.seq).toBe(151);
     expect(h.core.live.diagnostics().seenIds).toBeLessThanOrEqual(1_000);
@@ -305,7 +306,7 @@ describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
     h.backend.emit(transcript(callId, 'caller', 'final', 'I would like a check-up.'));
     h.backend.emit(transcript(callId, 'caller', 'partial', 'On'));
     h.backend.emit(transcript(callId, 'caller', 'partial', 'On Tuesday'));
-    await vi.waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(6));
+    await waitFor(() => expect(h.core.live.recentEvents()).toHaveLength(6));
     await h.clock.tick(500);
     const texts = batchedEvents().map((e) =>
       e.kind === 'call.transcript' ? `${e.data.speaker}:${e.data.transcriptType}:${e.data.text}` : e.kind,
@@ -319,7 +320,7 @@ describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
     h.core.onPush((channel) => channel === 'live.onBatch' && flushedAt.push(h.clock.now()));
     for (let i = 0; i < 20; i++) {
       h.backend.emit({ kind: 'call.started', data: { call: callSummary({ direction: 'outbound' }) } });
-      await vi.waitFor(() => expect(h.core.live.recentEvents().at(-1)?.seq).toBe(i + 1));
+      await waitFor(() => expect(h.core.live.recentEvents().at(-1)?.seq).toBe(i + 1));
       await h.clock.tick(100);
     }
     await h.clock.tick(500);
@@ -333,7 +334,7 @@ describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
     h.batches.length = 0;
     h.backend.broadcast({ type: 'resync-required', lastSeq: 0, reason: 'log trimmed' });
     const [socket] = [...h.backend.live];
-    await vi.waitFor(() => expect(socket?.received).toContainEqual({ type: 'resume', afterSeq: 0 }));
+    await waitFor(() => expect(socket?.received).toContainEqual({ type: 'resume', afterSeq: 0 }));
     await h.clock.tick(500);
     expect(h.batches).toEqual([{ events: [], resyncRequired: true }]);
   });

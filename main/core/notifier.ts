@@ -2,7 +2,9 @@
 // burst collapses into one summary, and what the tray shows.
 //
 // Notifies on: an inbound call starting, a booking made, a call that needs a human. Never shows a
-// transcript or a full phone number (the reception screen may be in view of patients).
+// transcript or a full phone number (the reception screen may be in view of patients). While the
+// console is locked the person at the screen may not be staff at all: notifications still announce
+// that something happened, in words that name no one.
 import { maskPhoneNumber, type ConnectionState, type DesktopSettings, type LiveEvent, type Navigate } from '@voxanne/protocol';
 import type { Logger } from './logger.js';
 import type { Clock, DesktopNotification, NotificationKind, NotificationPort, TimerHandle, TrayConnection, TrayState } from './ports.js';
@@ -19,6 +21,13 @@ const ATTENTION_TEXT = {
   caller_asked_for_staff: 'A caller asked for a person',
   assistant_silent: 'The assistant went silent on a call',
 } as const;
+
+/** What a locked console's notifications say instead: that something happened, never who or what. */
+export const LOCKED_TEXT: Record<Exclude<NotificationKind, 'summary'>, { title: string; body: string }> = {
+  'inbound-call': { title: 'Incoming call', body: 'Unlock Voxanne Desk to see who is calling.' },
+  booking: { title: 'New booking', body: 'Unlock Voxanne Desk to see it.' },
+  attention: { title: 'A caller needs a person', body: 'Unlock Voxanne Desk to see the call.' },
+};
 
 export interface NotifierOptions {
   port: NotificationPort;
@@ -41,6 +50,7 @@ export class DesktopNotifier {
   private shownAt: number[] = [];
   private held: DesktopNotification[] = [];
   private summaryTimer: TimerHandle | null = null;
+  private locked = false;
   private readonly o: NotifierOptions;
   private readonly newId: () => string;
 
@@ -59,6 +69,13 @@ export class DesktopNotifier {
   setConnection(state: ConnectionState): void {
     this.connection = state.status;
     this.connectionReason = state.reason;
+    this.publishTray();
+  }
+
+  /** While locked every notification is shown in its generic words (checked when shown, so held ones too). */
+  setLocked(locked: boolean): void {
+    if (this.locked === locked) return;
+    this.locked = locked;
     this.publishTray();
   }
 
@@ -222,7 +239,9 @@ export class DesktopNotifier {
     this.show(this.make('summary', `${held.length} updates from Voxanne`, body, navigate), now);
   }
 
-  private show(notification: DesktopNotification, now: number): void {
+  private show(original: DesktopNotification, now: number): void {
+    // A summary only counts ("2 incoming calls"): safe as it is.
+    const notification = this.locked && original.kind !== 'summary' ? { ...original, ...LOCKED_TEXT[original.kind] } : original;
     this.shownAt.push(now);
     this.o.logger.debug('notification', { kind: notification.kind });
     this.o.port.show(notification, () => {
@@ -249,6 +268,7 @@ export class DesktopNotifier {
       connection === 'live' || connection === 'signed-out' || !this.connectionReason ? label : `${label}: ${this.connectionReason}`;
     if (this.attention.size > 0) statusText += ` · ${this.attention.size} ${this.attention.size === 1 ? 'call needs' : 'calls need'} you`;
     if (this.settings.notifications.paused) statusText += ' · notifications paused';
+    if (this.locked) statusText += ' · locked';
     const state: TrayState = {
       connection,
       attentionCount: this.attention.size,

@@ -1,5 +1,5 @@
 import { CSRF_HEADER, type SessionState } from '@voxanne/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { PASSWORD, USER } from '../test/fake-backend.js';
 import { callSummary } from '../test/live-events.js';
@@ -8,6 +8,7 @@ import { ApiClient } from './api-client.js';
 import { silentLogger } from './logger.js';
 import { UserMessage } from './user-messages.js';
 import { createTestClock } from '../test/test-clock.js';
+import { waitFor } from '../test/wait-for.js';
 
 let h: CoreHarness;
 beforeEach(async () => {
@@ -33,8 +34,8 @@ describe('Session: tokens', () => {
     await h.clock.tick(239_000);
     expect(h.backend.counts.refresh).toBe(0);
     await h.clock.tick(1_000);
-    await vi.waitFor(() => expect(h.backend.counts.refresh).toBe(1));
-    await vi.waitFor(() => expect(h.vault.token).not.toBe(first));
+    await waitFor(() => expect(h.backend.counts.refresh).toBe(1));
+    await waitFor(() => expect(h.vault.token).not.toBe(first));
     expect(h.core.session.getState().status).toBe('signed-in');
   });
 
@@ -118,7 +119,7 @@ describe('Session: restoring at start-up', () => {
       expect(vault.token).not.toBeNull();
       await h.backend.start();
       await second.clock.tick(10_000);
-      await vi.waitFor(() => expect(second.core.session.getState().status).toBe('signed-in'));
+      await waitFor(() => expect(second.core.session.getState().status).toBe('signed-in'));
     } finally {
       await second.close();
     }
@@ -134,7 +135,7 @@ describe('Session: idle auto-lock', () => {
     expect(h.core.session.getState()).toEqual({ status: 'locked', user: USER });
     expect(h.core.live.getState().status).toBe('live');
     h.backend.emit({ kind: 'call.started', data: { call: callSummary({ startedAt: new Date(h.clock.now()).toISOString() }) } });
-    await vi.waitFor(() => expect(h.notifications.shown).toHaveLength(1));
+    await waitFor(() => expect(h.notifications.shown).toHaveLength(1));
   });
 
   it('refuses data requests while locked, and unlocks with the right password on the same socket', async () => {
@@ -153,7 +154,7 @@ describe('Session: idle auto-lock', () => {
     expect(h.backend.counts.liveHandshakes).toBe(1);
     expect(h.core.live.getState().status).toBe('live');
     // The password check's own session is thrown away at once.
-    await vi.waitFor(() => expect(h.backend.counts.logout).toBe(1));
+    await waitFor(() => expect(h.backend.counts.logout).toBe(1));
   });
 
   it('postpones the lock while the user is active, and never locks when set to 0', async () => {

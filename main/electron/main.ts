@@ -17,12 +17,12 @@ import { NativeNotifications } from './notifications.js';
 import { electronPowerHints } from './power-hints.js';
 import { openStore } from './stores.js';
 import { AppTray } from './tray.js';
-import { startAutoUpdate } from './updater.js';
+import { startAutoUpdate, type AutoUpdate } from './updater.js';
 import { SafeStorageVault } from './vault.js';
 import { APP_ENTRY_URL, hardenWebContents, installPermissionHandlers, secureWindowOptions } from './window-security.js';
 
-/** Baked in by the build from VOXANNE_BACKEND_URL: a double-clicked app has no environment. */
-const BUILT_BACKEND_URL = process.env.VOXANNE_BUILD_BACKEND_URL;
+/** Baked in by the build from VOXANNE_BACKEND_URL and VOXANNE_UPDATE_URL: a double-clicked app has no environment. */
+const BUILT_DEFAULTS = { backendUrl: process.env.VOXANNE_BUILD_BACKEND_URL, updateUrl: process.env.VOXANNE_BUILD_UPDATE_URL };
 const APP_USER_MODEL_ID = 'app.voxanne.desk';
 
 const here = import.meta.dirname;
@@ -40,12 +40,12 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function run(): Promise<void> {
-  const configResult = readMainConfig(process.env, BUILT_BACKEND_URL);
+  const configResult = readMainConfig(process.env, BUILT_DEFAULTS);
   const logger = createLogger({ level: configResult.ok ? configResult.config.logLevel : 'info', bindings: { app: 'voxanne-desk' } });
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   await app.whenReady();
   if (!configResult.ok) {
-    dialog.showErrorBox('Voxanne Desk is not configured', `Set VOXANNE_BACKEND_URL.\n\n${configResult.problems.join('\n')}`);
+    dialog.showErrorBox('Voxanne Desk is not configured', configResult.problems.join('\n'));
     app.quit();
     return;
   }
@@ -71,6 +71,12 @@ async function run(): Promise<void> {
   const vault = new SafeStorageVault(safeStorage, openStore('vault'), process.platform);
   if (!vault.persistent) logger.warn('no usable keychain; the refresh token stays in memory', { platform: process.platform });
 
+  // Only a packaged app built with a feed updates; the feed is already checked to be https.
+  const autoUpdate: AutoUpdate | null =
+    app.isPackaged && config.updateUrl
+      ? startAutoUpdate(electronUpdater.autoUpdater, config.updateUrl, logger.child({ part: 'updater' }))
+      : null;
+
   core = createDesktopCore({
     backendUrl: config.backendUrl,
     host: 'electron',
@@ -93,17 +99,24 @@ async function run(): Promise<void> {
     },
     power,
     settings: new KeyValueSettingsStore(openStore('settings')),
+    updater: autoUpdate?.port,
     logger,
   });
   const desktop = core;
 
   tray = new AppTray(iconDir, {
     open: focusWindow,
+    // Through the guarded door: a locked console must be unlocked first (a restart signs back in).
+    restartToUpdate: () =>
+      void desktop.invoke('updates.restart', { confirmed: true }).then((result) => {
+        if (!result.ok) focusWindow();
+      }),
     setNotificationsPaused: (paused) => desktop.setNotificationsPaused(paused),
     signOut: () => void desktop.invoke('session.logout', {}),
     quit: () => app.quit(),
   });
   if (lastTrayState) tray.update(lastTrayState);
+  desktop.updates.onState((update) => tray?.setUpdateState(update));
 
   const unbindIpc = bindIpc(ipcMain, desktop, () => window, logger);
   app.on('second-instance', focusWindow);
@@ -120,11 +133,9 @@ async function run(): Promise<void> {
   });
   await window.loadURL(APP_ENTRY_URL);
 
-  const stopUpdates = app.isPackaged ? startAutoUpdate(electronUpdater.autoUpdater, logger.child({ part: 'updater' })) : () => {};
-
   app.on('before-quit', () => {
     quitting = true;
-    stopUpdates();
+    autoUpdate?.stop();
     unbindIpc();
     power.dispose();
     tray?.destroy();

@@ -332,7 +332,7 @@ describe('tray', () => {
   });
 
   it('offers open, status, pause, sign out and quit', () => {
-    const actions = { open: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
     const menu = trayMenuTemplate(state({ statusText: 'Live · 1 call needs you' }), actions);
     expect(menu.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Voxanne Desk',
@@ -344,5 +344,16 @@ describe('tray', () => {
     const pause = menu.find((i) => i.label === 'Pause notifications');
     pause?.click?.({ checked: true } as never, undefined, undefined as never);
     expect(actions.setNotificationsPaused).toHaveBeenCalledWith(true);
+  });
+
+  it('offers "Restart to update" once an update has downloaded, and only then', () => {
+    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const labels = (menu: ReturnType<typeof trayMenuTemplate>) => menu.filter((i) => i.label).map((i) => i.label);
+    expect(labels(trayMenuTemplate(state({}), actions, { status: 'none' }))).not.toContain('Restart to update');
+    const menu = trayMenuTemplate(state({}), actions, { status: 'ready', version: '1.2.3' });
+    expect(labels(menu).slice(0, 3)).toEqual(['Open Voxanne Desk', 'Live', 'Restart to update']);
+    expect(actions.restartToUpdate).not.toHaveBeenCalled();
+    menu.find((i) => i.label === 'Restart to update')?.click?.({} as never, undefined, undefined as never);
+    expect(actions.restartToUpdate).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,12 +1,14 @@
 // The tray icon: its picture follows the connection (live / reconnecting / offline) and the
-// needs-attention count; its menu opens the window, shows the status, pauses notifications, signs
-// out and quits.
+// needs-attention count; its menu opens the window, shows the status, offers "Restart to update" once
+// an update has downloaded, pauses notifications, signs out and quits.
 import path from 'node:path';
 import { Menu, Tray, nativeImage } from 'electron';
+import type { UpdateState } from '@voxanne/protocol';
 import type { TrayState } from '../core/ports.js';
 
 export interface TrayActions {
   open(): void;
+  restartToUpdate(): void;
   setNotificationsPaused(paused: boolean): void;
   signOut(): void;
   quit(): void;
@@ -21,10 +23,17 @@ export function trayIconFor(state: TrayState): TrayIconName {
   return 'offline';
 }
 
-export function trayMenuTemplate(state: TrayState, actions: TrayActions): Electron.MenuItemConstructorOptions[] {
+export function trayMenuTemplate(
+  state: TrayState,
+  actions: TrayActions,
+  update: UpdateState = { status: 'none' },
+): Electron.MenuItemConstructorOptions[] {
   return [
     { label: 'Open Voxanne Desk', click: () => actions.open() },
     { label: state.statusText, enabled: false },
+    ...(update.status === 'ready'
+      ? ([{ label: 'Restart to update', toolTip: `Installs version ${update.version}`, click: () => actions.restartToUpdate() }] as const)
+      : []),
     { type: 'separator' },
     {
       label: 'Pause notifications',
@@ -41,6 +50,8 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): Electr
 export class AppTray {
   private readonly tray: Tray;
   private shownIcon: TrayIconName | null = null;
+  private state: TrayState = { connection: 'signed-out', attentionCount: 0, notificationsPaused: false, statusText: 'Starting…' };
+  private updateState: UpdateState = { status: 'none' };
 
   constructor(
     private readonly iconDir: string,
@@ -49,17 +60,23 @@ export class AppTray {
     this.tray = new Tray(this.icon('offline'));
     this.tray.on('click', () => actions.open());
     // A menu from the first moment, before the core has reported anything.
-    this.update({ connection: 'signed-out', attentionCount: 0, notificationsPaused: false, statusText: 'Starting…' });
+    this.update(this.state);
+  }
+
+  setUpdateState(update: UpdateState): void {
+    this.updateState = update;
+    this.update(this.state);
   }
 
   update(state: TrayState): void {
+    this.state = state;
     const icon = trayIconFor(state);
     if (icon !== this.shownIcon) {
       this.tray.setImage(this.icon(icon));
       this.shownIcon = icon;
     }
     this.tray.setToolTip(`Voxanne Desk: ${state.statusText}`);
-    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, this.actions)));
+    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, this.actions, this.updateState)));
   }
 
   destroy(): void {

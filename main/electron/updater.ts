@@ -1,19 +1,37 @@
-// Auto-update through electron-updater, from the publish feed electron-builder wrote into the
-// packaged app (configured at build time from VOXANNE_UPDATE_URL). Only a packaged app updates.
+// Auto-update through electron-updater, from the https feed main/core/config.ts checked
+// (VOXANNE_UPDATE_URL, baked in at build time). Only a packaged app updates. This file only binds
+// electron-updater to the core's UpdaterPort and checks periodically; when to install is the core's
+// decision (main/core/updates.ts): only after "Restart to update", never silently on quit.
 import type { AppUpdater } from 'electron-updater';
 import type { Logger } from '../core/logger.js';
+import type { UpdaterPort } from '../core/updates.js';
 
 const CHECK_EVERY_MS = 6 * 60 * 60 * 1000;
 
-export function startAutoUpdate(updater: AppUpdater, logger: Logger): () => void {
+export interface AutoUpdate {
+  port: UpdaterPort;
+  stop(): void;
+}
+
+export function startAutoUpdate(updater: AppUpdater, feedUrl: string, logger: Logger): AutoUpdate {
+  updater.setFeedURL({ provider: 'generic', url: feedUrl });
   updater.autoDownload = true;
-  updater.autoInstallOnAppQuit = true;
+  updater.autoInstallOnAppQuit = false;
   updater.on('error', (error) => logger.warn('update check failed', { error }));
   updater.on('update-available', (info) => logger.info('update available', { version: info.version }));
-  updater.on('update-downloaded', (info) => logger.info('update downloaded; installs on quit', { version: info.version }));
-  const check = () => void updater.checkForUpdatesAndNotify().catch((error: unknown) => logger.warn('update check failed', { error }));
+  const check = () => void updater.checkForUpdates().catch((error: unknown) => logger.warn('update check failed', { error }));
   check();
   const timer = setInterval(check, CHECK_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    port: {
+      onDownloaded: (listener) => {
+        const onDownloaded = (info: { version: string }) => listener(info.version);
+        updater.on('update-downloaded', onDownloaded);
+        return () => void updater.off('update-downloaded', onDownloaded);
+      },
+      quitAndInstall: () => updater.quitAndInstall(),
+    },
+    stop: () => clearInterval(timer),
+  };
 }

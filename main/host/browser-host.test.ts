@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -9,12 +9,13 @@ import {
   decodeBridgeJson,
   encodeBridgeJson,
 } from '@voxanne/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { silentLogger } from '../core/logger.js';
 import { FakeBackend, PASSWORD, USER } from '../test/fake-backend.js';
 import { callSummary } from '../test/live-events.js';
 import { HOST_KEY_HEADER, HOST_NOTIFICATIONS_PATH, startBrowserHost, type BrowserHost } from './browser-host.js';
+import { waitFor } from '../test/wait-for.js';
 
 let backend: FakeBackend;
 let host: BrowserHost;
@@ -73,18 +74,43 @@ describe('browser host: the loopback bridge', () => {
     ws.send(encodeBridgeJson({ type: 'invoke', id: 1, channel: 'session.login', request: { email: USER.email, password: PASSWORD } }));
     ws.send(encodeBridgeJson({ type: 'invoke', id: 2, channel: 'calls.list', request: { limit: 500 } }));
     ws.send(encodeBridgeJson({ type: 'invoke', id: 3, channel: 'shell.exec', request: {} }));
-    await vi.waitFor(() => expect(messages.filter((m) => m.type === 'result')).toHaveLength(3));
+    await waitFor(() => expect(messages.filter((m) => m.type === 'result')).toHaveLength(3));
     const result = (id: number) => messages.find((m) => m.type === 'result' && m.id === id)?.result;
     expect(result(1)).toEqual({ ok: true, data: { status: 'signed-in', user: USER } });
     expect(result(2)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(result(3)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(messages).toContainEqual(
         expect.objectContaining({ type: 'push', channel: 'connection.onState', payload: expect.objectContaining({ status: 'live' }) }),
       ),
     );
     expect(statSync(path.join(dataDir, 'refresh-token')).mode & 0o777).toBe(0o600);
     ws.close();
+  });
+
+  it('keeps its data directory owner-only (0700), new or existing, and its files 0600', async () => {
+    const fresh = path.join(dataDir, 'fresh', 'nested');
+    const loose = path.join(dataDir, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o777);
+    for (const dir of [fresh, loose]) {
+      const other = await startBrowserHost({
+        backendUrl: backend.url,
+        port: 0,
+        dataDir: dir,
+        rendererDir: path.join(dataDir, 'no-renderer'),
+        externalLinkHosts: [],
+        version: '0.0.0-test',
+        logger: silentLogger,
+      });
+      try {
+        expect(statSync(dir).mode & 0o777).toBe(0o700);
+        expect((await other.core.invoke('session.login', { email: USER.email, password: PASSWORD })).ok).toBe(true);
+        expect(statSync(path.join(dir, 'refresh-token')).mode & 0o777).toBe(0o600);
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   it('closes a socket that sends something off the contract', async () => {
@@ -97,13 +123,13 @@ describe('browser host: the loopback bridge', () => {
 
   it('shows the recorded notifications to a test holding the key, and clicks one', async () => {
     await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
-    await vi.waitFor(() => expect(host.core.live.getState().status).toBe('live'));
+    await waitFor(() => expect(host.core.live.getState().status).toBe('live'));
     const call = callSummary();
     backend.emit({ kind: 'call.started', data: { call } });
     const hook = `${host.origin}${HOST_NOTIFICATIONS_PATH}`;
     expect((await fetch(hook)).status).toBe(401);
     let list: { notifications: { id: string; navigate: unknown }[] } = { notifications: [] };
-    await vi.waitFor(async () => {
+    await waitFor(async () => {
       list = (await (await fetch(hook, { headers: { [HOST_KEY_HEADER]: host.secret } })).json()) as typeof list;
       expect(list.notifications).toHaveLength(1);
     });
@@ -115,7 +141,7 @@ describe('browser host: the loopback bridge', () => {
       headers: { [HOST_KEY_HEADER]: host.secret },
     });
     expect(clicked.status).toBe(200);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(messages).toContainEqual({ type: 'push', channel: 'app.onNavigate', payload: { page: 'call', callId: call.id } }),
     );
     ws.close();
@@ -136,8 +162,8 @@ describe('browser host: the loopback bridge', () => {
     ws.send(JSON.stringify({ type: WEB_TEST_PORT_OFFER, relayId: randomUUID() }));
     ws.send(JSON.stringify({ type: 'start' }));
     ws.send(Buffer.alloc(640, 1));
-    await vi.waitFor(() => expect(received).toContainEqual(expect.objectContaining({ type: 'ready' })));
-    await vi.waitFor(() => expect(received).toContain(640));
+    await waitFor(() => expect(received).toContainEqual(expect.objectContaining({ type: 'ready' })));
+    await waitFor(() => expect(received).toContain(640));
     ws.close();
   });
 

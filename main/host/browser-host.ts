@@ -2,7 +2,7 @@
 // bridging the typed API over a loopback WebSocket. It exists so that the real renderer, the real
 // main-process core and the real backend run end to end in Chromium where Electron cannot.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
@@ -54,7 +54,9 @@ export interface BrowserHost {
 const steadyPower: PowerHints = { isOnline: () => true, subscribe: () => () => {} };
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  // Owner-only, including a directory that already existed with looser bits: it holds a refresh token.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const secret = options.secret ?? randomBytes(24).toString('base64url');
   const notifier = new RecordingNotifier();
   const logger = options.logger.child({ part: 'host' });

@@ -1,13 +1,14 @@
 // One desktop core wired to a real fake backend, a test clock and in-memory ports: the setup most
 // main/core tests share. Everything it starts, `close()` stops.
 import type { IpcInvokeChannel, IpcPushChannel, IpcResult, LiveBatch } from '@voxanne/protocol';
-import { vi } from 'vitest';
 import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
 import { silentLogger } from '../core/logger.js';
+import type { UpdaterPort } from '../core/updates.js';
 import { createWsSocketFactory } from '../core/ws-socket.js';
 import { FakeBackend, PASSWORD, USER } from './fake-backend.js';
 import { FakeShell, ManualPowerHints, MemorySettings, MemoryVault, RecordingNotifications } from './memory-ports.js';
 import { createTestClock, type TestClock } from './test-clock.js';
+import { waitFor } from './wait-for.js';
 
 export interface CoreHarness {
   core: DesktopCore;
@@ -39,6 +40,7 @@ export interface HarnessOptions {
   backend?: FakeBackend;
   vault?: MemoryVault;
   heartbeat?: boolean;
+  updater?: UpdaterPort;
 }
 
 export async function createCoreHarness(options: HarnessOptions = {}): Promise<CoreHarness> {
@@ -62,6 +64,7 @@ export async function createCoreHarness(options: HarnessOptions = {}): Promise<C
     shell,
     power,
     settings,
+    updater: options.updater,
     clock,
     random: () => random.value,
     openSocket: createWsSocketFactory(),
@@ -100,12 +103,12 @@ export async function createCoreHarness(options: HarnessOptions = {}): Promise<C
       }
     },
     waitForStatus: async (status) => {
-      await vi.waitFor(
+      await waitFor(
         () => {
           if (core.live.getState().status !== status)
             throw new Error(`connection is ${core.live.getState().status}, waiting for ${status}`);
         },
-        { timeout: 5_000, interval: 5 },
+        { timeout: 15_000, interval: 5 },
       );
     },
     close: async () => {

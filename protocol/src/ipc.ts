@@ -119,6 +119,13 @@ export const UploadProgressSchema = z.object({
 });
 export type UploadProgress = z.infer<typeof UploadProgressSchema>;
 
+/** A downloaded desktop update waiting for a restart (the window closes to the tray, so it may wait long). */
+export const UpdateStateSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('none') }),
+  z.object({ status: z.literal('ready'), version: text().min(1).max(64) }),
+]);
+export type UpdateState = z.infer<typeof UpdateStateSchema>;
+
 const NoArgs = z.strictObject({});
 const IdArgs = z.strictObject({ id: IdSchema });
 
@@ -162,6 +169,10 @@ export const ipcInvokeChannels = {
 
   'webTest.diagnostics': { request: NoArgs, response: WebTestDiagnosticsSchema },
 
+  'updates.getState': { request: NoArgs, response: UpdateStateSchema },
+  /** Quits and installs the downloaded update; the user clicked "Restart to update". */
+  'updates.restart': { request: z.strictObject({ confirmed: z.literal(true) }), response: z.null() },
+
   'settings.get': { request: NoArgs, response: DesktopSettingsSchema },
   'settings.update': { request: DesktopSettingsSchema, response: DesktopSettingsSchema },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
@@ -174,6 +185,7 @@ export const ipcPushChannels = {
   'app.onNavigate': NavigateSchema,
   'knowledge.onUploadProgress': UploadProgressSchema,
   'settings.onChanged': DesktopSettingsSchema,
+  'updates.onState': UpdateStateSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type IpcInvokeChannel = keyof typeof ipcInvokeChannels;

@@ -28,6 +28,7 @@ import {
   type LiveEvent,
   type PhoneNumber,
   type SessionState,
+  type UpdateState,
   type VoxanneBridge,
   type WebTestDiagnostics,
 } from '@voxanne/protocol';
@@ -66,6 +67,7 @@ export interface FakeWorld {
   settings: DesktopSettings;
   appInfo: AppInfo;
   webTest: WebTestDiagnostics;
+  update: UpdateState;
 }
 
 type Handler<C extends IpcInvokeChannel> = (request: IpcParsedRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
@@ -97,6 +99,7 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     settings: structuredClone(defaultSettings),
     appInfo: structuredClone(defaultAppInfo),
     webTest: structuredClone(webTestDiagnostics),
+    update: { status: 'none' },
     ...overrides,
   };
 }
@@ -115,6 +118,8 @@ export class FakeBridge {
   private readonly failures = new Map<IpcInvokeChannel, ApiError[]>();
   private readonly holds = new Map<IpcInvokeChannel, Promise<void>>();
   private readonly listeners = new Map<IpcPushChannel, Set<(payload: unknown) => void>>();
+  /** How many times the user confirmed "Restart to update". */
+  restarts = 0;
   /** Call ids answered to `testCalls.phone`, in order. */
   readonly testCallIds: string[] = [];
   /** The fake main process refuses test calls beyond this many. */
@@ -253,7 +258,10 @@ export class FakeBridge {
     'session.lock': () => this.setSession({ status: 'locked', user: this.world.user }),
     'session.unlock': ({ password }) => {
       if (password !== this.world.password) throw new FakeIpcError('invalid_credentials', 'That password is not right.');
-      return this.setSession(signedIn(this.world.user));
+      const session = this.setSession(signedIn(this.world.user));
+      // As main does: it held the live stream back while locked, so the renderer reloads.
+      this.pushEvents([], true);
+      return session;
     },
     'session.reportActivity': () => null,
 
@@ -375,6 +383,13 @@ export class FakeBridge {
     },
 
     'webTest.diagnostics': () => this.world.webTest,
+
+    'updates.getState': () => this.world.update,
+    'updates.restart': () => {
+      if (this.world.update.status !== 'ready') throw new FakeIpcError('not_found', 'No update is ready to install.');
+      this.restarts++;
+      return null;
+    },
 
     'settings.get': () => this.world.settings,
     'settings.update': (settings) => {

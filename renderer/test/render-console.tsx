@@ -1,6 +1,6 @@
 // Renders the whole console against a FakeBridge, the way main.tsx does in the app, and checks
 // after each test that nothing spoke to the bridge outside the protocol.
-import { act, render, type RenderResult } from '@testing-library/react';
+import { render, type RenderResult } from '@testing-library/react';
 import { afterEach, expect } from 'vitest';
 import axe from 'axe-core';
 import { ConsoleRoot } from '../src/App';
@@ -36,11 +36,4 @@ export async function axeViolations(container: Element = document.body): Promise
     resultTypes: ['violations'],
   });
   return results.violations.map((v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** Lets pending bridge answers (delivered on a later task) land and React settle. */
-export async function flush(): Promise<void> {
-  await act(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  });
 }

@@ -1,8 +1,9 @@
 // The frame around every signed-in screen: skip link, header (clinic, connection, user menu),
 // navigation and the main landmark.
-import { useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { LiveAnnouncer } from './LiveAnnouncer';
+import { UpdateBanner } from './UpdateBanner';
 import { useNavigation, useSession, useStores } from '../stores/context';
 import { type PageName, type Route, routeToHash } from '../stores/navigation-store';
 
@@ -23,6 +24,18 @@ export function AppShell(props: { children: ReactNode }) {
   const main = useRef<HTMLElement>(null);
   const user = session && session.status !== 'signed-out' ? session.user : null;
   const currentPage: PageName = route.page === 'call' ? 'calls' : route.page;
+
+  // Ctrl+L (⌘L on a Mac) locks from anywhere in the window: a receptionist walking away should not
+  // have to find the button.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!isLockShortcut(event)) return;
+      event.preventDefault();
+      void stores.session.getState().lock();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [stores]);
 
   return (
     <div className="shell">
@@ -48,7 +61,14 @@ export function AppShell(props: { children: ReactNode }) {
         {user && (
           <div className="user-menu">
             <span className="user-menu__name">{user.name}</span>
-            <button type="button" className="button button--quiet" disabled={pending} onClick={() => void stores.session.getState().lock()}>
+            <button
+              type="button"
+              className="button button--quiet"
+              disabled={pending}
+              title="Lock (Ctrl+L)"
+              aria-keyshortcuts="Control+L Meta+L"
+              onClick={() => void stores.session.getState().lock()}
+            >
               Lock
             </button>
             <button
@@ -82,9 +102,14 @@ export function AppShell(props: { children: ReactNode }) {
         </ul>
       </nav>
       <main id="main" ref={main} className="shell__main">
+        <UpdateBanner />
         {props.children}
       </main>
       <LiveAnnouncer />
     </div>
   );
+}
+
+function isLockShortcut(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === 'l';
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, screen } from '@testing-library/react';
-import { renderConsole, flush } from '../../test/render-console';
+import { renderConsole } from '../../test/render-console';
 import { liveConnection } from '../../test/fake-bridge';
 import { clockSubscriberCount } from '../hooks/use-now';
 
@@ -50,8 +50,7 @@ describe('Connection indicator', () => {
     act(() => screen.getByRole('button', { name: 'Retry now' }).click());
     expect(await screen.findByRole('button', { name: 'Retrying…' })).toBeDisabled();
     held.release();
-    await flush();
-    expect(screen.getByText('Connecting…')).toBeInTheDocument();
+    expect(await screen.findByText('Connecting…')).toBeInTheDocument();
     expect(fake.requestsOn('connection.retryNow')).toHaveLength(1);
   });
 

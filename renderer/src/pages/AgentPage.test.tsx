@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { axeViolations, flush, renderConsole } from '../../test/render-console';
+import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
 import { adminUser, event, frontDeskUser, makeLiveCall } from '../../test/factories';
 
@@ -299,8 +299,7 @@ describe('Call my phone', () => {
     const field = await screen.findByLabelText('Your phone number');
     await userEvent.type(field, '+447911123456');
     await userEvent.click(screen.getByRole('button', { name: 'Call my phone' }));
-    await flush();
-    expect(field).toHaveAccessibleDescription(/This number cannot receive calls\./);
+    await waitFor(() => expect(field).toHaveAccessibleDescription(/This number cannot receive calls\./));
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
@@ -73,15 +73,17 @@ describe('Call history', () => {
     expect(fake.requestsOn('calls.list').filter((r) => (r as { limit: number }).limit === 100)).toHaveLength(1);
 
     const scroller = document.querySelector('.history__scroller')!;
+    const cursors = () => (fake.requestsOn('calls.list') as { cursor?: string }[]).map((r) => r.cursor).filter(Boolean);
     for (let page = 1; page <= 3; page++) {
-      await act(async () => {
+      act(() => {
         scroller.scrollTop = page * 100 * 56 - VIEWPORT;
         scroller.dispatchEvent(new Event('scroll'));
-        await new Promise((r) => setTimeout(r, 20));
       });
+      // The next page is asked for once this one's rows are near the bottom: wait for that request, and its rows.
+      await waitFor(() => expect(cursors()).toContain(String(page * 100)));
+      await waitFor(() => expect(screen.getByText(`${(page + 1) * 100}+ calls`)).toBeInTheDocument());
     }
-    const listRequests = fake.requestsOn('calls.list') as { cursor?: string }[];
-    expect(listRequests.map((r) => r.cursor).filter(Boolean)).toEqual(['100', '200', '300']);
+    expect(cursors()).toEqual(['100', '200', '300']);
     expect(rows().length).toBeLessThan(40);
     expect(screen.getByText('400+ calls')).toBeInTheDocument();
   });

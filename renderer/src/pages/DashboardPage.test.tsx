@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitForElementToBeRemoved, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { axeViolations, flush, renderConsole } from '../../test/render-console';
+import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
 import { at, event, makeBooking, makeCall, makeLiveCall, makeStats } from '../../test/factories';
 
@@ -17,8 +17,7 @@ describe('Dashboard', () => {
     expect(callsToday).toHaveTextContent('—');
     stats.release();
     calls.release();
-    await flush();
-    expect(screen.queryByText('Loading calls…')).not.toBeInTheDocument();
+    await waitForElementToBeRemoved(() => screen.queryByText('Loading calls…'));
   });
 
   it('says so when there are no calls and no bookings yet', async () => {

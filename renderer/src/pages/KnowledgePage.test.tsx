@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { KNOWLEDGE_MAX_BYTES } from '@voxanne/protocol';
 import { axeViolations, renderConsole } from '../../test/render-console';
@@ -65,14 +65,12 @@ describe('Knowledge base (an administrator)', () => {
     expect(new TextDecoder().decode(sent.data)).toContain('Opening hours');
 
     fake.world.knowledge = fake.world.knowledge.map((d) => ({ ...d, status: 'ready' as const }));
-    await act(async () => {
-      await new Promise((r) => setTimeout(r, PROCESSING_POLL_MS + 100));
-    });
-    expect(within(row).getByText('Ready')).toBeInTheDocument();
+    // The page polls every PROCESSING_POLL_MS while a document is processing: wait for the poll, not a time.
+    expect(await within(row).findByText('Ready', {}, { timeout: PROCESSING_POLL_MS * 10 })).toBeInTheDocument();
   }, 10_000);
 
   it('shows a document that fails while being read, with the reason, once the refresh brings it', async () => {
-    const { fake } = renderConsole({ route: { page: 'knowledge' } });
+    const { fake } = renderConsole({ world: ADMIN, route: { page: 'knowledge' } });
     await screen.findByText('No documents yet');
     await user.upload(fileInput(), new File(['%PDF-1.4'], 'price-list.pdf', { type: 'application/pdf' }));
     const row = (await within(documents()).findByText('price-list.pdf')).closest('tr')!;
@@ -80,10 +78,7 @@ describe('Knowledge base (an administrator)', () => {
 
     const reason = 'This PDF could not be read: it expands to more than 64 MB.';
     fake.world.knowledge = fake.world.knowledge.map((d) => ({ ...d, status: 'failed' as const, statusMessage: reason }));
-    await act(async () => {
-      await new Promise((r) => setTimeout(r, PROCESSING_POLL_MS + 100));
-    });
-    expect(within(row).getByText('Failed')).toBeInTheDocument();
+    expect(await within(row).findByText('Failed', {}, { timeout: PROCESSING_POLL_MS * 10 })).toBeInTheDocument();
     expect(within(row).getByText(reason)).toBeInTheDocument();
   }, 10_000);
 

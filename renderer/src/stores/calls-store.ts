@@ -64,7 +64,8 @@ export interface CallsStore extends CallsData {
   loadDashboardCalls(): Promise<void>;
   applyEvents(events: LiveEvent[]): void;
   dismissAttention(id: string): void;
-  reset(): void;
+  /** Forgets every call; `keepHandled` (the lock screen) keeps which alerts were already dealt with. */
+  reset(options?: { keepHandled?: boolean }): void;
 }
 
 const EMPTY_DATA: CallsData = { live: {}, liveIds: [], recent: [], attention: [], announcement: null };
@@ -250,8 +251,8 @@ export function createCallsStore(bridge: VoxanneBridge) {
         handled: [...get().handled, id, ...(item.callId ? [item.callId] : [])],
       });
     },
-    reset() {
-      set({ ...EMPTY_DATA, load: IDLE, replay: null, handled: [] });
+    reset(options) {
+      set({ ...EMPTY_DATA, load: IDLE, replay: null, handled: options?.keepHandled ? get().handled : [] });
     },
   }));
 }

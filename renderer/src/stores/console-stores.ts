@@ -8,6 +8,7 @@ import { createBookingsStore } from './bookings-store';
 import { createStatsStore } from './stats-store';
 import { createAgentStore } from './agent-store';
 import { createSettingsStore } from './settings-store';
+import { createUpdatesStore } from './updates-store';
 import { type Route, createNavigationStore } from './navigation-store';
 
 export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route) {
@@ -24,6 +25,7 @@ export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route)
     stats,
     agent: createAgentStore(bridge),
     settings: createSettingsStore(bridge),
+    updates: createUpdatesStore(bridge),
     navigation: createNavigationStore(initialRoute),
   };
 }
@@ -50,11 +52,11 @@ export function reloadDashboard(stores: ConsoleStores): void {
   void stores.calls.getState().loadDashboardCalls();
 }
 
-function clearClinicData(stores: ConsoleStores): void {
-  stores.calls.getState().reset();
+/** Calls, bookings and today's figures: what a locked screen must not hold. */
+function clearPatientData(stores: ConsoleStores): void {
+  stores.calls.getState().reset({ keepHandled: true });
   stores.bookings.getState().reset();
   stores.stats.getState().reset();
-  stores.agent.getState().reset();
 }
 
 /**
@@ -62,16 +64,22 @@ function clearClinicData(stores: ConsoleStores): void {
  * Returns the cleanup that releases every subscription.
  */
 export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () => void {
-  let wasSignedIn = false;
+  let previous: SessionState['status'] | null = null;
   const onSession = (session: SessionState | null) => {
-    const signedIn = session !== null && session.status !== 'signed-out';
-    if (signedIn && !wasSignedIn) reloadDashboard(stores);
-    if (!signedIn && wasSignedIn) {
-      clearClinicData(stores);
+    const status = session?.status ?? null;
+    // Signing in loads the dashboard. Unlocking does not: main follows the unlock with a resync
+    // batch (it held the live stream back while locked), and that reloads it.
+    if (status === 'signed-in' && (previous === null || previous === 'signed-out')) reloadDashboard(stores);
+    // Locked or signed out, the window holds no patient data, not even out of sight.
+    if (status !== 'signed-in' && previous === 'signed-in') clearPatientData(stores);
+    // The assistant's settings (and a half-written change to them) wait behind the lock screen.
+    if (status === 'signed-out' && previous !== null && previous !== 'signed-out') {
+      stores.calls.getState().reset();
+      stores.agent.getState().reset();
       stores.navigation.getState().block(false);
       stores.navigation.getState().navigate({ page: 'dashboard' });
     }
-    wasSignedIn = signedIn;
+    previous = status;
   };
   const unsubscribers = [
     stores.session.subscribe((state, previous) => {
@@ -81,6 +89,7 @@ export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () =
     bridge.connection.onState((connection) => stores.connection.getState().apply(connection)),
     bridge.live.onBatch((batch) => applyLiveBatch(stores, batch)),
     bridge.settings.onChanged((settings) => stores.settings.getState().apply(settings)),
+    bridge.updates.onState((update) => stores.updates.getState().apply(update)),
     bridge.app.onNavigate((target) =>
       stores.navigation.getState().navigate(target.page === 'call' ? { page: 'call', callId: target.callId } : target),
     ),
@@ -88,6 +97,7 @@ export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () =
   void stores.session.getState().load();
   void stores.connection.getState().load();
   void stores.settings.getState().loadSettings();
+  void stores.updates.getState().load();
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();
   };
