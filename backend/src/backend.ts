@@ -45,6 +45,8 @@ import { testCallRoutes } from './phone-test-calls/test-call-routes.js';
 import { principalOf } from './auth/middleware.js';
 import { WebTestBridge } from './web-test/web-test-bridge.js';
 import { webTestRoutes } from './web-test/web-test-routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/audit-routes.js';
 
 export interface Backend {
   config: Config;
@@ -63,6 +65,8 @@ export interface Backend {
   /** `/ws/web-test` of this instance. */
   webTest: WebTestBridge;
   metrics: Metrics;
+  /** The clinics' append-only access and change log. */
+  audit: AuditLog;
   server: http.Server;
   /** Where this instance listens, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -162,6 +166,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
           passwordCost: overrides.passwordCost,
         });
     const authenticated = requireAuth(identity);
+    const audit = new AuditLog(database.db);
 
     // With Redis the counters are shared by every instance; otherwise each instance counts alone.
     const sharedCounters = config.redisUrl
@@ -261,9 +266,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     });
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
-      callRoutes({ db: database.db }),
+      callRoutes({ db: database.db, audit: audit.append }),
+      auditRoutes({ db: database.db, audit: audit.append }),
       bookingRoutes({ db: database.db, bus }),
-      agentRoutes(agentDeps),
+      agentRoutes({ ...agentDeps, audit: audit.append }),
       testCallRoutes({
         db: database.db,
         bus,
@@ -275,9 +281,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         defaultCountry: config.telephony.defaultCountry,
         limiter: testCallLimiter,
       }),
-      phoneNumberRoutes(phoneNumbers),
+      phoneNumberRoutes({ ...phoneNumbers, audit: audit.append }),
       knowledgeRoutes({
         knowledge,
+        audit: audit.append,
         maxBytes: config.telephony.knowledgeMaxBytes,
         limiter: rateLimiter({
           store,
@@ -297,7 +304,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       metrics,
       operational: [metricsRouter],
       webhooks: telephony.webhookRoutes,
-      api: [authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated }), protectedApi],
+      api: [
+        authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated, audit: audit.append }),
+        protectedApi,
+      ],
     });
 
     await sharedCounters?.ready(3_000);
@@ -362,6 +372,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       liveHub,
       webTest,
       metrics,
+      audit,
       server,
       url,
       publicUrl,

@@ -22,6 +22,7 @@ import {
 } from './telephony.js';
 import { KnowledgeListResponseSchema, KnowledgeUploadResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema } from './web-test.js';
+import { AuditExportQuerySchema, AuditListQuerySchema, AuditListResponseSchema } from './compliance.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRoute {
@@ -150,6 +151,18 @@ export const apiRoutes = {
     response: KnowledgeUploadResponseSchema,
   },
   deleteKnowledge: { method: 'DELETE', path: '/api/knowledge-base/:id', status: 204, auth: true, csrf: true },
+
+  // Administrators only; the export answers text/csv and is itself logged.
+  listAuditLog: {
+    method: 'GET',
+    path: '/api/audit-log',
+    status: 200,
+    auth: true,
+    csrf: false,
+    query: AuditListQuerySchema,
+    response: AuditListResponseSchema,
+  },
+  exportAuditLog: { method: 'GET', path: '/api/audit-log.csv', status: 200, auth: true, csrf: false, query: AuditExportQuerySchema },
 
   webTestDiagnostics: {
     method: 'GET',

@@ -4,9 +4,11 @@ import { CallListQuerySchema, type CallDetail, type CallListResponse } from '@vo
 import type { Db } from '../db/database.js';
 import { principalOf } from '../auth/middleware.js';
 import { parseIdParam, parseQuery } from '../http/validate.js';
+import type { AuditAppender } from '../audit/audit-log.js';
+import { auditBy } from '../http/audit-context.js';
 import { getCallDetail, listCalls } from './call-queries.js';
 
-export function callRoutes(deps: { db: Db }): Router {
+export function callRoutes(deps: { db: Db; audit: AuditAppender }): Router {
   const router = Router();
   router.get('/calls', async (req, res) => {
     const query = parseQuery(CallListQuerySchema, req);
@@ -15,6 +17,8 @@ export function callRoutes(deps: { db: Db }): Router {
   });
   router.get('/calls/:id', async (req, res) => {
     const body: CallDetail = await getCallDetail(deps.db, principalOf(req).clinicId, parseIdParam(req, 'Call'));
+    // The detail carries the transcript and the recording link: opening it is what an auditor asks about.
+    await deps.audit({ ...auditBy(req), action: 'call.viewed', object: { type: 'call', id: body.id } });
     res.json(body);
   });
   return router;

@@ -1,0 +1,76 @@
+// The clinic's access and change log (Activity), as the console and its CSV export see it.
+import { z } from 'zod';
+import { RoleSchema } from './auth.js';
+import { IdSchema, IsoDateSchema, IsoDateTimeSchema, pageSchema, text } from './common.js';
+
+/** Everything the log records, in the clinic's words. */
+export const AUDIT_ACTIONS = [
+  'auth.signed_in',
+  'auth.signed_out',
+  'auth.sign_in_failed',
+  'call.viewed',
+  'assistant.updated',
+  'knowledge.uploaded',
+  'knowledge.deleted',
+  'phone_number.connected',
+  'phone_number.disconnected',
+  'settings.updated',
+  'staff.created',
+  'staff.updated',
+  'staff.password_reset',
+  'staff.signed_out_everywhere',
+  'patient.erased',
+  'retention.purged',
+  'audit.exported',
+] as const;
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof AuditActionSchema>;
+
+export const AuditObjectTypeSchema = z.enum(['call', 'staff', 'assistant', 'knowledge_document', 'phone_number', 'clinic', 'patient']);
+export type AuditObjectType = z.infer<typeof AuditObjectTypeSchema>;
+
+/**
+ * Sent by the desktop app on every request: which installation acted (recorded in the log, never
+ * trusted for anything else).
+ */
+export const INSTANCE_HEADER = 'x-voxanne-instance';
+
+export const AuditEntrySchema = z.object({
+  id: IdSchema,
+  /** Position in the clinic's chain, from 1. */
+  seq: z.number().int().positive(),
+  at: IsoDateTimeSchema,
+  /** Who acted; null for the system (retention) or an unauthenticated attempt. */
+  actor: z.object({ staffId: IdSchema, name: text().nullable(), role: RoleSchema.nullable() }).nullable(),
+  instanceId: text().nullable(),
+  address: text().nullable(),
+  action: AuditActionSchema,
+  objectType: AuditObjectTypeSchema.nullable(),
+  objectId: text().nullable(),
+  /** Changed fields as `{ field: { before, after } }`, or other facts about the action. Never transcript text. */
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const AuditListQuerySchema = z.strictObject({
+  cursor: text()
+    .regex(/^\d{1,15}$/, 'use nextCursor from the previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** A staff member's id. */
+  actor: IdSchema.optional(),
+  action: AuditActionSchema.optional(),
+  /** A call, staff member, document, number or patient id. */
+  objectId: text().trim().min(1).max(100).optional(),
+  /** Inclusive calendar days in the clinic's time zone. */
+  from: IsoDateSchema.optional(),
+  to: IsoDateSchema.optional(),
+});
+export type AuditListQuery = z.infer<typeof AuditListQuerySchema>;
+export type AuditListQueryInput = z.input<typeof AuditListQuerySchema>;
+
+export const AuditExportQuerySchema = AuditListQuerySchema.omit({ cursor: true, limit: true });
+export type AuditExportQuery = z.infer<typeof AuditExportQuerySchema>;
+
+export const AuditListResponseSchema = pageSchema(AuditEntrySchema);
+export type AuditListResponse = z.infer<typeof AuditListResponseSchema>;
