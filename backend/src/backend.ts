@@ -47,6 +47,8 @@ import { WebTestBridge } from './web-test/web-test-bridge.js';
 import { webTestRoutes } from './web-test/web-test-routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
+import { complianceRoutes } from './compliance/compliance-routes.js';
+import { RetentionJob } from './compliance/retention.js';
 
 export interface Backend {
   config: Config;
@@ -67,6 +69,8 @@ export interface Backend {
   metrics: Metrics;
   /** The clinics' append-only access and change log. */
   audit: AuditLog;
+  /** Applies the clinics' retention periods on a schedule. */
+  dataRetention: RetentionJob;
   server: http.Server;
   /** Where this instance listens, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -268,6 +272,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db, audit: audit.append }),
       auditRoutes({ db: database.db, audit: audit.append }),
+      complianceRoutes({ db: database.db, audit: audit.append }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes({ ...agentDeps, audit: audit.append }),
       testCallRoutes({
@@ -318,9 +323,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     upgrades.register(WEB_TEST_SOCKET_PATH, webTest.handleUpgrade);
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
+    const dataRetention = new RetentionJob({ db: database.db, bus, logger: logger.child({ component: 'retention' }), audit: audit.append });
+    dataRetention.start(config.dataRetentionIntervalMinutes * 60_000);
     closers.unshift(
       () => liveHub.close(),
       () => retention.stop(),
+      () => dataRetention.stop(),
     );
     const health = healthProbe({
       version: config.version,
@@ -373,6 +381,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       webTest,
       metrics,
       audit,
+      dataRetention,
       server,
       url,
       publicUrl,

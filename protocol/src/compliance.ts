@@ -74,3 +74,37 @@ export type AuditExportQuery = z.infer<typeof AuditExportQuerySchema>;
 
 export const AuditListResponseSchema = pageSchema(AuditEntrySchema);
 export type AuditListResponse = z.infer<typeof AuditListResponseSchema>;
+
+export const RETENTION_LIMITS = {
+  transcriptDays: { min: 7, max: 3650, default: 90 },
+  callDays: { min: 7, max: 3650, default: 730 },
+  /** Six years, two leap days included. */
+  auditDays: { min: 2192, max: 36500, default: 2192 },
+} as const;
+
+const days = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
+
+export const ClinicSettingsSchema = z.object({
+  /** Transcripts, recording links, summaries and analyses are deleted after this many days. */
+  transcriptRetentionDays: days(RETENTION_LIMITS.transcriptDays),
+  /** The call records themselves (who, when, outcome) after this many; never sooner than transcripts. */
+  callRetentionDays: days(RETENTION_LIMITS.callDays),
+  /** The activity log is kept at least this long (never under six years). */
+  auditRetentionDays: days(RETENTION_LIMITS.auditDays),
+  /** Card numbers, dates of birth and email addresses are masked before a transcript is stored or streamed. */
+  storeTranscriptsRedacted: z.boolean(),
+});
+export type ClinicSettings = z.infer<typeof ClinicSettingsSchema>;
+
+export const ClinicSettingsUpdateSchema = z
+  .strictObject({
+    transcriptRetentionDays: days(RETENTION_LIMITS.transcriptDays).optional(),
+    callRetentionDays: days(RETENTION_LIMITS.callDays).optional(),
+    auditRetentionDays: days(RETENTION_LIMITS.auditDays).optional(),
+    storeTranscriptsRedacted: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'name at least one setting to change');
+export type ClinicSettingsUpdate = z.infer<typeof ClinicSettingsUpdateSchema>;
+
+export const ClinicSettingsResponseSchema = z.object({ settings: ClinicSettingsSchema });
+export type ClinicSettingsResponse = z.infer<typeof ClinicSettingsResponseSchema>;

@@ -22,7 +22,13 @@ import {
 } from './telephony.js';
 import { KnowledgeListResponseSchema, KnowledgeUploadResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema } from './web-test.js';
-import { AuditExportQuerySchema, AuditListQuerySchema, AuditListResponseSchema } from './compliance.js';
+import {
+  AuditExportQuerySchema,
+  AuditListQuerySchema,
+  AuditListResponseSchema,
+  ClinicSettingsResponseSchema,
+  ClinicSettingsUpdateSchema,
+} from './compliance.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRoute {
@@ -163,6 +169,27 @@ export const apiRoutes = {
     response: AuditListResponseSchema,
   },
   exportAuditLog: { method: 'GET', path: '/api/audit-log.csv', status: 200, auth: true, csrf: false, query: AuditExportQuerySchema },
+
+  getClinicSettings: {
+    method: 'GET',
+    path: '/api/clinic/settings',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: ClinicSettingsResponseSchema,
+  },
+  // Administrators only.
+  updateClinicSettings: {
+    method: 'PUT',
+    path: '/api/clinic/settings',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: ClinicSettingsUpdateSchema,
+    response: ClinicSettingsResponseSchema,
+  },
+  /** Erases a patient on request (administrators only): see docs/compliance.md. */
+  erasePatient: { method: 'DELETE', path: '/api/patients/:id', status: 204, auth: true, csrf: true },
 
   webTestDiagnostics: {
     method: 'GET',

@@ -254,6 +254,21 @@ export interface KnowledgeToolsTable {
   updated_at: UpdatedAt;
 }
 
+export interface ClinicSettingsTable {
+  clinic_id: string;
+  transcript_retention_days: number;
+  call_retention_days: number;
+  audit_retention_days: number;
+  store_transcripts_redacted: boolean;
+  updated_at: UpdatedAt;
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Timestamp;
+}
+
 /** Each clinic's last audit entry: appenders lock this row so the chain never forks. */
 export interface AuditHeadsTable {
   clinic_id: string;
@@ -306,6 +321,8 @@ export interface Database {
   sms_opt_outs: SmsOptOutsTable;
   knowledge_tools: KnowledgeToolsTable;
   identity_checks: IdentityChecksTable;
+  clinic_settings: ClinicSettingsTable;
+  job_leases: JobLeasesTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
