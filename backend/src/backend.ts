@@ -49,6 +49,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { complianceRoutes } from './compliance/compliance-routes.js';
 import { RetentionJob } from './compliance/retention.js';
+import { staffRoutes } from './staff/staff-routes.js';
 
 export interface Backend {
   config: Config;
@@ -273,6 +274,13 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       callRoutes({ db: database.db, audit: audit.append }),
       auditRoutes({ db: database.db, audit: audit.append }),
       complianceRoutes({ db: database.db, audit: audit.append }),
+      staffRoutes({
+        db: database.db,
+        audit: audit.append,
+        authProvider: config.auth.supabase ? 'supabase' : 'local',
+        passwordCost: overrides.passwordCost,
+        forgetSessions: () => identity.forgetCachedSessions?.(),
+      }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes({ ...agentDeps, audit: audit.append }),
       testCallRoutes({

@@ -108,3 +108,43 @@ export type ClinicSettingsUpdate = z.infer<typeof ClinicSettingsUpdateSchema>;
 
 export const ClinicSettingsResponseSchema = z.object({ settings: ClinicSettingsSchema });
 export type ClinicSettingsResponse = z.infer<typeof ClinicSettingsResponseSchema>;
+
+/** A member of the clinic's staff as the Staff page shows them. */
+export const StaffMemberSchema = z.object({
+  id: IdSchema,
+  email: text(),
+  name: text(),
+  role: RoleSchema,
+  disabled: z.boolean(),
+  /** `supabase`: signs in with their Supabase account (no password here). */
+  authProvider: z.enum(['local', 'supabase']),
+});
+export type StaffMember = z.infer<typeof StaffMemberSchema>;
+
+export const StaffListResponseSchema = z.object({ items: z.array(StaffMemberSchema) });
+export type StaffListResponse = z.infer<typeof StaffListResponseSchema>;
+
+export const StaffInviteRequestSchema = z.strictObject({
+  email: z
+    .email()
+    .max(254)
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL'),
+  name: text().trim().min(1).max(200),
+  role: RoleSchema,
+});
+export type StaffInviteRequest = z.infer<typeof StaffInviteRequestSchema>;
+
+export const StaffInviteResponseSchema = z.object({
+  staff: StaffMemberSchema,
+  /** Shown once to the administrator to hand over; null for Supabase sign-in. Never stored in clear. */
+  initialPassword: text().nullable(),
+});
+export type StaffInviteResponse = z.infer<typeof StaffInviteResponseSchema>;
+
+export const StaffUpdateRequestSchema = z
+  .strictObject({ role: RoleSchema.optional(), disabled: z.boolean().optional() })
+  .refine((v) => v.role !== undefined || v.disabled !== undefined, 'name a role or disabled');
+export type StaffUpdateRequest = z.infer<typeof StaffUpdateRequestSchema>;
+
+export const StaffResponseSchema = z.object({ staff: StaffMemberSchema });
+export type StaffResponse = z.infer<typeof StaffResponseSchema>;

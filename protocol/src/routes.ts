@@ -28,6 +28,11 @@ import {
   AuditListResponseSchema,
   ClinicSettingsResponseSchema,
   ClinicSettingsUpdateSchema,
+  StaffInviteRequestSchema,
+  StaffInviteResponseSchema,
+  StaffListResponseSchema,
+  StaffResponseSchema,
+  StaffUpdateRequestSchema,
 } from './compliance.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -190,6 +195,27 @@ export const apiRoutes = {
   },
   /** Erases a patient on request (administrators only): see docs/compliance.md. */
   erasePatient: { method: 'DELETE', path: '/api/patients/:id', status: 204, auth: true, csrf: true },
+
+  // Staff management: administrators only. A role change or a disable ends the person's sessions.
+  listStaff: { method: 'GET', path: '/api/staff', status: 200, auth: true, csrf: false, response: StaffListResponseSchema },
+  inviteStaff: {
+    method: 'POST',
+    path: '/api/staff',
+    status: 201,
+    auth: true,
+    csrf: true,
+    body: StaffInviteRequestSchema,
+    response: StaffInviteResponseSchema,
+  },
+  updateStaff: {
+    method: 'PATCH',
+    path: '/api/staff/:id',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: StaffUpdateRequestSchema,
+    response: StaffResponseSchema,
+  },
 
   webTestDiagnostics: {
     method: 'GET',
