@@ -10,6 +10,7 @@ const BENCHES = [
   'backend.ts',
   'webhooks.ts',
   'knowledge-upload.ts',
+  'retention.ts',
   'live.ts',
   'web-test.ts',
   'main-core.ts',

@@ -45,6 +45,11 @@ import { testCallRoutes } from './phone-test-calls/test-call-routes.js';
 import { principalOf } from './auth/middleware.js';
 import { WebTestBridge } from './web-test/web-test-bridge.js';
 import { webTestRoutes } from './web-test/web-test-routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/audit-routes.js';
+import { complianceRoutes } from './compliance/compliance-routes.js';
+import { RetentionJob } from './compliance/retention.js';
+import { staffRoutes } from './staff/staff-routes.js';
 
 export interface Backend {
   config: Config;
@@ -63,6 +68,10 @@ export interface Backend {
   /** `/ws/web-test` of this instance. */
   webTest: WebTestBridge;
   metrics: Metrics;
+  /** The clinics' append-only access and change log. */
+  audit: AuditLog;
+  /** Applies the clinics' retention periods on a schedule. */
+  dataRetention: RetentionJob;
   server: http.Server;
   /** Where this instance listens, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -162,6 +171,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
           passwordCost: overrides.passwordCost,
         });
     const authenticated = requireAuth(identity);
+    const audit = new AuditLog(database.db);
 
     // With Redis the counters are shared by every instance; otherwise each instance counts alone.
     const sharedCounters = config.redisUrl
@@ -261,9 +271,18 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     });
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
-      callRoutes({ db: database.db }),
+      callRoutes({ db: database.db, audit: audit.append }),
+      auditRoutes({ db: database.db, audit: audit.append }),
+      complianceRoutes({ db: database.db, audit: audit.append }),
+      staffRoutes({
+        db: database.db,
+        audit: audit.append,
+        authProvider: config.auth.supabase ? 'supabase' : 'local',
+        passwordCost: overrides.passwordCost,
+        forgetSessions: () => identity.forgetCachedSessions?.(),
+      }),
       bookingRoutes({ db: database.db, bus }),
-      agentRoutes(agentDeps),
+      agentRoutes({ ...agentDeps, audit: audit.append }),
       testCallRoutes({
         db: database.db,
         bus,
@@ -275,9 +294,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         defaultCountry: config.telephony.defaultCountry,
         limiter: testCallLimiter,
       }),
-      phoneNumberRoutes(phoneNumbers),
+      phoneNumberRoutes({ ...phoneNumbers, audit: audit.append }),
       knowledgeRoutes({
         knowledge,
+        audit: audit.append,
         maxBytes: config.telephony.knowledgeMaxBytes,
         limiter: rateLimiter({
           store,
@@ -297,7 +317,10 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       metrics,
       operational: [metricsRouter],
       webhooks: telephony.webhookRoutes,
-      api: [authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated }), protectedApi],
+      api: [
+        authRoutes({ db: database.db, identity, authLimiter, loginThrottle, requireAuth: authenticated, audit: audit.append }),
+        protectedApi,
+      ],
     });
 
     await sharedCounters?.ready(3_000);
@@ -308,9 +331,12 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     upgrades.register(WEB_TEST_SOCKET_PATH, webTest.handleUpgrade);
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
+    const dataRetention = new RetentionJob({ db: database.db, bus, logger: logger.child({ component: 'retention' }), audit: audit.append });
+    dataRetention.start(config.dataRetentionIntervalMinutes * 60_000);
     closers.unshift(
       () => liveHub.close(),
       () => retention.stop(),
+      () => dataRetention.stop(),
     );
     const health = healthProbe({
       version: config.version,
@@ -362,6 +388,8 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       liveHub,
       webTest,
       metrics,
+      audit,
+      dataRetention,
       server,
       url,
       publicUrl,

@@ -15,6 +15,7 @@ describe('live event contract', () => {
         'agent.updated',
         'attention.needed',
         'stats.changed',
+        'calls.deleted',
       ]),
     );
   });

@@ -56,6 +56,12 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ ...eventBase, kind: z.literal('stats.changed'), data: z.object({ stats: DashboardStatsSchema }) }),
+  /** Calls removed for good (retention, a patient's erasure): consoles drop them from every view. */
+  z.object({
+    ...eventBase,
+    kind: z.literal('calls.deleted'),
+    data: z.object({ callIds: z.array(IdSchema).max(1000), reason: z.enum(['retention', 'erasure']) }),
+  }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;
 export type LiveEventKind = LiveEvent['kind'];

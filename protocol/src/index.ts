@@ -14,3 +14,4 @@ export * from './live-socket.js';
 export * from './ipc.js';
 export * from './routes.js';
 export * from './host-bridge.js';
+export * from './compliance.js';

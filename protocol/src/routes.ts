@@ -22,6 +22,18 @@ import {
 } from './telephony.js';
 import { KnowledgeListResponseSchema, KnowledgeUploadResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema } from './web-test.js';
+import {
+  AuditExportQuerySchema,
+  AuditListQuerySchema,
+  AuditListResponseSchema,
+  ClinicSettingsResponseSchema,
+  ClinicSettingsUpdateSchema,
+  StaffInviteRequestSchema,
+  StaffInviteResponseSchema,
+  StaffListResponseSchema,
+  StaffResponseSchema,
+  StaffUpdateRequestSchema,
+} from './compliance.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRoute {
@@ -150,6 +162,60 @@ export const apiRoutes = {
     response: KnowledgeUploadResponseSchema,
   },
   deleteKnowledge: { method: 'DELETE', path: '/api/knowledge-base/:id', status: 204, auth: true, csrf: true },
+
+  // Administrators only; the export answers text/csv and is itself logged.
+  listAuditLog: {
+    method: 'GET',
+    path: '/api/audit-log',
+    status: 200,
+    auth: true,
+    csrf: false,
+    query: AuditListQuerySchema,
+    response: AuditListResponseSchema,
+  },
+  exportAuditLog: { method: 'GET', path: '/api/audit-log.csv', status: 200, auth: true, csrf: false, query: AuditExportQuerySchema },
+
+  getClinicSettings: {
+    method: 'GET',
+    path: '/api/clinic/settings',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: ClinicSettingsResponseSchema,
+  },
+  // Administrators only.
+  updateClinicSettings: {
+    method: 'PUT',
+    path: '/api/clinic/settings',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: ClinicSettingsUpdateSchema,
+    response: ClinicSettingsResponseSchema,
+  },
+  /** Erases a patient on request (administrators only): see docs/compliance.md. */
+  erasePatient: { method: 'DELETE', path: '/api/patients/:id', status: 204, auth: true, csrf: true },
+
+  // Staff management: administrators only. A role change or a disable ends the person's sessions.
+  listStaff: { method: 'GET', path: '/api/staff', status: 200, auth: true, csrf: false, response: StaffListResponseSchema },
+  inviteStaff: {
+    method: 'POST',
+    path: '/api/staff',
+    status: 201,
+    auth: true,
+    csrf: true,
+    body: StaffInviteRequestSchema,
+    response: StaffInviteResponseSchema,
+  },
+  updateStaff: {
+    method: 'PATCH',
+    path: '/api/staff/:id',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: StaffUpdateRequestSchema,
+    response: StaffResponseSchema,
+  },
 
   webTestDiagnostics: {
     method: 'GET',

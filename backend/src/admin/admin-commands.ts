@@ -6,6 +6,7 @@ import { AgentPersonalitySchema, RoleSchema, type Role } from '@voxanne/protocol
 import type { Db } from '../db/database.js';
 import { hashPassword, passwordProblem } from '../auth/passwords.js';
 import { revokeAllSessions } from '../auth/local-identity.js';
+import { verifyAuditChain } from '../audit/audit-log.js';
 import { createClinic, createStaff, findClinic, findStaffByEmail, listStaff } from '../clinics/clinic-queries.js';
 
 export type AdminErrorKind = 'invalid' | 'not_found' | 'conflict';
@@ -137,6 +138,13 @@ export async function listClinicsCommand(db: Db) {
       createdAt: r.created_at.toISOString(),
     })),
   };
+}
+
+/** Walks the clinic's audit chain; the verdict names the first entry whose link does not hold. */
+export async function verifyAuditCommand(db: Db, input: { clinicId: string }) {
+  const clinicId = check(z.uuid('must be a clinic id (see list-clinics)'), input.clinicId, '--clinic');
+  if (!(await findClinic(db, clinicId))) throw new AdminError('not_found', `No clinic with id ${clinicId} (see list-clinics).`);
+  return verifyAuditChain(db, clinicId);
 }
 
 async function existingStaff(db: Db, email: string) {

@@ -12,6 +12,8 @@ import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend } from '../../test/support/test-backend.js';
 import { buildTestBundle, type TestBundle } from '../../test/support/bundle.js';
+import { sql } from 'kysely';
+import { AuditLog } from '../audit/audit-log.js';
 
 const BACKEND_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(BACKEND_DIR, 'src/admin/cli.ts');
@@ -180,6 +182,34 @@ describe.each(databaseKinds())('admin CLI as a process on %s', (kind) => {
         const sessions = await database.db.selectFrom('auth_sessions').select(['revoked_reason']).execute();
         expect(sessions).toEqual([{ revoked_reason: 'password reset by operator' }]);
       });
+    },
+    SLOW,
+  );
+
+  it(
+    'verifies a clinic’s audit log, and names the first broken link once a row is edited behind the trigger',
+    async () => {
+      await withDatabase(async (database) => {
+        const log = new AuditLog(database.db);
+        for (let i = 0; i < 3; i++) {
+          await log.append({ clinicId, actor: null, origin: { instanceId: null, address: null }, action: 'call.viewed' });
+        }
+      });
+      const intact = await admin(['verify-audit', '--clinic', clinicId, '--json'], env);
+      expect(intact.code).toBe(0);
+      // The sign-in of the first test, then the three appended here.
+      expect(intact.json).toEqual({ clinicId, entries: 4, ok: true, firstBroken: null });
+
+      await withDatabase(async (database) => {
+        await database.db.transaction().execute(async (tx) => {
+          await sql`alter table audit_log disable trigger audit_log_append_only`.execute(tx);
+          await sql`update audit_log set action = 'auth.signed_out' where clinic_id = ${clinicId} and seq = 3`.execute(tx);
+          await sql`alter table audit_log enable trigger audit_log_append_only`.execute(tx);
+        });
+      });
+      const broken = await admin(['verify-audit', '--clinic', clinicId], env);
+      expect(broken.code).toBe(65);
+      expect(broken.stdout).toMatch(new RegExp(`^Audit log of ${clinicId} is BROKEN at entry 3 \\([0-9a-f-]{36}\\): .*edited`));
     },
     SLOW,
   );

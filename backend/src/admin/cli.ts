@@ -17,6 +17,7 @@ import {
   listUsersCommand,
   resetPasswordCommand,
   setUserDisabledCommand,
+  verifyAuditCommand,
 } from './admin-commands.js';
 
 /** sysexits.h codes, so scripts can tell a typo from a refused change from a dead database. */
@@ -33,6 +34,7 @@ Commands:
   enable-user    --email EMAIL
   list-users     [--clinic CLINIC_ID]
   list-clinics
+  verify-audit   --clinic CLINIC_ID                  (exit 65 and the first broken link if the log was altered)
 
 Passwords are read from standard input, never from the command line:
   printf '%s' "$PASSWORD" | npm run admin -- reset-password --email desk@clinic.example --password-stdin
@@ -41,7 +43,7 @@ Passwords are read from standard input, never from the command line:
 class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>;
-type Output = { result: Record<string, unknown>; text: string };
+type Output = { result: Record<string, unknown>; text: string; exitCode?: number };
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -62,6 +64,7 @@ const ALLOWED: Record<string, Array<keyof typeof OPTIONS>> = {
   'enable-user': ['email'],
   'list-users': ['clinic'],
   'list-clinics': [],
+  'verify-audit': ['clinic'],
 };
 
 function required(values: Values, option: string): string {
@@ -149,6 +152,16 @@ async function prepare(command: string, values: Values, config: Config): Promise
         const lines = result.clinics.map((c) => `${c.clinicId}  ${c.name}  (${c.timeZone}, ${c.users} user${c.users === 1 ? '' : 's'})`);
         return { result, text: lines.length ? lines.join('\n') : 'No clinics yet: create one with create-clinic.' };
       };
+    case 'verify-audit': {
+      const clinicId = required(values, 'clinic');
+      return async (db) => {
+        const result = await verifyAuditCommand(db, { clinicId });
+        const text = result.firstBroken
+          ? `Audit log of ${clinicId} is BROKEN at entry ${result.firstBroken.seq}${result.firstBroken.id ? ` (${result.firstBroken.id})` : ''}: ${result.firstBroken.reason}.`
+          : `Audit log of ${clinicId} is intact: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'} verified.`;
+        return { result: { ...result }, text, exitCode: result.ok ? EXIT.ok : EXIT.data };
+      };
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -213,9 +226,9 @@ async function main(argv: string[]): Promise<number> {
     }
     database = await openDatabase(config.database);
     await migrate(database.db);
-    const { result, text } = await work(database.db);
+    const { result, text, exitCode } = await work(database.db);
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${text}\n`);
-    return EXIT.ok;
+    return exitCode ?? EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) return fail(EXIT.usage, 'usage', error.message);
     if (error instanceof DataDirBusy) return fail(EXIT.busy, 'busy', error.message);

@@ -5,9 +5,11 @@ import { Router } from 'express';
 import { AgentUpdateRequestSchema, type AgentResponse } from '@voxanne/protocol';
 import { principalOf, requireRole } from '../auth/middleware.js';
 import { parseBody } from '../http/validate.js';
+import { changedFields, maskedNumber, type AuditAppender } from '../audit/audit-log.js';
+import { auditBy } from '../http/audit-context.js';
 import { getAgent, updateAgent, type AgentServiceDeps } from './agent-service.js';
 
-export function agentRoutes(deps: AgentServiceDeps): Router {
+export function agentRoutes(deps: AgentServiceDeps & { audit: AuditAppender }): Router {
   const router = Router();
   router.get('/agent', async (req, res) => {
     const body: AgentResponse = await getAgent(deps.db, principalOf(req).clinicId);
@@ -15,7 +17,15 @@ export function agentRoutes(deps: AgentServiceDeps): Router {
   });
   router.put('/agent', requireRole('admin', 'Only a clinic administrator can change the assistant.'), async (req, res) => {
     const { personality } = parseBody(AgentUpdateRequestSchema, req);
-    const body: AgentResponse = await updateAgent(deps, principalOf(req).clinicId, personality);
+    const clinicId = principalOf(req).clinicId;
+    const before = await getAgent(deps.db, clinicId);
+    const body: AgentResponse = await updateAgent(deps, clinicId, personality);
+    await deps.audit({
+      ...auditBy(req),
+      action: 'assistant.updated',
+      object: { type: 'assistant', id: clinicId },
+      details: { changes: changedFields(before.personality, body.personality, { transferNumber: maskedNumber }) },
+    });
     res.json(body);
   });
   return router;

@@ -6,7 +6,9 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { parseBody } from '../http/validate.js';
 import { clientIp } from '../http/rate-limits.js';
-import { findStaffById, toFrontDeskUser } from '../clinics/clinic-queries.js';
+import { findStaffByEmail, findStaffById, toFrontDeskUser } from '../clinics/clinic-queries.js';
+import type { AuditAppender } from '../audit/audit-log.js';
+import { auditBy, originOf } from '../http/audit-context.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { principalOf } from './middleware.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -17,6 +19,7 @@ export function authRoutes(deps: {
   authLimiter: RequestHandler;
   loginThrottle: LoginThrottle;
   requireAuth: RequestHandler;
+  audit: AuditAppender;
 }): Router {
   const { db, identity } = deps;
   const router = Router();
@@ -30,8 +33,30 @@ export function authRoutes(deps: {
       res.setHeader('Retry-After', String(seconds));
       throw new AppError('rate_limited', `Too many sign-in attempts for this account. Try again in ${describeWait(seconds)}.`);
     }
-    const session = await identity.login(body.email, body.password, { userAgent: req.get('user-agent') });
+    const session = await identity.login(body.email, body.password, { userAgent: req.get('user-agent') }).catch(async (error: unknown) => {
+      // A wrong password for a real account goes in that clinic's log; an unknown email has no clinic.
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        const target = await findStaffByEmail(db, body.email);
+        if (target) {
+          await deps.audit({
+            clinicId: target.clinicId,
+            actor: null,
+            origin: originOf(req),
+            action: 'auth.sign_in_failed',
+            object: { type: 'staff', id: target.id },
+          });
+        }
+      }
+      throw error;
+    });
     await deps.loginThrottle.succeeded(body.email, address);
+    await deps.audit({
+      clinicId: session.user.clinicId,
+      actor: { staffId: session.user.id, role: session.user.role },
+      origin: originOf(req),
+      action: 'auth.signed_in',
+      object: { type: 'staff', id: session.user.id },
+    });
     res.json(session);
   });
 
@@ -43,6 +68,7 @@ export function authRoutes(deps: {
   router.post('/auth/logout', deps.requireAuth, async (req, res) => {
     const body = parseBody(LogoutRequestSchema, req);
     await identity.logout(principalOf(req), body.refreshToken);
+    await deps.audit({ ...auditBy(req), action: 'auth.signed_out', object: { type: 'staff', id: principalOf(req).staffId } });
     res.status(204).end();
   });
 

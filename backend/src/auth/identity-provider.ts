@@ -19,4 +19,6 @@ export interface IdentityProvider {
   verifyAccessToken(token: string): Promise<Principal>;
   csrfFor(sessionId: string): string;
   csrfMatches(sessionId: string, presented: string | undefined): boolean;
+  /** Forgets cached session checks, so sessions ended elsewhere (disabled, role changed) stop at once. */
+  forgetCachedSessions?(): void;
 }

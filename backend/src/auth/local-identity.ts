@@ -125,6 +125,10 @@ export class LocalIdentityProvider implements IdentityProvider {
     return this.tokens.csrfMatches(sessionId, presented);
   }
 
+  forgetCachedSessions(): void {
+    this.aliveUntil.clear();
+  }
+
   private async sessionAlive(principal: Principal): Promise<boolean> {
     const now = this.now();
     if ((this.aliveUntil.get(principal.sessionId) ?? 0) > now) return true;

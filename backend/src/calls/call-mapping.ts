@@ -48,6 +48,20 @@ export function toCallSummary(row: CallSummaryRow, patientName: string | null): 
   };
 }
 
+/** A number shown by its last three digits only ("…123"). */
+export function maskedCallerNumber(value: string): string {
+  return `…${value.replace(/\D/g, '').slice(-3)}`;
+}
+
+/** The summary with the caller's number (valid or raw) reduced to its last three digits. */
+export function maskCaller(call: CallSummary): CallSummary {
+  return {
+    ...call,
+    callerNumber: call.callerNumber === null ? null : maskedCallerNumber(call.callerNumber),
+    ...(call.callerNumberRaw ? { callerNumberRaw: maskedCallerNumber(call.callerNumberRaw) } : {}),
+  };
+}
+
 function toCallTransfer(row: CallSummaryRow): CallTransfer | null {
   if (row.transfer_status === null || row.transfer_at === null) return null;
   return {

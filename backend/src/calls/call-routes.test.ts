@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CallDetailSchema, CallListResponseSchema, type CallSummary } from '@voxanne/protocol';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
-import { createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
+import { addStaff, createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
 import { insertBooking, insertCall, insertPatient } from '../../test/support/call-fixtures.js';
 import { json } from '../../test/support/http.js';
 
@@ -64,6 +64,22 @@ describe.each(databaseKinds())('call history over HTTP on %s', (kind) => {
     expect(seen).toHaveLength(12);
     const times = seen.map((c) => c.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('shows front desk only the last three digits of callers’ numbers in the list, the whole number on the call; admins all', async () => {
+    const id = await insertCall(database.db, staff.clinicId, { caller_number: '+447911123456' });
+    const raw = await insertCall(database.db, staff.clinicId, { caller_number: null, caller_number_raw: '0791 112 3999' });
+    const { body } = await list();
+    const byId = new Map(CallListResponseSchema.parse(body).items.map((c) => [c.id, c]));
+    expect(byId.get(id)?.callerNumber).toBe('…456');
+    expect(byId.get(raw)).toMatchObject({ callerNumber: null, callerNumberRaw: '…999' });
+    expect(JSON.stringify(body)).not.toContain('7911123');
+    expect(CallDetailSchema.parse(await json(await desk.api(`/api/calls/${id}`))).callerNumber).toBe('+447911123456');
+
+    const admin = await signIn(backend.url, await addStaff(database.db, staff.clinicId, 'admin'));
+    const asAdmin = CallListResponseSchema.parse((await list({}, admin)).body);
+    expect(asAdmin.items.find((c) => c.id === id)?.callerNumber).toBe('+447911123456');
+    expect(asAdmin.items.find((c) => c.id === raw)?.callerNumberRaw).toBe('0791 112 3999');
   });
 
   it('searches the caller’s number (as typed), the patient’s name and the summary', async () => {

@@ -57,6 +57,7 @@ const EnvSchema = z.object({
   LIVE_RETENTION_HOURS: z.coerce.number().min(24, 'must be at least 24 (consoles resume across a day)').default(24),
   LIVE_RETENTION_MIN_EVENTS: z.coerce.number().int().min(50_000, 'must be at least 50000').default(50_000),
   LIVE_RETENTION_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(60),
+  DATA_RETENTION_INTERVAL_MINUTES: z.coerce.number().min(1).max(1440).default(60),
 
   VAPI_API_KEY: optionalNonEmpty,
   VAPI_BASE_URL: url.default('https://api.vapi.ai'),
@@ -173,6 +174,8 @@ export interface Config {
     socketsPerUser: number;
     retention: { minAgeHours: number; minEventsPerClinic: number; intervalMinutes: number };
   };
+  /** How often the clinics' retention periods are applied (compliance/retention.ts). */
+  dataRetentionIntervalMinutes: number;
   telephony: {
     /** `sandbox` whenever no Vapi key is configured: the built-in simulator stands in for Vapi and Twilio. */
     mode: 'vapi' | 'sandbox';
@@ -313,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
         intervalMinutes: e.LIVE_RETENTION_INTERVAL_MINUTES,
       },
     },
+    dataRetentionIntervalMinutes: e.DATA_RETENTION_INTERVAL_MINUTES,
     telephony: {
       mode,
       vapi: {

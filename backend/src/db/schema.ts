@@ -254,6 +254,47 @@ export interface KnowledgeToolsTable {
   updated_at: UpdatedAt;
 }
 
+export interface ClinicSettingsTable {
+  clinic_id: string;
+  transcript_retention_days: number;
+  call_retention_days: number;
+  audit_retention_days: number;
+  store_transcripts_redacted: boolean;
+  updated_at: UpdatedAt;
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Timestamp;
+}
+
+/** Each clinic's last audit entry: appenders lock this row so the chain never forks. */
+export interface AuditHeadsTable {
+  clinic_id: string;
+  last_seq: number;
+  last_hash: string;
+}
+
+/** Append-only (a trigger refuses UPDATE and DELETE) and hash-chained per clinic. */
+export interface AuditLogTable {
+  id: Generated<string>;
+  clinic_id: string;
+  seq: number;
+  at: Timestamp;
+  actor_staff_id: string | null;
+  actor_name: string | null;
+  actor_role: 'admin' | 'front_desk' | null;
+  instance_id: string | null;
+  address: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  details: Json<Record<string, unknown>> | null;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -280,6 +321,10 @@ export interface Database {
   sms_opt_outs: SmsOptOutsTable;
   knowledge_tools: KnowledgeToolsTable;
   identity_checks: IdentityChecksTable;
+  clinic_settings: ClinicSettingsTable;
+  job_leases: JobLeasesTable;
+  audit_heads: AuditHeadsTable;
+  audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { CSRF_HEADER } from '@voxanne/protocol';
+import { CSRF_HEADER, INSTANCE_HEADER } from '@voxanne/protocol';
 import type { Config } from '../config/config.js';
 import { runWithRequestId, type Logger } from '../logging/logger.js';
 import { AppError } from '../errors.js';
@@ -71,7 +71,7 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   app.use(
     cors({
       origin: config.http.corsOrigins.length ? config.http.corsOrigins : false,
-      allowedHeaders: ['Authorization', 'Content-Type', CSRF_HEADER, 'X-Request-Id'],
+      allowedHeaders: ['Authorization', 'Content-Type', CSRF_HEADER, INSTANCE_HEADER, 'X-Request-Id'],
       exposedHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy'],
       maxAge: 600,
     }),

@@ -160,6 +160,11 @@ describe.each(databaseKinds())('hostile text on every REST body and query on %s'
       },
     },
     phoneTestCall: { phoneNumber: '+44 7911 123456' },
+    listAuditLog: { limit: '20', actor: staff.staffId, action: 'call.viewed', objectId: bookingId, from: '2030-01-01', to: '2030-01-31' },
+    exportAuditLog: { actor: staff.staffId, action: 'call.viewed', objectId: bookingId, from: '2030-01-01', to: '2030-01-31' },
+    updateClinicSettings: { transcriptRetentionDays: 30, callRetentionDays: 400, storeTranscriptsRedacted: true },
+    inviteStaff: { email: 'new.desk@clinic.test', name: 'New Desk', role: 'front_desk' },
+    updateStaff: { role: 'front_desk', disabled: false },
     connectPhoneNumber: { phoneNumber: '+442079460123', twilioAccountSid: `AC${'0'.repeat(32)}`, twilioAuthToken: 'x'.repeat(32) },
   });
 

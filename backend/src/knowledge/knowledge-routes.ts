@@ -8,6 +8,8 @@ import multer from 'multer';
 import { principalOf, requireRole } from '../auth/middleware.js';
 import { AppError } from '../errors.js';
 import { parseIdParam } from '../http/validate.js';
+import type { AuditAppender } from '../audit/audit-log.js';
+import { auditBy } from '../http/audit-context.js';
 import type { KnowledgeBase } from './knowledge-service.js';
 
 export function knowledgeRoutes(deps: {
@@ -15,6 +17,7 @@ export function knowledgeRoutes(deps: {
   maxBytes: number;
   /** Uploads per staff member: each one is read in a worker thread. Checked before the body is read. */
   limiter: RequestHandler;
+  audit: AuditAppender;
 }): Router {
   const router = Router();
   // defParamCharset: browsers and undici send the file name as raw UTF-8 (multer's default, latin1,
@@ -46,11 +49,20 @@ export function knowledgeRoutes(deps: {
   router.post('/knowledge-base', adminOnly, deps.limiter, singleFile, async (req, res) => {
     if (!req.file)
       throw new AppError('validation_failed', 'Attach the document in a "file" field.', [{ path: 'file', message: 'required' }]);
-    res.status(201).json({ document: await deps.knowledge.upload(principalOf(req).clinicId, req.file) });
+    const document = await deps.knowledge.upload(principalOf(req).clinicId, req.file);
+    await deps.audit({
+      ...auditBy(req),
+      action: 'knowledge.uploaded',
+      object: { type: 'knowledge_document', id: document.id },
+      details: { filename: document.filename, sizeBytes: document.sizeBytes },
+    });
+    res.status(201).json({ document });
   });
 
   router.delete('/knowledge-base/:id', adminOnly, async (req, res) => {
-    await deps.knowledge.remove(principalOf(req).clinicId, parseIdParam(req, 'Document'));
+    const id = parseIdParam(req, 'Document');
+    await deps.knowledge.remove(principalOf(req).clinicId, id);
+    await deps.audit({ ...auditBy(req), action: 'knowledge.deleted', object: { type: 'knowledge_document', id } });
     res.status(204).end();
   });
 

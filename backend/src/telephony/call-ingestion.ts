@@ -33,6 +33,8 @@ import { AppError } from '../errors.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { retryOnConflict, transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { toCallSummary } from '../calls/call-mapping.js';
+import { redact } from '../compliance/redact.js';
+import { getClinicSettings } from '../compliance/clinic-settings.js';
 import { fromMillis, toDate, type Receipt } from './ingestion-common.js';
 import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
@@ -336,6 +338,11 @@ export class CallIngestion {
     if (!call) return;
     const at = fromMillis(message.timestamp) ?? receivedAt;
     const speaker = message.role === 'user' ? 'caller' : 'assistant';
+    const redacted = redact(message.transcript);
+    const text =
+      redacted !== message.transcript && (await getClinicSettings(this.deps.db, clinicId)).storeTranscriptsRedacted
+        ? redacted
+        : message.transcript;
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
       const { row } = await lockOrCreateCall(tx, events, this.deps, clinicId, call, 'in-progress');
       await claimReceipt(tx, clinicId, receipt);
@@ -346,7 +353,7 @@ export class CallIngestion {
         if (saved.status !== 'ended') {
           events.emit(clinicId, {
             kind: 'call.transcript',
-            data: { callId: saved.id, speaker, transcriptType: 'partial', text: message.transcript, segmentId: null },
+            data: { callId: saved.id, speaker, transcriptType: 'partial', text, segmentId: null },
           });
         }
         return;
@@ -361,7 +368,7 @@ export class CallIngestion {
             call_id: row.id,
             clinic_id: clinicId,
             speaker,
-            text: message.transcript,
+            text,
             offset_seconds: null,
             at,
             dedupe_key: dedupeKey,
@@ -372,7 +379,7 @@ export class CallIngestion {
         if (segment) {
           events.emit(clinicId, {
             kind: 'call.transcript',
-            data: { callId: row.id, speaker, transcriptType: 'final', text: message.transcript, segmentId: segment.id },
+            data: { callId: row.id, speaker, transcriptType: 'final', text, segmentId: segment.id },
           });
         }
       }
@@ -406,6 +413,17 @@ export class CallIngestion {
       durationSeconds: message.durationSeconds ?? undefined,
       turns: reportTurns(content),
     };
+    // A clinic storing transcripts redacted gets the report's turns and summary masked too. The clinic
+    // is looked up only when there is something to mask.
+    const maskedTurns = report.turns.map((turn) => ({ ...turn, text: redact(turn.text) }));
+    const maskedSummary = report.summary === undefined || report.summary === null ? report.summary : redact(report.summary);
+    if (
+      (maskedTurns.some((turn, i) => turn.text !== report.turns[i]!.text) || maskedSummary !== report.summary) &&
+      (await this.storesRedacted(message, call))
+    ) {
+      report.turns = maskedTurns;
+      report.summary = maskedSummary;
+    }
     const timeline = [
       ...(startedAt ? [{ status: 'in-progress' as const, at: startedAt }] : []),
       ...(endedAt ? [{ status: 'ended' as const, at: endedAt }] : []),
@@ -455,6 +473,19 @@ export class CallIngestion {
         },
       });
     });
+  }
+
+  /** Whether the clinic the message is about stores transcripts redacted (the same resolution as place()). */
+  private async storesRedacted(
+    message: { phoneNumber?: { id?: string | null; number?: string | null } | null },
+    call: VapiCall,
+  ): Promise<boolean> {
+    const { rows } = await sql<{ redacted: boolean | null }>`
+      select store_transcripts_redacted as redacted from clinic_settings
+      where clinic_id = coalesce(
+        vapi_message_clinic(${call.phoneNumberId ?? message.phoneNumber?.id ?? null}, ${message.phoneNumber?.number ?? null}, ${call.assistantId ?? null}),
+        (select clinic_id from calls where provider_call_id = ${call.id}))`.execute(this.deps.db);
+    return rows[0]?.redacted === true;
   }
 
   private async applyCallMessage(

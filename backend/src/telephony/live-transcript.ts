@@ -24,6 +24,7 @@ import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { fromMillis, type Receipt } from './ingestion-common.js';
 import type { TranscriptMessage } from './vapi-messages.js';
+import { redact } from '../compliance/redact.js';
 
 export type LiveTranscriptOutcome = 'stored' | 'duplicate' | 'not-live';
 
@@ -46,6 +47,9 @@ export async function storeLiveTranscript(
 ): Promise<LiveTranscriptOutcome> {
   const providerCallId = message.call?.id;
   if (!providerCallId) return 'not-live';
+  // A line with something a clinic may store redacted (a card number, a date, an email) takes the
+  // general path, which knows the clinic and its settings before anything is stored or streamed.
+  if (redact(message.transcript) !== message.transcript) return 'not-live';
   const speaker = message.role === 'user' ? 'caller' : 'assistant';
   const at = fromMillis(message.timestamp) ?? receivedAt;
   // The stored call is used only when the clinic the message names (vapi_message_clinic) is its own.

@@ -48,6 +48,17 @@ describe('applyCallEvents', () => {
     expect(state.recent).toHaveLength(RECENT_CALLS_SHOWN);
   });
 
+  it('drops calls that retention or an erasure deleted, from live and recent calls', () => {
+    const kept = makeCall();
+    const gone = makeCall();
+    const live = makeLiveCall();
+    let state = applyCallEvents({ ...empty, recent: [kept, gone] }, [event('call.started', { call: live })]);
+    state = applyCallEvents(state, [event('calls.deleted', { callIds: [gone.id, live.id], reason: 'retention' })]);
+    expect(state.recent.map((c) => c.id)).toEqual([kept.id]);
+    expect(state.liveIds).toEqual([]);
+    expect(state.live[live.id]).toBeUndefined();
+  });
+
   it('never brings back an ended call on a late status event', () => {
     const call = makeLiveCall();
     let state = applyCallEvents(empty, [event('call.ended', { call: { ...call, status: 'ended' } })]);

@@ -147,6 +147,21 @@ export function applyCallEvents(state: CallsData, events: readonly LiveEvent[]):
         writableLive()[callId] = { ...current, lines, partials: { ...current.partials, [speaker]: null } };
         break;
       }
+      case 'calls.deleted': {
+        // Retention or an erasure removed them for good: no view keeps showing them.
+        const gone = new Set(event.data.callIds);
+        for (const id of gone) {
+          if (!live[id]) continue;
+          delete writableLive()[id];
+          const ids = writableIds();
+          ids.splice(ids.indexOf(id), 1);
+        }
+        if (recent.some((c) => gone.has(c.id))) recent = recent.filter((c) => !gone.has(c.id));
+        if (attention.some((item) => item.callId && gone.has(item.callId))) {
+          attention = attention.filter((item) => !(item.callId && gone.has(item.callId)));
+        }
+        break;
+      }
       case 'attention.needed': {
         if (attention.some((item) => item.id === event.id)) break;
         const { callId, reason, message, patientName, callerNumber } = event.data;

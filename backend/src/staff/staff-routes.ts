@@ -1,0 +1,61 @@
+// GET/POST /api/staff and PATCH /api/staff/:id: the clinic's administrators manage its staff.
+// Every change goes into the audit log (never a password).
+import { Router } from 'express';
+import { StaffInviteRequestSchema, StaffUpdateRequestSchema } from '@voxanne/protocol';
+import type { Db } from '../db/database.js';
+import { principalOf, requireRole } from '../auth/middleware.js';
+import { parseBody, parseIdParam } from '../http/validate.js';
+import { auditBy } from '../http/audit-context.js';
+import { changedFields, type AuditAppender } from '../audit/audit-log.js';
+import type { ScryptCost } from '../auth/passwords.js';
+import { inviteStaff, listClinicStaff, updateStaff } from './staff-service.js';
+
+export function staffRoutes(deps: {
+  db: Db;
+  audit: AuditAppender;
+  authProvider: 'local' | 'supabase';
+  passwordCost?: ScryptCost;
+  /** Drops any cached "session alive" answers, so ended sessions stop working on this instance now. */
+  forgetSessions: () => void;
+}): Router {
+  const router = Router();
+  const adminOnly = requireRole('admin', 'Only a clinic administrator can manage staff.');
+
+  router.get('/staff', adminOnly, async (req, res) => {
+    res.json({ items: await listClinicStaff(deps.db, principalOf(req).clinicId) });
+  });
+
+  router.post('/staff', adminOnly, async (req, res) => {
+    const body = parseBody(StaffInviteRequestSchema, req);
+    const result = await inviteStaff(deps.db, principalOf(req).clinicId, body, {
+      authProvider: deps.authProvider,
+      passwordCost: deps.passwordCost,
+    });
+    await deps.audit({
+      ...auditBy(req),
+      action: 'staff.created',
+      object: { type: 'staff', id: result.staff.id },
+      details: { role: result.staff.role, authProvider: result.staff.authProvider },
+    });
+    res.status(201).json(result);
+  });
+
+  router.patch('/staff/:id', adminOnly, async (req, res) => {
+    const staffId = parseIdParam(req, 'Staff member');
+    const body = parseBody(StaffUpdateRequestSchema, req);
+    const { before, after, revokedSessions } = await updateStaff(deps.db, principalOf(req).clinicId, staffId, body);
+    if (revokedSessions > 0) deps.forgetSessions();
+    const changes = changedFields({ role: before.role, disabled: before.disabled }, { role: after.role, disabled: after.disabled });
+    if (Object.keys(changes).length) {
+      await deps.audit({
+        ...auditBy(req),
+        action: 'staff.updated',
+        object: { type: 'staff', id: staffId },
+        details: { changes, revokedSessions },
+      });
+    }
+    res.json({ staff: after });
+  });
+
+  return router;
+}
