@@ -106,6 +106,8 @@ export class CallSimulator {
       const script = SCRIPTS[call.script as keyof typeof SCRIPTS] ?? SCRIPTS['new-booking'];
       const assistant = call.assistantId ? state.assistants.get(call.assistantId) : undefined;
       call.startedAt = new Date().toISOString();
+      // Vapi's call object carries its monitor URLs from the start: the in-progress update has them.
+      this.deps.controls.attach(call);
       await this.setStatus(call, 'in-progress');
       const context: ScriptContext = {
         callerName: call.customer?.name ?? 'Sam Taylor',
@@ -116,7 +118,6 @@ export class CallSimulator {
         tomorrow: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
         random: this.deps.random,
       };
-      this.deps.controls.attach(call);
       const memory: Memory = {};
       const spoken: SpokenMessage[] = [];
       const conversation: Conversation = { call, script, context, memory, spoken, notes: [] };
@@ -181,7 +182,8 @@ export class CallSimulator {
           }
           break;
         case 'add-message':
-          conversation.notes.push(message.message.content);
+          // The scripted assistant repeats the note's last line (a note's instructions come first).
+          conversation.notes.push(message.message.content.trim().split('\n').at(-1)!.trim());
           break;
         case 'end-call':
           // What Vapi reports for a call ended through its control URL is not documented; this is its "ended by API" reason.

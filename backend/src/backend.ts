@@ -30,6 +30,8 @@ import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
 import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
 import { callRoutes } from './calls/call-routes.js';
+import { callControlRoutes } from './call-control/call-control-routes.js';
+import { LiveCallControl } from './call-control/live-call-control.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
 import { dashboardRoutes } from './dashboard/stats-routes.js';
 import { agentRoutes } from './agent/agent-routes.js';
@@ -259,9 +261,28 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       key: (req) => principalOf(req).staffId,
       message: `You can start ${testCallsPerMinute} test calls a minute. Wait a moment and try again.`,
     });
+    const liveCallControl = new LiveCallControl({
+      db: database.db,
+      bus,
+      control: telephony.control,
+      logger: logger.child({ component: 'call-control' }),
+      stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
+    });
+    const callControlPerMinute = config.callControl.actionsPerMinute;
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db }),
+      callControlRoutes({
+        control: liveCallControl,
+        limiter: rateLimiter({
+          store,
+          windowMs: 60_000,
+          limit: callControlPerMinute,
+          prefix: 'call-control-user',
+          key: (req) => principalOf(req).staffId,
+          message: `You can take ${callControlPerMinute} live call actions a minute. Wait a moment and try again.`,
+        }),
+      }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes(agentDeps),
       testCallRoutes({

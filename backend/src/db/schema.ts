@@ -26,6 +26,8 @@ export interface StaffTable {
   /** The Supabase Auth user id, for Supabase-managed users. */
   external_id: string | null;
   disabled_at: Timestamp | null;
+  /** Where "take the call" to themselves puts a caller through (E.164). */
+  transfer_number: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -254,6 +256,29 @@ export interface KnowledgeToolsTable {
   updated_at: UpdatedAt;
 }
 
+/** A live call's monitor URLs (capabilities: never selected by a read API; deleted when the call ends). */
+export interface CallMonitorsTable {
+  call_id: string;
+  clinic_id: string;
+  control_url: string | null;
+  listen_url: string | null;
+  updated_at: UpdatedAt;
+}
+
+export type CallActionKind = 'listen' | 'coach' | 'say' | 'transfer' | 'end';
+
+/** What a staff member did on a live call. */
+export interface CallActionsTable {
+  id: Generated<string>;
+  call_id: string;
+  clinic_id: string;
+  staff_id: string | null;
+  staff_name: string;
+  action: CallActionKind;
+  detail: string | null;
+  at: CreatedAt;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -280,6 +305,8 @@ export interface Database {
   sms_opt_outs: SmsOptOutsTable;
   knowledge_tools: KnowledgeToolsTable;
   identity_checks: IdentityChecksTable;
+  call_monitors: CallMonitorsTable;
+  call_actions: CallActionsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

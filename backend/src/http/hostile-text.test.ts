@@ -160,6 +160,9 @@ describe.each(databaseKinds())('hostile text on every REST body and query on %s'
       },
     },
     phoneTestCall: { phoneNumber: '+44 7911 123456' },
+    coachCall: { text: 'Offer Thursday instead.' },
+    sayOnCall: { text: 'One moment, please.' },
+    transferCall: { to: 'clinic' },
     connectPhoneNumber: { phoneNumber: '+442079460123', twilioAccountSid: `AC${'0'.repeat(32)}`, twilioAuthToken: 'x'.repeat(32) },
   });
 
