@@ -49,3 +49,40 @@ export const ListenTicketResponseSchema = z.object({
   action: CallActionSchema,
 });
 export type ListenTicketResponse = z.infer<typeof ListenTicketResponseSchema>;
+
+/** The listen-in audio socket; authenticated like the live socket (subprotocols, nothing in the URL). */
+export const LISTEN_SOCKET_PATH = '/ws/listen';
+
+/** What the console hears: 16 kHz mono signed 16-bit little-endian, 20 ms binary frames (as the web test). */
+export const LISTEN_AUDIO = {
+  encoding: 'pcm_s16le',
+  sampleRate: 16_000,
+  channels: 1,
+  frameMs: 20,
+  frameBytes: 640,
+} as const;
+
+/** The one message a console sends on `/ws/listen`: the ticket from `POST /api/calls/:id/listen`. */
+export const ListenClientMessageSchema = z.strictObject({ type: z.literal('listen'), ticket: text().min(16).max(200) });
+export type ListenClientMessage = z.infer<typeof ListenClientMessageSchema>;
+
+export const ListenEndReasonSchema = z.enum([
+  'call-ended',
+  /** The sign-in behind the socket ended (signed out, account disabled). */
+  'session-ended',
+  /** The ticket was presented a second time: both uses end. */
+  'ticket-reused',
+  /** Unknown, expired, or another staff member's ticket. */
+  'ticket-invalid',
+  /** The voice platform's listen stream failed or is not available for this call. */
+  'unavailable',
+  'stopped',
+  'server-shutdown',
+]);
+export type ListenEndReason = z.infer<typeof ListenEndReasonSchema>;
+
+export const ListenServerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('listening'), callId: IdSchema }),
+  z.object({ type: z.literal('ended'), reason: ListenEndReasonSchema, message: text() }),
+]);
+export type ListenServerMessage = z.infer<typeof ListenServerMessageSchema>;

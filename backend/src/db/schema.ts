@@ -279,6 +279,16 @@ export interface CallActionsTable {
   at: CreatedAt;
 }
 
+/** A listen-socket ticket (its hash), usable once before it expires. */
+export interface ListenTicketsTable {
+  ticket_hash: string;
+  clinic_id: string;
+  call_id: string;
+  staff_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -307,6 +317,7 @@ export interface Database {
   identity_checks: IdentityChecksTable;
   call_monitors: CallMonitorsTable;
   call_actions: CallActionsTable;
+  listen_tickets: ListenTicketsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
