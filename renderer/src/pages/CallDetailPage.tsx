@@ -19,6 +19,7 @@ import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
 import { CallTranscript } from '../components/calls/CallTranscript';
 import { LiveTranscript } from '../components/dashboard/LiveTranscript';
+import { CallControls } from '../components/calls/CallControls';
 
 type DetailResult = { callId: string; result: IpcResult<CallDetail> };
 
@@ -200,6 +201,7 @@ export function CallDetailPage(props: { callId: string }) {
           </div>
         )}
       </dl>
+      {status === 'in-progress' && <CallControls callId={callId} who={callerLabel(call)} transfer={transfer ?? null} />}
       {call.needsAttention && (
         <p className="notice notice--warning">
           <span aria-hidden="true">⚑ </span>This call was flagged for the front desk.
