@@ -12,6 +12,7 @@ const BENCHES = [
   'knowledge-upload.ts',
   'live.ts',
   'web-test.ts',
+  'listen.ts',
   'main-core.ts',
   'renderer-bundle-size.ts',
   'renderer-tti.ts',

@@ -34,6 +34,12 @@ export class SandboxCallListens {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   /** Frames sent on every listen socket (the bench reads it). */
   framesSent = 0;
+  /**
+   * Benches: each frame carries its sequence number in its first three samples (one byte each, on
+   * both channels, so a mix-down keeps it; far below speech level) and is reported as it leaves.
+   */
+  onFrameSent: ((callId: string, seq: number) => void) | undefined;
+  private seq = 0;
 
   constructor(
     private readonly state: SandboxState,
@@ -107,6 +113,15 @@ export class SandboxCallListens {
       if (due - listened.framesSent > 5) listened.framesSent = due - 5;
       while (listened.framesSent < due) {
         const frame = this.mix(listened);
+        if (this.onFrameSent) {
+          const seq = ++this.seq & 0xffffff;
+          for (let i = 0; i < 3; i++) {
+            const byte = (seq >> (8 * i)) & 0xff;
+            frame.writeInt16LE(byte, i * LISTEN_CHANNELS * 2);
+            frame.writeInt16LE(byte, (i * LISTEN_CHANNELS + 1) * 2);
+          }
+          this.onFrameSent(callIdOf(this.calls, listened), seq);
+        }
         listened.framesSent++;
         for (const ws of listened.sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
         this.framesSent++;
@@ -126,7 +141,13 @@ export class SandboxCallListens {
   }
 
   close(): void {
+    this.onFrameSent = undefined;
     for (const id of [...this.calls.keys()]) this.forget(id);
     this.wss.close();
   }
+}
+
+function callIdOf(calls: Map<string, ListenedCall>, listened: ListenedCall): string {
+  for (const [id, entry] of calls) if (entry === listened) return id;
+  return '';
 }
