@@ -13,6 +13,7 @@ const BENCHES = [
   'retention.ts',
   'live.ts',
   'web-test.ts',
+  'listen.ts',
   'main-core.ts',
   'renderer-bundle-size.ts',
   'renderer-tti.ts',

@@ -57,7 +57,7 @@ describe('live control URLs of simulated calls', () => {
       expect(live.monitor?.controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/call-control\/[\w-]+\/[0-9a-f]{48}\/control$/);
       return live;
     });
-    return { callId: callId as string, controlUrl: call.monitor!.controlUrl };
+    return { callId: callId as string, controlUrl: call.monitor!.controlUrl! };
   }
   const transcriptOf = async (providerCallId: string) => {
     const row = await database.db.selectFrom('calls').select('id').where('provider_call_id', '=', providerCallId).executeTakeFirstOrThrow();
@@ -135,7 +135,7 @@ describe('live control URLs of simulated calls', () => {
         }),
       );
       await backend.sandbox!.callFinished(callId as string);
-      expect(backend.sandbox!.state.calls.get(callId as string)!.monitor).toBeUndefined();
+      expect(backend.sandbox!.state.calls.get(callId as string)!.monitor?.controlUrl).toBeUndefined();
     } finally {
       assistant.monitorPlan = plan;
     }

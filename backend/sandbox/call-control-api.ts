@@ -95,7 +95,7 @@ export class SandboxCallControls {
     const control = { callId: call.id, token, pending: [], waiting: [], received: [], transfers: [] };
     this.byToken.set(token, control);
     this.byCall.set(call.id, control);
-    call.monitor = { controlUrl: `${this.baseUrl()}/call-control/${call.id}/${token}/control` };
+    call.monitor = { ...call.monitor, controlUrl: `${this.baseUrl()}/call-control/${call.id}/${token}/control` };
   }
 
   /** The control messages waiting for the call, taken in order. */

@@ -19,11 +19,14 @@ import type { SandboxCall, SandboxState } from './sandbox-state.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 import { pickDialect, reportFields, toolCallLists } from './webhook-dialects.js';
 import type { ControlMessage, SandboxCallControls } from './call-control-api.js';
+import type { SandboxCallListens } from './call-listen.js';
 
 export interface SimulatorDeps {
   state: SandboxState;
   delivery: WebhookDelivery;
   controls: SandboxCallControls;
+  /** Listen sockets of calls (optional: the voice transport's own simulator has none). */
+  listens?: SandboxCallListens;
   timeScale: number;
   logger: Logger;
   random: () => number;
@@ -106,6 +109,9 @@ export class CallSimulator {
       const script = SCRIPTS[call.script as keyof typeof SCRIPTS] ?? SCRIPTS['new-booking'];
       const assistant = call.assistantId ? state.assistants.get(call.assistantId) : undefined;
       call.startedAt = new Date().toISOString();
+      // Vapi's call object carries its monitor URLs from the start: the in-progress update has them.
+      this.deps.controls.attach(call);
+      this.deps.listens?.attach(call);
       await this.setStatus(call, 'in-progress');
       const context: ScriptContext = {
         callerName: call.customer?.name ?? 'Sam Taylor',
@@ -116,7 +122,6 @@ export class CallSimulator {
         tomorrow: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
         random: this.deps.random,
       };
-      this.deps.controls.attach(call);
       const memory: Memory = {};
       const spoken: SpokenMessage[] = [];
       const conversation: Conversation = { call, script, context, memory, spoken, notes: [] };
@@ -181,7 +186,8 @@ export class CallSimulator {
           }
           break;
         case 'add-message':
-          conversation.notes.push(message.message.content);
+          // The scripted assistant repeats the note's last line (a note's instructions come first).
+          conversation.notes.push(message.message.content.trim().split('\n').at(-1)!.trim());
           break;
         case 'end-call':
           // What Vapi reports for a call ended through its control URL is not documented; this is its "ended by API" reason.
@@ -277,6 +283,7 @@ export class CallSimulator {
     const words = text.split(/\s+/).filter(Boolean);
     const seconds = Math.max(0.6, words.length * SECONDS_PER_WORD);
     const started = Date.now();
+    this.deps.listens?.speak(call.id, role, text);
     await this.deps.delivery.send(call, { type: 'speech-update', status: 'started', role, turn: spoken.length });
     for (const share of [0.4, 0.75]) {
       await this.wait(seconds * (share === 0.4 ? 0.4 : 0.35), signal);
@@ -309,6 +316,7 @@ export class CallSimulator {
   ): Promise<void> {
     call.endedAt = new Date().toISOString();
     call.endedReason = endedReason;
+    this.deps.listens?.forget(call.id);
     const durationSeconds = call.startedAt ? (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000 : 0;
     call.cost = Math.round((durationSeconds / 60) * COST_PER_MINUTE * 10_000) / 10_000;
     await this.setStatus(call, 'ended', { endedReason });

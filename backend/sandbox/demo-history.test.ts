@@ -45,7 +45,11 @@ describe.each(databaseKinds())('demo clinic sample history on %s', (kind) => {
     const booked = page.items.find((c) => c.outcome === 'booked')!;
     const detail = CallDetailSchema.parse(await getCallDetail(database.db, clinicId, booked.id));
     expect(detail.transcript.length).toBeGreaterThan(4);
-    expect(detail.timeline.map((t) => ('status' in t ? t.status : t.incident))).toEqual(['ringing', 'in-progress', 'ended']);
+    expect(detail.timeline.map((t) => ('status' in t ? t.status : 'incident' in t ? t.incident : t.action))).toEqual([
+      'ringing',
+      'in-progress',
+      'ended',
+    ]);
     expect(detail.bookings).toHaveLength(1);
     expect(detail.summary).toContain('booked');
   });

@@ -36,6 +36,8 @@ export async function startSandboxMode(options: {
     smsSender: { accountSid: sandbox.platform.accountSid, authToken: sandbox.platform.authToken, from: sandbox.platform.smsNumber },
     defaultPhoneNumberId: sandbox.platform.outboundPhoneNumberId,
     controlUrlAllowed: (url) => url.origin === new URL(sandbox.url).origin,
+    // The sandbox's listen sockets are on its own origin, as ws:// (loopback).
+    listenUrlAllowed: (url) => url.protocol === 'ws:' && url.host === new URL(sandbox.url).host,
   };
   return { sandbox, vendors };
 }

@@ -41,7 +41,7 @@ export interface SandboxCall {
   endedReason?: string;
   cost?: number;
   /** Live control (sandbox/call-control-api.ts), when the assistant enables it. */
-  monitor?: { controlUrl: string };
+  monitor?: { controlUrl?: string; listenUrl?: string };
   /** Where the call was transferred, once it was. */
   destination?: { type: 'number'; number: string };
   createdAt: string;

@@ -40,6 +40,7 @@ import { vapiApi } from './vapi-api.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { VoiceTransport } from './voice-transport.js';
 import { createAssistantVoice } from './assistant-voice.js';
+import { SandboxCallListens } from './call-listen.js';
 import { removeSandboxControl, SANDBOX_KEY_HEADER, writeSandboxControl } from './control-file.js';
 
 export interface SandboxOptions {
@@ -83,6 +84,8 @@ export interface Sandbox {
   state: SandboxState;
   /** Live control URLs of simulated calls (what they received, how transfers went). */
   controls: SandboxCallControls;
+  /** Live listen sockets of simulated calls. */
+  listens: SandboxCallListens;
   /** The `vapi.websocket` transport (web tests). */
   voice: VoiceTransport;
   placeInboundCall(options?: PlaceCallOptions): SandboxCall;
@@ -115,7 +118,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const delivery = new WebhookDelivery(state, () => ({ url: `${options.backendUrl()}/webhooks/vapi`, auth: options.webhookAuth }), logger);
   const controls = new SandboxCallControls(state, () => url);
-  const simulator = new CallSimulator({ state, delivery, controls, timeScale: options.timeScale, logger, random });
+  const assistantVoice = createAssistantVoice('auto', logger);
+  const listens = new SandboxCallListens(state, () => url, assistantVoice);
+  const simulator = new CallSimulator({ state, delivery, controls, listens, timeScale: options.timeScale, logger, random });
   const running = new Map<string, Promise<void>>();
   const abort = new AbortController();
   let outboundScript: ScriptName = 'new-booking';
@@ -175,7 +180,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (isLoopbackHost(req.headers.host)) return next();
     res.status(421).json({ error: 'The sandbox answers only requests addressed to 127.0.0.1 or localhost.' });
   });
-  const voice = new VoiceTransport({ state, simulator, delivery, voice: createAssistantVoice('auto', logger), logger });
+  const voice = new VoiceTransport({ state, simulator, delivery, voice: assistantVoice, logger });
   const onWebSocketCall = (call: SandboxCall) => {
     voice.accept(call);
     return `${url.replace(/^http/, 'ws')}/vapi/${call.id}/transport`;
@@ -302,7 +307,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
-    if (!isLoopbackHost(req.headers.host) || !voice.handleUpgrade(req, socket, head)) socket.destroy();
+    if (!isLoopbackHost(req.headers.host) || !(voice.handleUpgrade(req, socket, head) || listens.handleUpgrade(req, socket, head)))
+      socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -354,6 +360,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clinicAccount,
     state,
     controls,
+    listens,
     voice,
     placeInboundCall,
     async callFinished(callId) {
@@ -366,6 +373,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (options.controlFileDir) removeSandboxControl(options.controlFileDir, controlKey);
       clearTimeout(trafficTimer);
       abort.abort();
+      listens.close();
       await voice.close();
       await Promise.allSettled([...running.values()]);
       await new Promise<void>((resolve) => {

@@ -28,8 +28,11 @@ import { LoginThrottle, MemoryBackoffCounters } from './auth/login-throttle.js';
 import { InProcessEventBus, type LiveEventBus } from './live/event-bus.js';
 import { LiveHub, liveHubSettings } from './live/live-hub.js';
 import { EventRetention, retentionPolicy } from './live/event-retention.js';
-import { LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
+import { LISTEN_SOCKET_PATH, LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH } from '@voxanne/protocol';
 import { callRoutes } from './calls/call-routes.js';
+import { callControlRoutes } from './call-control/call-control-routes.js';
+import { LiveCallControl } from './call-control/live-call-control.js';
+import { ListenHub } from './call-control/listen-hub.js';
 import { bookingRoutes } from './bookings/booking-routes.js';
 import { dashboardRoutes } from './dashboard/stats-routes.js';
 import { agentRoutes } from './agent/agent-routes.js';
@@ -65,6 +68,7 @@ export interface Backend {
   knowledge: KnowledgeBase;
   /** `/ws/live-calls` of this instance. */
   liveHub: LiveHub;
+  listenHub: ListenHub;
   /** `/ws/web-test` of this instance. */
   webTest: WebTestBridge;
   metrics: Metrics;
@@ -269,6 +273,31 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       key: (req) => principalOf(req).staffId,
       message: `You can start ${testCallsPerMinute} test calls a minute. Wait a moment and try again.`,
     });
+    const liveCallControl = new LiveCallControl({
+      db: database.db,
+      bus,
+      control: telephony.control,
+      logger: logger.child({ component: 'call-control' }),
+      stats: (tx, clinicId) => computeDashboardStats(tx, clinicId),
+    });
+    const listenHub = new ListenHub({
+      db: database.db,
+      bus,
+      identity,
+      logger: logger.child({ component: 'listen' }),
+      metrics,
+      control: liveCallControl,
+      acceptsListenUrl: telephony.monitorPolicy.acceptsListen,
+      settings: {
+        allowedOrigins: config.http.wsAllowedOrigins,
+        bufferFrames: config.callControl.listenBufferFrames,
+        ticketSeconds: config.callControl.listenTicketSeconds,
+        socketsPerUser: config.webTest.socketsPerUser,
+        sessionRecheckMs: config.live.sessionRecheckMs,
+      },
+    });
+    closers.unshift(() => listenHub.close());
+    const callControlPerMinute = config.callControl.actionsPerMinute;
     protectedApi.use(
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db, audit: audit.append }),
@@ -280,6 +309,18 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         authProvider: config.auth.supabase ? 'supabase' : 'local',
         passwordCost: overrides.passwordCost,
         forgetSessions: () => identity.forgetCachedSessions?.(),
+      }),
+      callControlRoutes({
+        control: liveCallControl,
+        listen: (principal, callId) => listenHub.issue(principal, callId),
+        limiter: rateLimiter({
+          store,
+          windowMs: 60_000,
+          limit: callControlPerMinute,
+          prefix: 'call-control-user',
+          key: (req) => principalOf(req).staffId,
+          message: `You can take ${callControlPerMinute} live call actions a minute. Wait a moment and try again.`,
+        }),
       }),
       bookingRoutes({ db: database.db, bus }),
       agentRoutes({ ...agentDeps, audit: audit.append }),
@@ -329,6 +370,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const liveHub = new LiveHub({ db: database.db, bus, identity, logger, metrics, settings: liveHubSettings(config) });
     upgrades.register(LIVE_SOCKET_PATH, liveHub.handleUpgrade);
     upgrades.register(WEB_TEST_SOCKET_PATH, webTest.handleUpgrade);
+    upgrades.register(LISTEN_SOCKET_PATH, listenHub.handleUpgrade);
     const retention = new EventRetention(database.db, retentionPolicy(config), config.live.retention.intervalMinutes * 60_000, logger);
     retention.start();
     const dataRetention = new RetentionJob({ db: database.db, bus, logger: logger.child({ component: 'retention' }), audit: audit.append });
@@ -371,7 +413,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
     const close = () =>
       (closing ??= (async () => {
         // Upgraded sockets are not requests: server.close() would wait for them, so end them first.
-        await Promise.all([liveHub.close(), webTest.close()]);
+        await Promise.all([liveHub.close(), webTest.close(), listenHub.close()]);
         await stopHttp(server, config.http.shutdownTimeoutMs);
         for (const closer of closers) await closer().catch((err) => logger.warn({ err }, 'error while closing'));
       })());
@@ -386,6 +428,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       sandbox,
       knowledge,
       liveHub,
+      listenHub,
       webTest,
       metrics,
       audit,

@@ -233,6 +233,10 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     'dashboard.getStats': () => session.call('dashboardStats'),
     'calls.list': (query) => session.call('listCalls', { query }),
     'calls.get': ({ id }) => session.call('getCall', { params: { id } }),
+    'callControl.coach': ({ id, text }) => session.call('coachCall', { params: { id }, body: { text } }),
+    'callControl.say': ({ id, text }) => session.call('sayOnCall', { params: { id }, body: { text } }),
+    'callControl.transfer': ({ id, to }) => session.call('transferCall', { params: { id }, body: { to } }),
+    'callControl.end': ({ id }) => session.call('endCall', { params: { id } }),
     'bookings.list': (query) => session.call('listBookings', { query }),
     'bookings.update': async ({ id, patch }) => (await session.call('updateBooking', { params: { id }, body: patch })).booking,
 

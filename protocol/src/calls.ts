@@ -1,5 +1,6 @@
 // Calls as the console sees them: list items, detail, transcript and timeline.
 import { z } from 'zod';
+import { CallActionKindSchema } from './call-control.js';
 import { IdSchema, IsoDateSchema, IsoDateTimeSchema, isStorableText, pageSchema, text, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 
 /** Vapi's call statuses, in the only order a call may move through them. */
@@ -104,10 +105,16 @@ export type TranscriptSegment = z.infer<typeof TranscriptSegmentSchema>;
 export const CallIncidentSchema = z.enum(['assistant_silent']);
 export type CallIncident = z.infer<typeof CallIncidentSchema>;
 
-/** A status the call reached, or an incident during it; in time order on the call's timeline. */
+/** A status the call reached, an incident during it, or what staff did; in time order on the call's timeline. */
 export const CallTimelineEntrySchema = z.union([
   z.object({ status: CallStatusSchema, at: IsoDateTimeSchema }),
   z.object({ incident: CallIncidentSchema, at: IsoDateTimeSchema }),
+  z.object({
+    action: CallActionKindSchema,
+    staffName: text(),
+    detail: text().nullable(),
+    at: IsoDateTimeSchema,
+  }),
 ]);
 export type CallTimelineEntry = z.infer<typeof CallTimelineEntrySchema>;
 

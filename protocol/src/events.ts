@@ -5,6 +5,7 @@ import { CallStatusSchema, CallSummarySchema, SpeakerSchema } from './calls.js';
 import { BookingSchema } from './bookings.js';
 import { AgentSyncSchema } from './agent.js';
 import { DashboardStatsSchema } from './stats.js';
+import { CallActionSchema } from './call-control.js';
 
 export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff', 'assistant_silent']);
 export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
@@ -62,6 +63,8 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('calls.deleted'),
     data: z.object({ callIds: z.array(IdSchema).max(1000), reason: z.enum(['retention', 'erasure']) }),
   }),
+  /** A staff member acted on a live call (listened, coached, took it, ended it). */
+  z.object({ ...eventBase, kind: z.literal('call.action'), data: z.object({ action: CallActionSchema }) }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;
 export type LiveEventKind = LiveEvent['kind'];

@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './phone.js';
 export * from './auth.js';
 export * from './calls.js';
+export * from './call-control.js';
 export * from './bookings.js';
 export * from './stats.js';
 export * from './agent.js';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, TimeOfDaySchema, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
+import { CallActionSchema, CoachRequestSchema, SayRequestSchema } from './call-control.js';
 import { BookingListQuerySchema, BookingListResponseSchema, BookingPatchSchema, BookingSchema } from './bookings.js';
 import { DashboardStatsSchema } from './stats.js';
 import { AgentResponseSchema, AgentUpdateRequestSchema } from './agent.js';
@@ -151,6 +152,14 @@ export const ipcInvokeChannels = {
   'dashboard.getStats': { request: NoArgs, response: DashboardStatsSchema },
   'calls.list': { request: CallListQuerySchema, response: CallListResponseSchema },
   'calls.get': { request: IdArgs, response: CallDetailSchema },
+  /** Live call control: the backend checks clinic, role and that the call is in progress. */
+  'callControl.coach': { request: z.strictObject({ id: IdSchema, text: CoachRequestSchema.shape.text }), response: CallActionSchema },
+  'callControl.say': { request: z.strictObject({ id: IdSchema, text: SayRequestSchema.shape.text }), response: CallActionSchema },
+  'callControl.transfer': {
+    request: z.strictObject({ id: IdSchema, to: z.enum(['clinic', 'me']).default('clinic') }),
+    response: CallActionSchema,
+  },
+  'callControl.end': { request: IdArgs, response: CallActionSchema },
   'bookings.list': { request: BookingListQuerySchema, response: BookingListResponseSchema },
   'bookings.update': { request: z.strictObject({ id: IdSchema, patch: BookingPatchSchema }), response: BookingSchema },
 

@@ -9,6 +9,13 @@ import {
   RefreshRequestSchema,
   RefreshResponseSchema,
 } from './auth.js';
+import {
+  CallActionSchema,
+  CoachRequestSchema,
+  ListenTicketResponseSchema,
+  SayRequestSchema,
+  TransferRequestSchema,
+} from './call-control.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
 import { BookingListQuerySchema, BookingListResponseSchema, BookingPatchSchema, BookingResponseSchema } from './bookings.js';
 import { DashboardStatsSchema } from './stats.js';
@@ -86,6 +93,43 @@ export const apiRoutes = {
     response: CallListResponseSchema,
   },
   getCall: { method: 'GET', path: '/api/calls/:id', status: 200, auth: true, csrf: false, response: CallDetailSchema },
+  // Live call control: any staff member of the clinic, on a call in progress.
+  listenToCall: {
+    method: 'POST',
+    path: '/api/calls/:id/listen',
+    status: 201,
+    auth: true,
+    csrf: true,
+    response: ListenTicketResponseSchema,
+  },
+  coachCall: {
+    method: 'POST',
+    path: '/api/calls/:id/coach',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: CoachRequestSchema,
+    response: CallActionSchema,
+  },
+  sayOnCall: {
+    method: 'POST',
+    path: '/api/calls/:id/say',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: SayRequestSchema,
+    response: CallActionSchema,
+  },
+  transferCall: {
+    method: 'POST',
+    path: '/api/calls/:id/transfer',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: TransferRequestSchema,
+    response: CallActionSchema,
+  },
+  endCall: { method: 'POST', path: '/api/calls/:id/end', status: 200, auth: true, csrf: true, response: CallActionSchema },
   listBookings: {
     method: 'GET',
     path: '/api/bookings',

@@ -11,6 +11,8 @@ import {
   type ApiError,
   type AppInfo,
   type Booking,
+  type CallAction,
+  type CallActionKind,
   type CallDetail,
   type CallSummary,
   type ConnectionState,
@@ -231,6 +233,27 @@ export class FakeBridge {
     }
   }
 
+  /** As the backend does: only a call of the clinic that is in progress can be acted on. */
+  private callAction(callId: string, action: CallActionKind, detail: string | null): CallAction {
+    const call = this.world.calls.find((c) => c.id === callId);
+    if (!call) throw new FakeIpcError('not_found', 'Call not found');
+    if (call.status !== 'in-progress') throw new FakeIpcError('conflict', 'This call has ended: there is nothing left to control.');
+    const recorded: CallAction = {
+      id: id(),
+      callId,
+      action,
+      staffId: this.world.user.id,
+      staffName: this.world.user.name,
+      detail,
+      at: new Date().toISOString(),
+    };
+    this.callActions.push(recorded);
+    return recorded;
+  }
+
+  /** Every live call action taken through the bridge. */
+  readonly callActions: CallAction[] = [];
+
   /** As the backend does: the clinic's configuration is an administrator's to change. */
   private adminOnly(what: string): void {
     if (this.world.user.role !== 'admin') throw new FakeIpcError('forbidden', `Only a clinic administrator can change ${what}.`);
@@ -294,6 +317,10 @@ export class FakeBridge {
       if (!call) throw new FakeIpcError('not_found', 'That call does not exist.');
       return makeCallDetail(call);
     },
+    'callControl.coach': ({ id: callId, text }) => this.callAction(callId, 'coach', text),
+    'callControl.say': ({ id: callId, text }) => this.callAction(callId, 'say', text),
+    'callControl.transfer': ({ id: callId }) => this.callAction(callId, 'transfer', '+44••••••••99'),
+    'callControl.end': ({ id: callId }) => this.callAction(callId, 'end', null),
     'bookings.list': (query) => {
       const from = query.from ?? this.world.stats.date;
       const to = query.to ?? this.world.stats.date;

@@ -108,7 +108,7 @@ export async function getCallDetail(db: Db, clinicId: string, callId: string): P
     .executeTakeFirst();
   if (!call) throw AppError.notFound('Call');
 
-  const [timeline, incidents, transcript, bookings] = await Promise.all([
+  const [timeline, incidents, actions, transcript, bookings] = await Promise.all([
     db
       .selectFrom('call_status_changes')
       .select(['status', 'at'])
@@ -119,6 +119,13 @@ export async function getCallDetail(db: Db, clinicId: string, callId: string): P
     db
       .selectFrom('call_incidents')
       .select(['kind', 'at'])
+      .where('call_id', '=', callId)
+      .where('clinic_id', '=', clinicId)
+      .orderBy('at')
+      .execute(),
+    db
+      .selectFrom('call_actions')
+      .select(['action', 'staff_name', 'detail', 'at'])
       .where('call_id', '=', callId)
       .where('clinic_id', '=', clinicId)
       .orderBy('at')
@@ -143,10 +150,11 @@ export async function getCallDetail(db: Db, clinicId: string, callId: string): P
 
   return {
     ...toCallSummary(call, call.patient_name),
-    // Statuses and incidents in time order (a status first when both share a moment).
+    // Statuses, incidents and staff's actions in time order (a status first when they share a moment).
     timeline: [
       ...timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), t: t.at.getTime() })),
       ...incidents.map((i) => ({ incident: i.kind, at: i.at.toISOString(), t: i.at.getTime() })),
+      ...actions.map((a) => ({ action: a.action, staffName: a.staff_name, detail: a.detail, at: a.at.toISOString(), t: a.at.getTime() })),
     ]
       .sort((a, b) => a.t - b.t)
       .map(({ t: _t, ...entry }) => entry),

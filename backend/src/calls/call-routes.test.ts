@@ -211,7 +211,11 @@ describe.each(databaseKinds())('call history over HTTP on %s', (kind) => {
       analysis: { successEvaluation: 'true', structuredData: { service: 'check-up' } },
       bookings: [{ id: bookingId, patientName: 'Sam Carter', startsAt: '2030-02-03T10:00:00.000Z', status: 'pending' }],
     });
-    expect(call.timeline.map((t) => ('status' in t ? t.status : t.incident))).toEqual(['ringing', 'in-progress', 'ended']);
+    expect(call.timeline.map((t) => ('status' in t ? t.status : 'incident' in t ? t.incident : t.action))).toEqual([
+      'ringing',
+      'in-progress',
+      'ended',
+    ]);
     expect(call.transcript.map((s) => s.speaker)).toEqual(['assistant', 'caller']);
   });
 

@@ -92,6 +92,9 @@ const EnvSchema = z.object({
   WEB_TEST_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
   WEB_TEST_STARTS_PER_MINUTE: z.coerce.number().int().min(1).max(100).default(5),
   WEB_TEST_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(100).default(2),
+  CALL_CONTROL_ACTIONS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(30),
+  LISTEN_AUDIO_BUFFER_MS: z.coerce.number().int().min(100).max(5_000).default(500),
+  LISTEN_TICKET_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
 
   CORS_ORIGIN: csv.default([]),
   WS_ALLOWED_ORIGINS: csv.default([]),
@@ -211,6 +214,14 @@ export interface Config {
     startsPerMinute: number;
     /** Web-test sockets one staff member may hold open on one instance; more are closed at once. */
     socketsPerUser: number;
+  };
+  callControl: {
+    /** Live call actions (coach, say, take, end, listen) each staff member may take a minute. */
+    actionsPerMinute: number;
+    /** Listen audio a busy console socket may hold, in 20 ms frames; oldest dropped past it. */
+    listenBufferFrames: number;
+    /** How long a listen ticket stays usable (once). */
+    listenTicketSeconds: number;
   };
   sandbox: {
     timeScale: number;
@@ -346,6 +357,11 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
       audioBufferFrames: Math.ceil(e.WEB_TEST_AUDIO_BUFFER_MS / 20),
       startsPerMinute: e.WEB_TEST_STARTS_PER_MINUTE,
       socketsPerUser: e.WEB_TEST_SOCKETS_PER_USER,
+    },
+    callControl: {
+      actionsPerMinute: e.CALL_CONTROL_ACTIONS_PER_MINUTE,
+      listenBufferFrames: Math.ceil(e.LISTEN_AUDIO_BUFFER_MS / 20),
+      listenTicketSeconds: e.LISTEN_TICKET_SECONDS,
     },
     sandbox: {
       timeScale: e.SANDBOX_TIME_SCALE,

@@ -26,6 +26,8 @@ export interface StaffTable {
   /** The Supabase Auth user id, for Supabase-managed users. */
   external_id: string | null;
   disabled_at: Timestamp | null;
+  /** Where "take the call" to themselves puts a caller through (E.164). */
+  transfer_number: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -295,6 +297,39 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A live call's monitor URLs (capabilities: never selected by a read API; deleted when the call ends). */
+export interface CallMonitorsTable {
+  call_id: string;
+  clinic_id: string;
+  control_url: string | null;
+  listen_url: string | null;
+  updated_at: UpdatedAt;
+}
+
+export type CallActionKind = 'listen' | 'coach' | 'say' | 'transfer' | 'end';
+
+/** What a staff member did on a live call. */
+export interface CallActionsTable {
+  id: Generated<string>;
+  call_id: string;
+  clinic_id: string;
+  staff_id: string | null;
+  staff_name: string;
+  action: CallActionKind;
+  detail: string | null;
+  at: CreatedAt;
+}
+
+/** A listen-socket ticket (its hash), usable once before it expires. */
+export interface ListenTicketsTable {
+  ticket_hash: string;
+  clinic_id: string;
+  call_id: string;
+  staff_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -325,6 +360,9 @@ export interface Database {
   job_leases: JobLeasesTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;
+  call_monitors: CallMonitorsTable;
+  call_actions: CallActionsTable;
+  listen_tickets: ListenTicketsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

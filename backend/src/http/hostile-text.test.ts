@@ -165,6 +165,9 @@ describe.each(databaseKinds())('hostile text on every REST body and query on %s'
     updateClinicSettings: { transcriptRetentionDays: 30, callRetentionDays: 400, storeTranscriptsRedacted: true },
     inviteStaff: { email: 'new.desk@clinic.test', name: 'New Desk', role: 'front_desk' },
     updateStaff: { role: 'front_desk', disabled: false },
+    coachCall: { text: 'Offer Thursday instead.' },
+    sayOnCall: { text: 'One moment, please.' },
+    transferCall: { to: 'clinic' },
     connectPhoneNumber: { phoneNumber: '+442079460123', twilioAccountSid: `AC${'0'.repeat(32)}`, twilioAuthToken: 'x'.repeat(32) },
   });
 

@@ -345,7 +345,7 @@ describe.each(databaseKinds())('transfers to the front desk on %s', (kind) => {
     const { line } = await clinicOnTheLine();
     const callId = await ring(line, 'asks-for-human');
     await backend.sandbox!.callFinished(callId);
-    const controlUrl = backend.sandbox!.state.calls.get(callId)!.monitor!.controlUrl;
+    const controlUrl = backend.sandbox!.state.calls.get(callId)!.monitor!.controlUrl!;
     const token = controlUrl.split('/').at(-2)!;
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.filter((l) => l.includes(token))).toEqual([]);

@@ -14,6 +14,7 @@ import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
+import { isVapiListenUrl, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
 import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
 import { VapiAssistantSync, WebhookServer } from './vapi-assistant-sync.js';
@@ -36,6 +37,8 @@ export interface VendorEndpoints {
   defaultPhoneNumberId: string | undefined;
   /** Whether a call's live control URL belongs to the platform (default: https on a vapi.ai host). */
   controlUrlAllowed?: (url: URL) => boolean;
+  /** Whether a call's live listen URL belongs to the platform (default: wss on a vapi.ai host). */
+  listenUrlAllowed?: (url: URL) => boolean;
   /** Extra facts for /health `checks.telephony` (the sandbox's addresses). */
   describe?: () => Record<string, unknown>;
 }
@@ -83,8 +86,10 @@ export interface Telephony {
   sms: BookingSms;
   ingestion: CallIngestion;
   tools: AssistantTools;
-  /** Live control of calls in progress (transfers; "take the call" next). */
+  /** Live control of calls in progress (the assistant's transfers; staff's controls from the console). */
   control: CallControl;
+  /** Which listen URLs are the platform's. */
+  monitorPolicy: MonitorPolicy;
   webhookAuth: WebhookAuth;
   vendors: VendorEndpoints;
   /** Mounted at /webhooks. */
@@ -116,15 +121,24 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     logger,
   });
   const ingestionDeps = { db: deps.db, bus: deps.bus, ...(deps.stats ? { stats: deps.stats } : {}) };
+  const control = new CallControl({ allowUrl: vendors.controlUrlAllowed ?? isVapiControlUrl });
+  const monitorPolicy: MonitorPolicy = {
+    acceptsControl: (url) => control.accepts(url),
+    acceptsListen: vendors.listenUrlAllowed ?? isVapiListenUrl,
+  };
   const ingestion = new CallIngestion({
     ...ingestionDeps,
     // The message itself is stored by then: a failure here is logged, never turned into a refusal.
-    afterStored: (message, receivedAt) =>
-      recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
+    afterStored: async (message, receivedAt) => {
+      await recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
         logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
-      ),
+      );
+      // The error names no URL (a database error about the statement, its values not included).
+      await recordCallMonitors(deps.db, monitorPolicy, message).catch((err: unknown) =>
+        logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
+      );
+    },
   });
-  const control = new CallControl({ allowUrl: vendors.controlUrlAllowed ?? isVapiControlUrl });
   const tools = new AssistantTools({
     ...ingestionDeps,
     sms,
@@ -165,6 +179,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     ingestion,
     tools,
     control,
+    monitorPolicy,
     webhookAuth,
     vendors,
     webhookRoutes,

@@ -100,7 +100,7 @@ export const VapiCallSchema = z.looseObject({
   summary: lenientString,
   recordingUrl: lenientString,
   messages: z.array(z.unknown()).nullish().catch(null),
-  /** Live listen/control URLs (capabilities: never logged, stored or sent to consoles). */
+  /** Live listen/control URLs (capabilities: never logged or sent to consoles; kept only while the call is live, call-monitors.ts). */
   monitor: z.looseObject({ controlUrl: lenientString, listenUrl: lenientString }).nullish().catch(null),
   destination: VapiTransferDestinationSchema,
 });

@@ -1,5 +1,13 @@
 // Words for the protocol's enums, in one place so every screen says the same thing.
-import type { AttentionReason, BookingStatus, CallDirection, CallIncident, CallOutcome, CallStatus } from '@voxanne/protocol';
+import type {
+  AttentionReason,
+  CallActionKind,
+  BookingStatus,
+  CallDirection,
+  CallIncident,
+  CallOutcome,
+  CallStatus,
+} from '@voxanne/protocol';
 
 export const CALL_STATUS_LABEL: Record<CallStatus, string> = {
   scheduled: 'Scheduled',
@@ -42,3 +50,19 @@ export const ATTENTION_REASON_LABEL: Record<AttentionReason, string> = {
 export const CALL_INCIDENT_LABEL: Record<CallIncident, string> = {
   assistant_silent: 'Assistant went silent (slow tool or model)',
 };
+
+/** A staff member's action on a live call, as a sentence on the call's timeline: "Sam listened in". */
+export function callActionLabel(entry: { action: CallActionKind; staffName: string; detail: string | null }): string {
+  switch (entry.action) {
+    case 'listen':
+      return `${entry.staffName} listened in`;
+    case 'coach':
+      return `${entry.staffName} coached the assistant: “${entry.detail ?? ''}”`;
+    case 'say':
+      return `${entry.staffName} had the assistant say: “${entry.detail ?? ''}”`;
+    case 'transfer':
+      return `${entry.staffName} took the call${entry.detail ? ` (to ${entry.detail})` : ''}`;
+    case 'end':
+      return `${entry.staffName} ended the call`;
+  }
+}

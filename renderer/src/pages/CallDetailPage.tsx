@@ -10,7 +10,7 @@ import { useBridge, useCalls, useStores } from '../stores/context';
 import { callerLabel, unverifiedNumberLabel } from '../format/people';
 import { formatPhoneNumber } from '../format/phone';
 import { formatDuration, formatFullDateTime, formatDateTime, formatTime } from '../format/time';
-import { BOOKING_STATUS_LABEL, CALL_DIRECTION_LABEL, CALL_INCIDENT_LABEL, CALL_STATUS_LABEL } from '../format/labels';
+import { BOOKING_STATUS_LABEL, CALL_DIRECTION_LABEL, CALL_INCIDENT_LABEL, CALL_STATUS_LABEL, callActionLabel } from '../format/labels';
 import { transferLabel } from '../format/transfers';
 import { PageHeader } from '../components/ui/PageHeader';
 import { Panel } from '../components/ui/Panel';
@@ -19,6 +19,7 @@ import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
 import { CallTranscript } from '../components/calls/CallTranscript';
 import { LiveTranscript } from '../components/dashboard/LiveTranscript';
+import { CallControls } from '../components/calls/CallControls';
 
 type DetailResult = { callId: string; result: IpcResult<CallDetail> };
 
@@ -200,6 +201,7 @@ export function CallDetailPage(props: { callId: string }) {
           </div>
         )}
       </dl>
+      {status === 'in-progress' && <CallControls callId={callId} who={callerLabel(call)} transfer={transfer ?? null} />}
       {call.needsAttention && (
         <p className="notice notice--warning">
           <span aria-hidden="true">⚑ </span>This call was flagged for the front desk.
@@ -244,9 +246,13 @@ export function CallDetailPage(props: { callId: string }) {
             ) : (
               <ol className="timeline">
                 {call.timeline.map((entry) => (
-                  <li key={`${'status' in entry ? entry.status : entry.incident}-${entry.at}`}>
+                  <li key={`${'status' in entry ? entry.status : 'incident' in entry ? entry.incident : entry.action}-${entry.at}`}>
                     <span className="timeline__time">{formatTime(entry.at)}</span>{' '}
-                    {'status' in entry ? CALL_STATUS_LABEL[entry.status] : CALL_INCIDENT_LABEL[entry.incident]}
+                    {'status' in entry
+                      ? CALL_STATUS_LABEL[entry.status]
+                      : 'incident' in entry
+                        ? CALL_INCIDENT_LABEL[entry.incident]
+                        : callActionLabel(entry)}
                   </li>
                 ))}
               </ol>

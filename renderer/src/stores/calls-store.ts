@@ -2,7 +2,7 @@
 // ended calls, and the queue of calls that need a human. Live events are folded in by
 // `applyCallEvents`, a pure reducer, once per batch.
 import { createStore } from 'zustand/vanilla';
-import type { AttentionReason, CallSummary, LiveEvent, Speaker, VoxanneBridge } from '@voxanne/protocol';
+import type { AttentionReason, CallAction, CallSummary, LiveEvent, Speaker, VoxanneBridge } from '@voxanne/protocol';
 import { settle } from '../bridge';
 import { type LoadState, IDLE, LOADING, READY, failed } from './load-state';
 import { callerLabel } from '../format/people';
@@ -27,6 +27,8 @@ export interface LiveCall {
   lines: TranscriptLine[];
   /** The newest partial per speaker; replaced by the next partial and cleared by a final. */
   partials: Record<Speaker, string | null>;
+  /** What staff last did on the call from any console ("Sam is listening"). */
+  lastAction?: CallAction;
 }
 
 export interface AttentionItem {
@@ -160,6 +162,12 @@ export function applyCallEvents(state: CallsData, events: readonly LiveEvent[]):
         if (attention.some((item) => item.callId && gone.has(item.callId))) {
           attention = attention.filter((item) => !(item.callId && gone.has(item.callId)));
         }
+        break;
+      }
+      case 'call.action': {
+        const { action } = event.data;
+        const current = live[action.callId];
+        if (current) writableLive()[action.callId] = { ...current, lastAction: action };
         break;
       }
       case 'attention.needed': {

@@ -13,6 +13,7 @@ import { CallLink } from '../ui/CallLink';
 import { EmptyState, Loading } from '../ui/Loading';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { LiveTranscript } from './LiveTranscript';
+import { CallControls } from '../calls/CallControls';
 
 /** Who and how the call is going; re-renders only when the call itself changes, not per transcript line. */
 function LiveCallHeader(props: { callId: string }) {
@@ -60,11 +61,15 @@ function LiveCallCard(props: { callId: string }) {
     return call ? callerLabel(call) : null;
   });
   const attention = useCalls((s) => s.live[props.callId]?.call.needsAttention ?? false);
+  const inProgress = useCalls((s) => s.live[props.callId]?.call.status === 'in-progress');
+  const transfer = useCalls((s) => s.live[props.callId]?.call.transfer ?? null);
   if (who === null) return null;
   return (
     <li className={`live-call ${attention ? 'live-call--attention' : ''}`}>
-      <article aria-label={`Call with ${who}`}>
+      {/* Focusable so its keyboard shortcuts (T, E) work on the card in focus. */}
+      <article aria-label={`Call with ${who}`} tabIndex={-1}>
         <LiveCallHeader callId={props.callId} />
+        {inProgress && <CallControls callId={props.callId} who={who} transfer={transfer} />}
         <LiveCallTranscript callId={props.callId} who={who} />
       </article>
     </li>

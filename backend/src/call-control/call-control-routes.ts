@@ -1,0 +1,48 @@
+// POST /api/calls/:id/{coach,say,transfer,end,listen}: staff's live control of a call in progress.
+// Any staff member of the clinic (front desk and admin); rate limited per staff member by `limiter`.
+import { Router, type RequestHandler } from 'express';
+import { CoachRequestSchema, SayRequestSchema, TransferRequestSchema, type CallAction, type ListenTicketResponse } from '@voxanne/protocol';
+import { principalOf } from '../auth/middleware.js';
+import { parseBody, parseIdParam } from '../http/validate.js';
+import type { LiveCallControl } from './live-call-control.js';
+
+export interface CallControlRouteDeps {
+  control: LiveCallControl;
+  /** Issues a listen ticket for a live call (the listen hub). */
+  listen?: (principal: ReturnType<typeof principalOf>, callId: string) => Promise<ListenTicketResponse>;
+  limiter: RequestHandler;
+}
+
+export function callControlRoutes(deps: CallControlRouteDeps): Router {
+  const router = Router();
+  const { control, limiter } = deps;
+  router.post('/calls/:id/coach', limiter, async (req, res) => {
+    const id = parseIdParam(req, 'Call');
+    const body = parseBody(CoachRequestSchema, req);
+    const action: CallAction = await control.coach(principalOf(req), id, body.text);
+    res.json(action);
+  });
+  router.post('/calls/:id/say', limiter, async (req, res) => {
+    const id = parseIdParam(req, 'Call');
+    const body = parseBody(SayRequestSchema, req);
+    const action: CallAction = await control.say(principalOf(req), id, body.text);
+    res.json(action);
+  });
+  router.post('/calls/:id/transfer', limiter, async (req, res) => {
+    const id = parseIdParam(req, 'Call');
+    const body = parseBody(TransferRequestSchema, req);
+    const action: CallAction = await control.transfer(principalOf(req), id, body.to);
+    res.json(action);
+  });
+  router.post('/calls/:id/end', limiter, async (req, res) => {
+    const action: CallAction = await control.end(principalOf(req), parseIdParam(req, 'Call'));
+    res.json(action);
+  });
+  const listen = deps.listen;
+  if (listen) {
+    router.post('/calls/:id/listen', limiter, async (req, res) => {
+      res.status(201).json(await listen(principalOf(req), parseIdParam(req, 'Call')));
+    });
+  }
+  return router;
+}

@@ -1,0 +1,83 @@
+// A live call's monitor URLs (`call.monitor.controlUrl` and `listenUrl`), kept while the call is live
+// so that whichever instance serves a console can act on the call or listen to it (control from the
+// console, docs/call-control.md). They are capabilities: stored only if they point at the voice
+// platform, never selected by a read API, never logged, and deleted as soon as the call ends.
+import type { Db } from '../db/database.js';
+import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
+
+/** Listen URLs of real Vapi calls: wss on a vapi.ai host, default port, no credentials. */
+export function isVapiListenUrl(url: URL): boolean {
+  return (
+    url.protocol === 'wss:' &&
+    url.port === '' &&
+    url.username === '' &&
+    url.password === '' &&
+    (url.hostname === 'vapi.ai' || url.hostname.endsWith('.vapi.ai'))
+  );
+}
+
+export interface MonitorPolicy {
+  /** Whether a control URL is the platform's (CallControl.accepts). */
+  acceptsControl: (url: string) => boolean;
+  /** Whether a listen URL is the platform's. */
+  acceptsListen: (url: URL) => boolean;
+}
+
+function parsedUrl(value: string | null | undefined): URL | undefined {
+  if (!value || value.length > 2_000) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps (or, once the call ended, forgets) the monitor URLs a stored status update or report carries. */
+export async function recordCallMonitors(
+  db: Db,
+  policy: MonitorPolicy,
+  message: (StatusUpdate | EndOfCallReport) & { call: VapiCall },
+): Promise<void> {
+  const ended = message.type === 'end-of-call-report' || message.status === 'ended';
+  const stored = await db
+    .selectFrom('calls')
+    .select(['id', 'clinic_id', 'status'])
+    .where('provider_call_id', '=', message.call.id)
+    .executeTakeFirst();
+  if (!stored) return;
+  if (ended || stored.status === 'ended') {
+    await db.deleteFrom('call_monitors').where('call_id', '=', stored.id).execute();
+    return;
+  }
+  const monitor = message.call.monitor;
+  const control = monitor?.controlUrl && policy.acceptsControl(monitor.controlUrl) ? monitor.controlUrl : null;
+  const listenUrl = parsedUrl(monitor?.listenUrl);
+  const listen = listenUrl && policy.acceptsListen(listenUrl) ? listenUrl.href : null;
+  if (!control && !listen) return;
+  await db
+    .insertInto('call_monitors')
+    .values({ call_id: stored.id, clinic_id: stored.clinic_id, control_url: control, listen_url: listen })
+    .onConflict((oc) =>
+      oc.column('call_id').doUpdateSet((eb) => ({
+        control_url: eb.fn.coalesce(eb.ref('excluded.control_url'), eb.ref('call_monitors.control_url')),
+        listen_url: eb.fn.coalesce(eb.ref('excluded.listen_url'), eb.ref('call_monitors.listen_url')),
+        updated_at: new Date(),
+      })),
+    )
+    .execute();
+}
+
+/** The live call's monitor URLs, for the backend's own use only. */
+export async function monitorsOf(
+  db: Db,
+  clinicId: string,
+  callId: string,
+): Promise<{ controlUrl: string | null; listenUrl: string | null }> {
+  const row = await db
+    .selectFrom('call_monitors')
+    .select(['control_url', 'listen_url'])
+    .where('call_id', '=', callId)
+    .where('clinic_id', '=', clinicId)
+    .executeTakeFirst();
+  return { controlUrl: row?.control_url ?? null, listenUrl: row?.listen_url ?? null };
+}
