@@ -45,6 +45,7 @@ import { testCallRoutes } from './phone-test-calls/test-call-routes.js';
 import { principalOf } from './auth/middleware.js';
 import { WebTestBridge } from './web-test/web-test-bridge.js';
 import { webTestRoutes } from './web-test/web-test-routes.js';
+import { workItemRoutes } from './work-queue/work-item-routes.js';
 
 export interface Backend {
   config: Config;
@@ -289,6 +290,15 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         }),
       }),
       webTestRoutes(webTest),
+      workItemRoutes({
+        db: database.db,
+        bus,
+        logger,
+        vapi: telephony.vapi,
+        defaultPhoneNumberId: () => telephony.vendors.defaultPhoneNumberId,
+        defaultCountry: config.telephony.defaultCountry,
+        callbackLimiter: testCallLimiter,
+      }),
     );
 
     const app = createHttpApp({

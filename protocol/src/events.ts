@@ -5,6 +5,7 @@ import { CallStatusSchema, CallSummarySchema, SpeakerSchema } from './calls.js';
 import { BookingSchema } from './bookings.js';
 import { AgentSyncSchema } from './agent.js';
 import { DashboardStatsSchema } from './stats.js';
+import { WorkItemChangeSchema, WorkItemCountsSchema, WorkItemSchema } from './work-items.js';
 
 export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff', 'assistant_silent']);
 export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
@@ -56,6 +57,12 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ ...eventBase, kind: z.literal('stats.changed'), data: z.object({ stats: DashboardStatsSchema }) }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('work_item.changed'),
+    /** The item as it now is, what happened to it, and the clinic's items not yet done after it. */
+    data: z.object({ item: WorkItemSchema, change: WorkItemChangeSchema, counts: WorkItemCountsSchema }),
+  }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;
 export type LiveEventKind = LiveEvent['kind'];

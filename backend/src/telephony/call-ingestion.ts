@@ -33,6 +33,7 @@ import { AppError } from '../errors.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { retryOnConflict, transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { toCallSummary } from '../calls/call-mapping.js';
+import { raiseWorkItem } from '../work-queue/work-items.js';
 import { fromMillis, toDate, type Receipt } from './ingestion-common.js';
 import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
@@ -453,6 +454,17 @@ export class CallIngestion {
           patientName: await patientNameOf(tx, saved),
           callerNumber: saved.caller_number,
         },
+      });
+      await raiseWorkItem(tx, events, {
+        clinicId,
+        causeKey: `attention:${saved.id}:assistant_silent`,
+        kind: 'needs_person',
+        title: 'The assistant went silent on a call',
+        detail: 'The assistant went silent more than once (a slow tool or model); call the patient back.',
+        callId: saved.id,
+        callerNumber: saved.caller_number,
+        patientId: saved.patient_id,
+        now: at,
       });
     });
   }

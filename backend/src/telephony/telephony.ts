@@ -13,6 +13,7 @@ import { AssistantTools } from './assistant-tools.js';
 import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
+import { recordMissedCall } from '../work-queue/missed-calls.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
 import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
@@ -119,10 +120,14 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const ingestion = new CallIngestion({
     ...ingestionDeps,
     // The message itself is stored by then: a failure here is logged, never turned into a refusal.
-    afterStored: (message, receivedAt) =>
-      recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
+    afterStored: async (message, receivedAt) => {
+      await recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
         logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
-      ),
+      );
+      await recordMissedCall(ingestionDeps, message.call.id).catch((err: unknown) =>
+        logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed'),
+      );
+    },
   });
   const control = new CallControl({ allowUrl: vendors.controlUrlAllowed ?? isVapiControlUrl });
   const tools = new AssistantTools({
