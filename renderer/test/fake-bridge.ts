@@ -248,9 +248,12 @@ export class FakeBridge {
     return item;
   }
 
+  /** Stores a change as the backend does: each version newer than the last. */
   private saveWorkItem(item: WorkItem): WorkItem {
-    this.world.workItems = this.world.workItems.map((w) => (w.id === item.id ? item : w));
-    return item;
+    const before = this.workItem(item.id);
+    const saved = { ...item, updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString() };
+    this.world.workItems = this.world.workItems.map((w) => (w.id === item.id ? saved : w));
+    return saved;
   }
 
   private me() {

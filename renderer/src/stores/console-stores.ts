@@ -8,6 +8,7 @@ import { createBookingsStore } from './bookings-store';
 import { createStatsStore } from './stats-store';
 import { createAgentStore } from './agent-store';
 import { createSettingsStore } from './settings-store';
+import { createWorkQueueStore } from './work-queue-store';
 import { type Route, createNavigationStore } from './navigation-store';
 
 export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route) {
@@ -24,6 +25,7 @@ export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route)
     stats,
     agent: createAgentStore(bridge),
     settings: createSettingsStore(bridge),
+    workQueue: createWorkQueueStore(bridge),
     navigation: createNavigationStore(initialRoute),
   };
 }
@@ -37,6 +39,7 @@ export function applyLiveBatch(stores: ConsoleStores, batch: LiveBatch): void {
   stores.calls.getState().applyEvents(batch.events);
   stores.bookings.getState().applyEvents(batch.events, stats ? { date: stats.date, timeZone: stats.timeZone } : null);
   stores.agent.getState().applyEvents(batch.events);
+  stores.workQueue.getState().applyEvents(batch.events);
   if (batch.resyncRequired) reloadDashboard(stores);
 }
 
@@ -48,6 +51,7 @@ export function reloadDashboard(stores: ConsoleStores): void {
     .loadStats()
     .then(() => stores.bookings.getState().loadToday());
   void stores.calls.getState().loadDashboardCalls();
+  void stores.workQueue.getState().loadQueue();
 }
 
 function clearClinicData(stores: ConsoleStores): void {
@@ -55,6 +59,7 @@ function clearClinicData(stores: ConsoleStores): void {
   stores.bookings.getState().reset();
   stores.stats.getState().reset();
   stores.agent.getState().reset();
+  stores.workQueue.getState().reset();
 }
 
 /**

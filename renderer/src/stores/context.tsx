@@ -12,6 +12,7 @@ import type { StatsStore } from './stats-store';
 import type { AgentStore } from './agent-store';
 import type { SettingsStore } from './settings-store';
 import type { NavigationStore } from './navigation-store';
+import type { WorkQueueStore } from './work-queue-store';
 
 const BridgeContext = createContext<VoxanneBridge | null>(null);
 const StoresContext = createContext<ConsoleStores | null>(null);
@@ -43,4 +44,5 @@ export const useBookings = <T,>(select: (s: BookingsStore) => T): T => useStore(
 export const useStats = <T,>(select: (s: StatsStore) => T): T => useStore(useStores().stats, select);
 export const useAgent = <T,>(select: (s: AgentStore) => T): T => useStore(useStores().agent, select);
 export const useSettings = <T,>(select: (s: SettingsStore) => T): T => useStore(useStores().settings, select);
+export const useWorkQueue = <T,>(select: (s: WorkQueueStore) => T): T => useStore(useStores().workQueue, select);
 export const useNavigation = <T,>(select: (s: NavigationStore) => T): T => useStore(useStores().navigation, select);
