@@ -127,7 +127,7 @@ export function WorkItemCard(props: { item: WorkItem }) {
           }}
         >
           <label htmlFor={`${formId}-outcome`}>How did it end?</label>
-          <select id={`${formId}-outcome`} value={outcome} required onChange={(e) => setOutcome(e.target.value as WorkItemOutcome | '')}>
+          <select id={`${formId}-outcome`} value={outcome} onChange={(e) => setOutcome(e.target.value as WorkItemOutcome | '')}>
             <option value="">Choose an outcome</option>
             {WORK_ITEM_OUTCOMES.map((o) => (
               <option key={o} value={o}>
