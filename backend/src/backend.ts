@@ -53,6 +53,7 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { complianceRoutes } from './compliance/compliance-routes.js';
 import { RetentionJob } from './compliance/retention.js';
 import { staffRoutes } from './staff/staff-routes.js';
+import { workItemRoutes } from './work-queue/work-item-routes.js';
 
 export interface Backend {
   config: Config;
@@ -350,6 +351,15 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
         }),
       }),
       webTestRoutes(webTest),
+      workItemRoutes({
+        db: database.db,
+        bus,
+        logger,
+        vapi: telephony.vapi,
+        defaultPhoneNumberId: () => telephony.vendors.defaultPhoneNumberId,
+        defaultCountry: config.telephony.defaultCountry,
+        callbackLimiter: testCallLimiter,
+      }),
     );
 
     const app = createHttpApp({

@@ -188,6 +188,13 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live.onState((state) => {
       notifier.setConnection(state);
       push('connection.onState', state);
+      // The tray's open count, once per (re)connection; live work_item events keep it current after.
+      if (state.status === 'live') {
+        session
+          .call('listWorkItems', { query: { limit: 1 } })
+          .then((page) => notifier.setWorkQueueCount(page.counts.total))
+          .catch((err: unknown) => logger.warn('work queue count not loaded', { err: String(err) }));
+      }
     }),
     live.onEvent((event) => notifier.handleEvent(event)),
     live.onBatch((batch) => {
@@ -239,6 +246,16 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     'callControl.end': ({ id }) => session.call('endCall', { params: { id } }),
     'bookings.list': (query) => session.call('listBookings', { query }),
     'bookings.update': async ({ id, patch }) => (await session.call('updateBooking', { params: { id }, body: patch })).booking,
+
+    'workItems.list': (query) => session.call('listWorkItems', { query }),
+    'workItems.get': ({ id }) => session.call('getWorkItem', { params: { id } }),
+    'workItems.claim': async ({ id, takeOver }) =>
+      (await session.call('claimWorkItem', { params: { id }, body: { takeOver: takeOver ?? false } })).item,
+    'workItems.release': async ({ id }) => (await session.call('releaseWorkItem', { params: { id } })).item,
+    'workItems.done': async ({ id, outcome, note }) =>
+      (await session.call('doneWorkItem', { params: { id }, body: { outcome, ...(note ? { note } : {}) } })).item,
+    'workItems.reopen': async ({ id }) => (await session.call('reopenWorkItem', { params: { id } })).item,
+    'workItems.callBack': ({ id }) => session.call('callBackWorkItem', { params: { id } }),
 
     'agent.get': () => session.call('getAgent'),
     'agent.update': (request) => session.call('updateAgent', { body: request }),

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_DESKTOP_SETTINGS, type ConnectionState, type DesktopSettings, type LiveEvent, type Navigate } from '@voxanne/protocol';
+import {
+  DEFAULT_DESKTOP_SETTINGS,
+  type ConnectionState,
+  type DesktopSettings,
+  type LiveEvent,
+  type Navigate,
+  type WorkItem,
+} from '@voxanne/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { callSummary, stamp } from '../test/live-events.js';
 import { RecordingNotifications } from '../test/memory-ports.js';
@@ -201,5 +208,67 @@ describe('Notifier: clicks and the tray', () => {
     notifier.handleEvent(attention(callId));
     port.shown[0]?.click();
     expect(port.lastTray?.attentionCount).toBe(0);
+  });
+});
+
+describe('Notifier: the shared work queue', () => {
+  const workItem = (kind: WorkItem['kind'], change: 'created' | 'claimed' | 'done', total: number): LiveEvent => {
+    const now = at().toISOString();
+    const item: WorkItem = {
+      id: randomUUID(),
+      kind,
+      priority: 'normal',
+      status: change === 'created' ? 'open' : change === 'claimed' ? 'claimed' : 'done',
+      title: 'Call back requested',
+      detail: 'About my test results',
+      callerNumber: '+442079460958',
+      patientId: null,
+      patientName: null,
+      callId: null,
+      bookingId: null,
+      callCount: 1,
+      dueAt: now,
+      claimedBy: change === 'claimed' ? { id: randomUUID(), name: 'Bob Desk' } : null,
+      claimedAt: change === 'claimed' ? now : null,
+      outcome: change === 'done' ? 'no_answer' : null,
+      note: null,
+      doneBy: change === 'done' ? { id: randomUUID(), name: 'Bob Desk' } : null,
+      doneAt: change === 'done' ? now : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const byKind = { missed_call: 0, callback_requested: 0, needs_person: 0, booking_review: 0, [kind]: total };
+    return stamp({ kind: 'work_item.changed', data: { item, change, counts: { total, byKind } } }, ++seq, at());
+  };
+
+  it('puts the open count on the tray badge and tooltip, from the first listing and then every change', () => {
+    notifier.setConnection(connection('live'));
+    notifier.handleEvent(attention(randomUUID()));
+    expect(port.lastTray).toMatchObject({ attentionCount: 1 });
+    notifier.setWorkQueueCount(3);
+    expect(port.lastTray).toMatchObject({ attentionCount: 3, statusText: 'Live · 3 open in the work queue' });
+    notifier.handleEvent(workItem('callback_requested', 'created', 4));
+    expect(port.lastTray?.attentionCount).toBe(4);
+    notifier.handleEvent(workItem('callback_requested', 'done', 0));
+    expect(port.lastTray).toMatchObject({ attentionCount: 0, statusText: 'Live' });
+    notifier.reset();
+    expect(notifier.workQueueCount).toBeNull();
+  });
+
+  it('announces a new item once, with no full number, and says nothing about whom while locked', () => {
+    notifier.handleEvent(workItem('callback_requested', 'created', 1));
+    notifier.handleEvent(workItem('callback_requested', 'claimed', 1));
+    // Announced by its attention.needed already.
+    notifier.handleEvent(workItem('needs_person', 'created', 2));
+    expect(port.shown.map((s) => [s.notification.title, s.notification.body])).toEqual([
+      ['Callback requested', '+44••••••••58: Call back requested'],
+    ]);
+    notifier.setLocked(true);
+    notifier.handleEvent(workItem('missed_call', 'created', 3));
+    expect(port.shown[1]?.notification).toMatchObject({
+      title: 'New in the work queue',
+      body: 'Something new is waiting for the front desk.',
+    });
+    expect(JSON.stringify(port.shown)).not.toContain('+442079460958');
   });
 });

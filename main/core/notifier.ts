@@ -1,11 +1,19 @@
 // Notifier policy: which live events become native notifications, when to stay quiet, how a
 // burst collapses into one summary, and what the tray shows.
 //
-// Notifies on: an inbound call starting, a booking made, a call that needs a human. Never shows a
-// transcript or a full phone number (the reception screen may be in view of patients). While the
-// console is locked the person at the screen may not be staff at all: notifications still announce
-// that something happened, in words that name no one.
-import { maskPhoneNumber, type ConnectionState, type DesktopSettings, type LiveEvent, type Navigate } from '@voxanne/protocol';
+// Notifies on: an inbound call starting, a booking made, a call that needs a human, a new item in the
+// shared work queue. Never shows a transcript or a full phone number (the reception screen may be in
+// view of patients). While the console is locked the person at the screen may not be staff at all:
+// notifications still announce that something happened, in words that name no one.
+// The tray counts the clinic's work items not yet done, once the backend has said how many.
+import {
+  WORK_ITEM_KIND_LABELS,
+  maskPhoneNumber,
+  type ConnectionState,
+  type DesktopSettings,
+  type LiveEvent,
+  type Navigate,
+} from '@voxanne/protocol';
 import type { Logger } from './logger.js';
 import type { Clock, DesktopNotification, NotificationKind, NotificationPort, TimerHandle, TrayConnection, TrayState } from './ports.js';
 
@@ -47,10 +55,12 @@ export class DesktopNotifier {
   private connectionReason: string | null = null;
   /** Calls (or call-less alerts) waiting for a human, by call id or event id. */
   private readonly attention = new Set<string>();
+  /** The clinic's work items not yet done; null until the backend has said. */
+  private workQueueOpen: number | null = null;
+  private locked = false;
   private shownAt: number[] = [];
   private held: DesktopNotification[] = [];
   private summaryTimer: TimerHandle | null = null;
-  private locked = false;
   private readonly o: NotifierOptions;
   private readonly newId: () => string;
 
@@ -79,9 +89,21 @@ export class DesktopNotifier {
     this.publishTray();
   }
 
+  /** The open count from a fresh listing (on connecting); live events keep it current after. */
+  setWorkQueueCount(count: number): void {
+    if (this.workQueueOpen === count) return;
+    this.workQueueOpen = count;
+    this.publishTray();
+  }
+
+  get workQueueCount(): number | null {
+    return this.workQueueOpen;
+  }
+
   /** Sign-out: forget the attention queue and anything held back. */
   reset(): void {
     this.attention.clear();
+    this.workQueueOpen = null;
     this.held = [];
     this.shownAt = [];
     this.o.clock.clearTimeout(this.summaryTimer);
@@ -101,6 +123,7 @@ export class DesktopNotifier {
   handleEvent(event: LiveEvent): void {
     const notification = this.notificationFor(event);
     this.trackAttention(event);
+    if (event.kind === 'work_item.changed') this.setWorkQueueCount(event.data.counts.total);
     if (!notification) return;
     if (this.isSilenced(notification.kind)) return;
     this.deliver(notification);
@@ -139,6 +162,15 @@ export class DesktopNotifier {
           who ? `${who}: ${d.message}` : d.message,
           d.callId ? { page: 'call', callId: d.callId } : { page: 'dashboard' },
         );
+      }
+      case 'work_item.changed': {
+        const { item, change } = event.data;
+        // A call that needs a person was announced by its attention.needed already.
+        if (change !== 'created' || item.kind === 'needs_person') return null;
+        const navigate: Navigate = { page: 'dashboard' };
+        if (this.locked) return this.make('attention', 'New in the work queue', 'Something new is waiting for the front desk.', navigate);
+        const who = item.patientName ?? (item.callerNumber ? maskPhoneNumber(item.callerNumber) : 'Unknown caller');
+        return this.make('attention', `${WORK_ITEM_KIND_LABELS[item.kind]}`, `${who}: ${item.title}`, navigate);
       }
       default:
         return null;
@@ -266,12 +298,16 @@ export class DesktopNotifier {
     const label = { live: 'Live', reconnecting: 'Reconnecting', offline: 'Offline', 'signed-out': 'Signed out' }[connection];
     let statusText =
       connection === 'live' || connection === 'signed-out' || !this.connectionReason ? label : `${label}: ${this.connectionReason}`;
-    if (this.attention.size > 0) statusText += ` · ${this.attention.size} ${this.attention.size === 1 ? 'call needs' : 'calls need'} you`;
+    if (this.workQueueOpen !== null) {
+      if (this.workQueueOpen > 0) statusText += ` · ${this.workQueueOpen} open in the work queue`;
+    } else if (this.attention.size > 0) {
+      statusText += ` · ${this.attention.size} ${this.attention.size === 1 ? 'call needs' : 'calls need'} you`;
+    }
     if (this.settings.notifications.paused) statusText += ' · notifications paused';
     if (this.locked) statusText += ' · locked';
     const state: TrayState = {
       connection,
-      attentionCount: this.attention.size,
+      attentionCount: this.workQueueOpen ?? this.attention.size,
       notificationsPaused: this.settings.notifications.paused,
       statusText,
     };

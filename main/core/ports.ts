@@ -45,7 +45,7 @@ export interface DesktopNotification {
 export type TrayConnection = 'live' | 'reconnecting' | 'offline' | 'signed-out';
 export interface TrayState {
   connection: TrayConnection;
-  /** Calls waiting for a human (transfer requested, failed tool, caller asked for staff). */
+  /** The clinic's work items not yet done (before the backend has said: calls waiting for a human). */
   attentionCount: number;
   notificationsPaused: boolean;
   /** One line for the tooltip and the menu's status item. */

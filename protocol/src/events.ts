@@ -6,6 +6,7 @@ import { BookingSchema } from './bookings.js';
 import { AgentSyncSchema } from './agent.js';
 import { DashboardStatsSchema } from './stats.js';
 import { CallActionSchema } from './call-control.js';
+import { WorkItemChangeSchema, WorkItemCountsSchema, WorkItemSchema } from './work-items.js';
 
 export const AttentionReasonSchema = z.enum(['transfer_requested', 'tool_failed', 'caller_asked_for_staff', 'assistant_silent']);
 export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
@@ -65,6 +66,12 @@ export const LiveEventSchema = z.discriminatedUnion('kind', [
   }),
   /** A staff member acted on a live call (listened, coached, took it, ended it). */
   z.object({ ...eventBase, kind: z.literal('call.action'), data: z.object({ action: CallActionSchema }) }),
+  z.object({
+    ...eventBase,
+    kind: z.literal('work_item.changed'),
+    /** The item as it now is, what happened to it, and the clinic's items not yet done after it. */
+    data: z.object({ item: WorkItemSchema, change: WorkItemChangeSchema, counts: WorkItemCountsSchema }),
+  }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;
 export type LiveEventKind = LiveEvent['kind'];

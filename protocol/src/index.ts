@@ -10,6 +10,7 @@ export * from './agent.js';
 export * from './telephony.js';
 export * from './knowledge.js';
 export * from './web-test.js';
+export * from './work-items.js';
 export * from './events.js';
 export * from './live-socket.js';
 export * from './ipc.js';

@@ -10,6 +10,14 @@ import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, Time
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
 import { CallActionSchema, CoachRequestSchema, SayRequestSchema } from './call-control.js';
+import {
+  WorkItemCallbackResponseSchema,
+  WorkItemDetailResponseSchema,
+  WorkItemDoneRequestSchema,
+  WorkItemListQuerySchema,
+  WorkItemListResponseSchema,
+  WorkItemSchema,
+} from './work-items.js';
 import { BookingListQuerySchema, BookingListResponseSchema, BookingPatchSchema, BookingSchema } from './bookings.js';
 import { DashboardStatsSchema } from './stats.js';
 import { AgentResponseSchema, AgentUpdateRequestSchema } from './agent.js';
@@ -162,6 +170,14 @@ export const ipcInvokeChannels = {
   'callControl.end': { request: IdArgs, response: CallActionSchema },
   'bookings.list': { request: BookingListQuerySchema, response: BookingListResponseSchema },
   'bookings.update': { request: z.strictObject({ id: IdSchema, patch: BookingPatchSchema }), response: BookingSchema },
+
+  'workItems.list': { request: WorkItemListQuerySchema, response: WorkItemListResponseSchema },
+  'workItems.get': { request: IdArgs, response: WorkItemDetailResponseSchema },
+  'workItems.claim': { request: z.strictObject({ id: IdSchema, takeOver: z.boolean().optional() }), response: WorkItemSchema },
+  'workItems.release': { request: IdArgs, response: WorkItemSchema },
+  'workItems.done': { request: WorkItemDoneRequestSchema.extend({ id: IdSchema }), response: WorkItemSchema },
+  'workItems.reopen': { request: IdArgs, response: WorkItemSchema },
+  'workItems.callBack': { request: IdArgs, response: WorkItemCallbackResponseSchema },
 
   'agent.get': { request: NoArgs, response: AgentResponseSchema },
   'agent.update': { request: AgentUpdateRequestSchema, response: AgentResponseSchema },

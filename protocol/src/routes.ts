@@ -41,6 +41,15 @@ import {
   StaffResponseSchema,
   StaffUpdateRequestSchema,
 } from './compliance.js';
+import {
+  WorkItemCallbackResponseSchema,
+  WorkItemClaimRequestSchema,
+  WorkItemDetailResponseSchema,
+  WorkItemDoneRequestSchema,
+  WorkItemListQuerySchema,
+  WorkItemListResponseSchema,
+  WorkItemResponseSchema,
+} from './work-items.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface ApiRoute {
@@ -268,6 +277,59 @@ export const apiRoutes = {
     auth: true,
     csrf: false,
     response: WebTestDiagnosticsSchema,
+  },
+
+  listWorkItems: {
+    method: 'GET',
+    path: '/api/work-items',
+    status: 200,
+    auth: true,
+    csrf: false,
+    query: WorkItemListQuerySchema,
+    response: WorkItemListResponseSchema,
+  },
+  getWorkItem: { method: 'GET', path: '/api/work-items/:id', status: 200, auth: true, csrf: false, response: WorkItemDetailResponseSchema },
+  claimWorkItem: {
+    method: 'POST',
+    path: '/api/work-items/:id/claim',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: WorkItemClaimRequestSchema,
+    response: WorkItemResponseSchema,
+  },
+  releaseWorkItem: {
+    method: 'POST',
+    path: '/api/work-items/:id/release',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: WorkItemResponseSchema,
+  },
+  doneWorkItem: {
+    method: 'POST',
+    path: '/api/work-items/:id/done',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: WorkItemDoneRequestSchema,
+    response: WorkItemResponseSchema,
+  },
+  reopenWorkItem: {
+    method: 'POST',
+    path: '/api/work-items/:id/reopen',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: WorkItemResponseSchema,
+  },
+  callBackWorkItem: {
+    method: 'POST',
+    path: '/api/work-items/:id/callback',
+    status: 202,
+    auth: true,
+    csrf: true,
+    response: WorkItemCallbackResponseSchema,
   },
 } as const satisfies Record<string, ApiRoute>;
 

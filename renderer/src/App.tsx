@@ -21,6 +21,7 @@ const CallDetailPage = lazy(() => import('./pages/CallDetailPage').then((m) => (
 const AgentPage = lazy(() => import('./pages/AgentPage').then((m) => ({ default: m.AgentPage })));
 const KnowledgePage = lazy(() => import('./pages/KnowledgePage').then((m) => ({ default: m.KnowledgePage })));
 const NumbersPage = lazy(() => import('./pages/NumbersPage').then((m) => ({ default: m.NumbersPage })));
+const WorkQueuePage = lazy(() => import('./pages/WorkQueuePage').then((m) => ({ default: m.WorkQueuePage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 function CurrentPage() {
@@ -28,6 +29,8 @@ function CurrentPage() {
   switch (route.page) {
     case 'dashboard':
       return <DashboardPage />;
+    case 'work-queue':
+      return <WorkQueuePage />;
     case 'calls':
       return <CallHistoryPage />;
     case 'call':

@@ -16,6 +16,7 @@ import {
   type LiveEventOf,
   type PhoneNumber,
   type WebTestDiagnostics,
+  type WorkItem,
 } from '@voxanne/protocol';
 
 export const CLINIC_ID = '6f1c5a52-8d55-4c36-9a53-2c1a4f3b9e10';
@@ -218,4 +219,32 @@ let seq = 0;
 export function event<K extends LiveEventKind>(kind: K, data: LiveEventOf<K>['data'], when = new Date().toISOString()): LiveEvent {
   seq += 1;
   return { id: id(), clinicId: CLINIC_ID, seq, at: when, kind, data } as LiveEvent;
+}
+
+export function makeWorkItem(overrides: Partial<WorkItem> = {}): WorkItem {
+  const now = new Date().toISOString();
+  return {
+    id: id(),
+    kind: 'missed_call',
+    priority: 'normal',
+    status: 'open',
+    title: 'Missed call',
+    detail: null,
+    callerNumber: '+442079460958',
+    patientId: null,
+    patientName: null,
+    callId: null,
+    bookingId: null,
+    callCount: 1,
+    dueAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+    claimedBy: null,
+    claimedAt: null,
+    outcome: null,
+    note: null,
+    doneBy: null,
+    doneAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
 }

@@ -33,6 +33,10 @@ import {
   type UpdateState,
   type VoxanneBridge,
   type WebTestDiagnostics,
+  type WorkItem,
+  type WorkItemCounts,
+  WORK_ITEM_KINDS,
+  WORK_ITEM_PRIORITIES,
 } from '@voxanne/protocol';
 import {
   appInfo as defaultAppInfo,
@@ -70,6 +74,7 @@ export interface FakeWorld {
   appInfo: AppInfo;
   webTest: WebTestDiagnostics;
   update: UpdateState;
+  workItems: WorkItem[];
 }
 
 type Handler<C extends IpcInvokeChannel> = (request: IpcParsedRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
@@ -102,12 +107,23 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     appInfo: structuredClone(defaultAppInfo),
     webTest: structuredClone(webTestDiagnostics),
     update: { status: 'none' },
+    workItems: [],
     ...overrides,
   };
 }
 
 /** Sorted newest first, the way the backend lists calls. */
 const newestFirst = (a: CallSummary, b: CallSummary) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+
+/** The order the desk works in: priority, then due time. */
+const queueOrder = (a: WorkItem, b: WorkItem) =>
+  WORK_ITEM_PRIORITIES.indexOf(a.priority) - WORK_ITEM_PRIORITIES.indexOf(b.priority) || a.dueAt.localeCompare(b.dueAt);
+
+export function countsOf(items: readonly WorkItem[]): WorkItemCounts {
+  const byKind = Object.fromEntries(WORK_ITEM_KINDS.map((k) => [k, 0])) as WorkItemCounts['byKind'];
+  for (const item of items) if (item.status !== 'done') byKind[item.kind] += 1;
+  return { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+}
 
 export class FakeBridge {
   readonly world: FakeWorld;
@@ -253,6 +269,23 @@ export class FakeBridge {
 
   /** Every live call action taken through the bridge. */
   readonly callActions: CallAction[] = [];
+  private workItem(itemId: string): WorkItem {
+    const item = this.world.workItems.find((w) => w.id === itemId);
+    if (!item) throw new FakeIpcError('not_found', 'Work item not found');
+    return item;
+  }
+
+  /** Stores a change as the backend does: each version newer than the last. */
+  private saveWorkItem(item: WorkItem): WorkItem {
+    const before = this.workItem(item.id);
+    const saved = { ...item, updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString() };
+    this.world.workItems = this.world.workItems.map((w) => (w.id === item.id ? saved : w));
+    return saved;
+  }
+
+  private me() {
+    return { id: this.world.user.id, name: this.world.user.name };
+  }
 
   /** As the backend does: the clinic's configuration is an administrator's to change. */
   private adminOnly(what: string): void {
@@ -341,6 +374,61 @@ export class FakeBridge {
             : { ...booking, startsAt: patch.startsAt, endsAt: patch.endsAt ?? booking.endsAt, updatedAt };
       this.world.bookings = this.world.bookings.map((b) => (b.id === bookingId ? next : b));
       return next;
+    },
+
+    'workItems.list': (query) => {
+      const matches = this.world.workItems
+        .filter((w) => (query.status === 'active' ? w.status !== 'done' : w.status === query.status))
+        .filter((w) => !query.kind || w.kind === query.kind)
+        .sort(queueOrder);
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const next = start + query.limit;
+      return {
+        items: matches.slice(start, next),
+        nextCursor: next < matches.length ? String(next) : null,
+        counts: countsOf(this.world.workItems),
+      };
+    },
+    'workItems.get': ({ id: itemId }) => ({ item: this.workItem(itemId), history: [] }),
+    'workItems.claim': ({ id: itemId, takeOver }) => {
+      const item = this.workItem(itemId);
+      if (item.status === 'done') throw new FakeIpcError('conflict', 'This item is already done; reopen it first.');
+      if (item.status === 'claimed' && item.claimedBy && item.claimedBy.id !== this.world.user.id && !takeOver) {
+        throw new FakeIpcError('conflict', `${item.claimedBy.name} is already on this item.`);
+      }
+      const now = new Date().toISOString();
+      return this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now });
+    },
+    'workItems.release': ({ id: itemId }) => {
+      const item = this.workItem(itemId);
+      return this.saveWorkItem({ ...item, status: 'open', claimedBy: null, claimedAt: null, updatedAt: new Date().toISOString() });
+    },
+    'workItems.done': ({ id: itemId, outcome, note }) => {
+      const item = this.workItem(itemId);
+      const now = new Date().toISOString();
+      return this.saveWorkItem({
+        ...item,
+        status: 'done',
+        outcome,
+        note: note ?? null,
+        doneBy: this.me(),
+        doneAt: now,
+        claimedBy: null,
+        claimedAt: null,
+        updatedAt: now,
+      });
+    },
+    'workItems.reopen': ({ id: itemId }) => {
+      const item = this.workItem(itemId);
+      return this.saveWorkItem({ ...item, status: 'open', outcome: null, doneBy: null, doneAt: null, updatedAt: new Date().toISOString() });
+    },
+    'workItems.callBack': ({ id: itemId }) => {
+      const item = this.workItem(itemId);
+      const now = new Date().toISOString();
+      return {
+        item: this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now }),
+        callId: id(),
+      };
     },
 
     'agent.get': () => this.world.agent,

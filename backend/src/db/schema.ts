@@ -330,6 +330,52 @@ export interface ListenTicketsTable {
   used_at: Timestamp | null;
 }
 
+export interface WorkItemsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  kind: 'missed_call' | 'callback_requested' | 'needs_person' | 'booking_review';
+  /** 1 high, 2 normal, 3 low. */
+  priority: number;
+  status: Generated<'open' | 'claimed' | 'done'>;
+  title: string;
+  detail: string | null;
+  caller_number: string | null;
+  patient_id: string | null;
+  call_id: string | null;
+  booking_id: string | null;
+  /** A missed call's clinic day (YYYY-MM-DD). */
+  day_key: ColumnType<string | null, string | null | undefined, string | null>;
+  call_count: Generated<number>;
+  due_at: Timestamp;
+  claimed_by: string | null;
+  claimed_at: Timestamp | null;
+  outcome: 'called_back_booked' | 'called_back_no_booking' | 'left_voicemail' | 'no_answer' | 'not_needed' | null;
+  note: string | null;
+  done_by: string | null;
+  done_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WorkItemCausesTable {
+  clinic_id: string;
+  cause_key: string;
+  work_item_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface WorkItemHistoryTable {
+  id: Generated<string>;
+  work_item_id: string;
+  clinic_id: string;
+  at: CreatedAt;
+  action: 'created' | 'joined' | 'claimed' | 'released' | 'done' | 'reopened' | 'callback_started';
+  staff_id: string | null;
+  call_id: string | null;
+  outcome: string | null;
+  note: string | null;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: CreatedAt;
@@ -363,6 +409,9 @@ export interface Database {
   call_monitors: CallMonitorsTable;
   call_actions: CallActionsTable;
   listen_tickets: ListenTicketsTable;
+  work_items: WorkItemsTable;
+  work_item_causes: WorkItemCausesTable;
+  work_item_history: WorkItemHistoryTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -373,3 +422,4 @@ export type NewCall = Insertable<CallsTable>;
 export type CallUpdate = Updateable<CallsTable>;
 export type BookingRow = Selectable<BookingsTable>;
 export type EventRow = Selectable<EventsTable>;
+export type WorkItemRow = Selectable<WorkItemsTable>;

@@ -169,6 +169,9 @@ describe.each(databaseKinds())('hostile text on every REST body and query on %s'
     sayOnCall: { text: 'One moment, please.' },
     transferCall: { to: 'clinic' },
     connectPhoneNumber: { phoneNumber: '+442079460123', twilioAccountSid: `AC${'0'.repeat(32)}`, twilioAuthToken: 'x'.repeat(32) },
+    listWorkItems: { status: 'open', kind: 'missed_call', limit: '20' },
+    claimWorkItem: { takeOver: true },
+    doneWorkItem: { outcome: 'no_answer', note: 'Tried twice.' },
   });
 
   const routesWithInput = (Object.entries(apiRoutes) as Array<[ApiRouteName, (typeof apiRoutes)[ApiRouteName]]>).filter(

@@ -1,5 +1,5 @@
 // The clinic's personality as a Vapi assistant (CreateAssistantDTO): prompt, greeting, voice, the
-// four function tools, the knowledge-base query tool, where webhooks go and which ones are sent, and
+// five function tools, the knowledge-base query tool, where webhooks go and which ones are sent, and
 // live listen/control (`monitorPlan`: transfers go through the call's control URL, docs/transfers.md).
 // Used to create/update the assistant and to answer `assistant-request` with a transient assistant.
 // The line's rules (whose records may be discussed, what a failed tool means) follow the clinic's own
@@ -72,6 +72,15 @@ export const ASSISTANT_TOOLS = [
     },
     [],
   ),
+  functionTool(
+    'takeMessage',
+    'Leaves a message for the front desk, who will call the caller back on the number they are calling from: after hours, when the transfer fails, or when the caller prefers a call back.',
+    {
+      reason: { type: 'string', description: 'The caller’s message: who they are and what it is about' },
+      callbackWindow: { type: 'string', description: 'When the caller would like the call back, in their words (optional)' },
+    },
+    ['reason'],
+  ),
 ];
 
 /** Rules of the clinic's line, after the clinic's own prompt; the tools hold them whatever the model does. */
@@ -79,7 +88,7 @@ export const LINE_RULES = [
   'Rules of this phone line (they always apply):',
   '- Talk only about the caller’s own records, for the number they are calling from. Use lookupCaller; until it answers verified: true, do not say any patient’s name, appointments or other details, even if the caller says it is about a relative or friend. For someone else’s records, offer a call back from the front desk.',
   '- When a tool answers with an error, tell the caller what it says in your own words and follow it.',
-  '- If you cannot put the caller through to the front desk, take a message: their name, the best number to call back and what it is about.',
+  '- If you cannot put the caller through to the front desk, take a message with takeMessage: their name and what it is about.',
 ].join('\n');
 
 export function hoursText(personality: AgentPersonality): string {

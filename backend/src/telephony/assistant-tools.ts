@@ -1,5 +1,5 @@
 // The tools the clinic's assistant calls during a conversation (Vapi `tool-calls` webhooks):
-// checkAvailability, bookAppointment, lookupCaller and transferToFrontDesk.
+// checkAvailability, bookAppointment, lookupCaller, transferToFrontDesk and takeMessage.
 //
 // Tool calls of one message are answered in the order the model made them, each in its own
 // transaction (one failing tool does not undo another). An answer is a JSON string the model reads;
@@ -40,8 +40,9 @@ import { applyTransferFacts, TRANSFER_FAILURE_TEXT } from './call-transfers.js';
 import { checksLeft, dateOfBirthFrom, firstNameOf, namesMatch, recordCheck } from './caller-identity.js';
 import { toolArguments, toolCallsOf, type ToolCall, type ToolCallsMessage, type VapiCall } from './vapi-messages.js';
 import type { CallRow } from '../db/schema.js';
+import { raiseWorkItem } from '../work-queue/work-items.js';
 
-export const TOOL_NAMES = ['checkAvailability', 'bookAppointment', 'lookupCaller', 'transferToFrontDesk'] as const;
+export const TOOL_NAMES = ['checkAvailability', 'bookAppointment', 'lookupCaller', 'transferToFrontDesk', 'takeMessage'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** One call's answer (Vapi reads `result` as the tool's output and `error` as its failure; both are single-line strings). */
@@ -82,13 +83,15 @@ function isRefusal(outcome: Outcome): outcome is Refusal {
 }
 
 const MAX_DAYS_AHEAD = 14;
+/** Messages the assistant may leave for the front desk on one call. */
+const MESSAGES_PER_CALL = 3;
 const DAY_MS = 24 * 3_600_000;
 
 /** What the caller hears from the assistant as the transfer starts. */
 export const TRANSFER_ANNOUNCEMENT = 'Putting you through to the front desk now.';
 
 const TAKE_A_MESSAGE =
-  'Apologise, take a message (the caller’s name, the best number to call back and what it is about) and say the front desk will call them back.';
+  'Apologise, take a message with takeMessage (the caller’s name and what it is about) and say the front desk will call them back.';
 
 /** The one-line summary prompt for warm transfers that brief with a summary. */
 const WARM_SUMMARY_PROMPT =
@@ -159,7 +162,7 @@ export class AssistantTools {
       return answer;
     } catch (error) {
       this.deps.logger.error({ err: error, tool: toolCall.function.name }, 'tool call failed');
-      await this.raiseToolFailure(clinicId, vapiCall, toolCall.function.name).catch(() => undefined);
+      await this.raiseToolFailure(clinicId, vapiCall, toolCall).catch(() => undefined);
       return { message: 'Sorry, I could not do that just now. Offer to pass a message to the front desk.' };
     }
   }
@@ -176,6 +179,8 @@ export class AssistantTools {
         return this.bookAppointment(context);
       case 'lookupCaller':
         return this.lookupCaller(context);
+      case 'takeMessage':
+        return this.takeMessage(context);
       default:
         return Promise.resolve({ message: `Unknown tool ${context.toolCall.function.name.slice(0, 80)}.` });
     }
@@ -336,6 +341,19 @@ export class AssistantTools {
         idempotencyKey,
         reviewReason: review.length ? review.join(' ') : null,
       });
+      if (created && review.length) {
+        await raiseWorkItem(tx, events, {
+          clinicId,
+          causeKey: `booking-review:${booking.id}`,
+          kind: 'booking_review',
+          title: `Check the booking for ${patientName}`,
+          detail: review.join(' '),
+          callId: call.id,
+          callerNumber: callerPhone,
+          bookingId: booking.id,
+          now: context.now,
+        });
+      }
       // The call now belongs to this patient and (if it already ended) its outcome becomes "booked".
       await saveCall(tx, events, this.deps, call, { patient_id: call.patient_id ?? patientId });
       if (created && this.deps.stats) {
@@ -428,6 +446,53 @@ export class AssistantTools {
     }
     await saveCall(tx, context.events, this.deps, current, { verified_patient_id: patient.id });
     return this.patientDetails(context, patient);
+  }
+
+  /**
+   * A message for the front desk, who will call back: a callback item in the shared work queue. The
+   * number is the one the call comes from as stored on the call; a number the caller says is only part
+   * of the message. Capped per call, and a replayed tool call adds nothing (its id is the cause key).
+   */
+  private async takeMessage(context: ToolContext): Promise<Outcome> {
+    const { tx, events, clinicId, call, args, toolCall } = context;
+    const reason = text(args.reason, 1000) ?? text(args.message, 1000);
+    if (!reason) return { taken: false, message: 'Ask what the message is about, then call takeMessage again with it as reason.' };
+    const callbackWindow = text(args.callbackWindow, 100);
+    const key = `message:${toolCall.id}`;
+    const replay = await tx
+      .selectFrom('work_item_causes')
+      .select('cause_key')
+      .where('clinic_id', '=', clinicId)
+      .where('cause_key', '=', key)
+      .executeTakeFirst();
+    if (!replay) {
+      const taken = await tx
+        .selectFrom('work_items')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('call_id', '=', call.id)
+        .where('kind', '=', 'callback_requested')
+        .executeTakeFirstOrThrow();
+      if (Number(taken.n) >= MESSAGES_PER_CALL) {
+        return { refused: 'The front desk already has this caller’s message. Tell the caller it has been passed on.' };
+      }
+      await raiseWorkItem(tx, events, {
+        clinicId,
+        causeKey: key,
+        kind: 'callback_requested',
+        title: 'Call back requested',
+        detail: callbackWindow ? `${reason} (Best time to call back: ${callbackWindow}.)` : reason,
+        callId: call.id,
+        callerNumber: call.caller_number,
+        patientId: call.patient_id,
+        now: context.now,
+      });
+    }
+    return {
+      taken: true,
+      message: call.caller_number
+        ? 'The message is with the front desk; they will call back on the number the caller is calling from.'
+        : 'The message is with the front desk. The caller’s number is withheld: make sure the message includes a number to call back.',
+    };
   }
 
   private async patientDetails(context: ToolContext, patient: { id: string; name: string }): Promise<Answer> {
@@ -559,7 +624,8 @@ export class AssistantTools {
     });
   }
 
-  private async raiseToolFailure(clinicId: string, vapiCall: VapiCall | undefined, tool: string): Promise<void> {
+  private async raiseToolFailure(clinicId: string, vapiCall: VapiCall | undefined, toolCall: ToolCall): Promise<void> {
+    const tool = toolCall.function.name;
     await transactionWithEvents(this.deps.db, this.deps.bus, async (tx, events) => {
       const call = vapiCall
         ? await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', vapiCall.id).executeTakeFirst()
@@ -573,6 +639,18 @@ export class AssistantTools {
           patientName: null,
           callerNumber: call?.caller_number ?? null,
         },
+      });
+      // One item per call however many tools fail on it.
+      await raiseWorkItem(tx, events, {
+        clinicId,
+        causeKey: call ? `tool-failed:${call.id}` : `tool-failed:tool-call:${toolCall.id}`,
+        kind: 'needs_person',
+        title: 'The assistant could not finish a task',
+        detail: `The assistant could not complete ${tool.slice(0, 40)}; the caller may need help.`,
+        callId: call?.id ?? null,
+        callerNumber: call?.caller_number ?? null,
+        patientId: call?.patient_id ?? null,
+        now: this.now(),
       });
     });
     this.deps.logger.warn({ tool, caller: maskPhoneNumber(vapiCall?.customer?.number) }, 'attention raised for a failed tool');

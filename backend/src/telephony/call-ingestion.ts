@@ -35,6 +35,7 @@ import { retryOnConflict, transactionWithEvents, type EventRecorder, type Tx } f
 import { toCallSummary } from '../calls/call-mapping.js';
 import { redact } from '../compliance/redact.js';
 import { getClinicSettings } from '../compliance/clinic-settings.js';
+import { raiseWorkItem } from '../work-queue/work-items.js';
 import { fromMillis, toDate, type Receipt } from './ingestion-common.js';
 import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
@@ -471,6 +472,17 @@ export class CallIngestion {
           patientName: await patientNameOf(tx, saved),
           callerNumber: saved.caller_number,
         },
+      });
+      await raiseWorkItem(tx, events, {
+        clinicId,
+        causeKey: `attention:${saved.id}:assistant_silent`,
+        kind: 'needs_person',
+        title: 'The assistant went silent on a call',
+        detail: 'The assistant went silent more than once (a slow tool or model); call the patient back.',
+        callId: saved.id,
+        callerNumber: saved.caller_number,
+        patientId: saved.patient_id,
+        now: at,
       });
     });
   }

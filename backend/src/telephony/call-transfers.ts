@@ -13,6 +13,7 @@ import type { CallRow } from '../db/schema.js';
 import { transactionWithEvents, type EventRecorder, type Tx } from '../live/event-log.js';
 import { lockOrCreateCall, patientNameOf, saveCall, type IngestionDeps } from './call-ingestion.js';
 import { fromMillis } from './ingestion-common.js';
+import { raiseWorkItem } from '../work-queue/work-items.js';
 import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
 
 /** Something known about a call's transfer, from the assistant or from the platform. */
@@ -162,6 +163,20 @@ export async function applyTransferFacts(
     const becameFailed = changes.transfer_status === 'failed' && current.transfer_status !== 'failed';
     const platformFailure = becameFailed && !LOCAL_FAILURES.has(changes.transfer_failure ?? 'failed');
     current = await saveCall(tx, events, deps, current, { ...changes, ...(platformFailure ? { needs_attention: true } : {}) });
+    if (becameFailed) {
+      // Whoever asked, the caller did not reach a person: the front desk calls them back.
+      await raiseWorkItem(tx, events, {
+        clinicId: current.clinic_id,
+        causeKey: `transfer-failed:${current.id}`,
+        kind: 'needs_person',
+        title: 'Transfer to the front desk failed',
+        detail: `The transfer did not happen: ${TRANSFER_FAILURE_TEXT[current.transfer_failure ?? 'failed']}.`,
+        callId: current.id,
+        callerNumber: current.caller_number,
+        patientId: current.patient_id,
+        now: fact.at,
+      });
+    }
     if (platformFailure) {
       const why = TRANSFER_FAILURE_TEXT[current.transfer_failure ?? 'failed'];
       events.emit(current.clinic_id, {

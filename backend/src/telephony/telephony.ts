@@ -13,6 +13,7 @@ import { AssistantTools } from './assistant-tools.js';
 import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
+import { recordMissedCall } from '../work-queue/missed-calls.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
 import { isVapiListenUrl, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
 import { TwilioGateway } from './twilio-client.js';
@@ -136,6 +137,9 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       // The error names no URL (a database error about the statement, its values not included).
       await recordCallMonitors(deps.db, monitorPolicy, message).catch((err: unknown) =>
         logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
+      );
+      await recordMissedCall(ingestionDeps, message.call.id).catch((err: unknown) =>
+        logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed'),
       );
     },
   });

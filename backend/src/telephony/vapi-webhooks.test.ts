@@ -558,6 +558,7 @@ describe.each(databaseKinds())('Vapi webhooks on %s', (kind) => {
       'bookAppointment',
       'lookupCaller',
       'transferToFrontDesk',
+      'takeMessage',
     ]);
   });
 });

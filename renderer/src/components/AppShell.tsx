@@ -9,6 +9,7 @@ import { type PageName, type Route, routeToHash } from '../stores/navigation-sto
 
 const NAV_ITEMS: { page: PageName; label: string; route: Route }[] = [
   { page: 'dashboard', label: 'Dashboard', route: { page: 'dashboard' } },
+  { page: 'work-queue', label: 'Work queue', route: { page: 'work-queue' } },
   { page: 'calls', label: 'Call history', route: { page: 'calls' } },
   { page: 'agent', label: 'Assistant', route: { page: 'agent' } },
   { page: 'knowledge', label: 'Knowledge base', route: { page: 'knowledge' } },

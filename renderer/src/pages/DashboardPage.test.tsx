@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen, waitForElementToBeRemoved, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, renderConsole } from '../../test/render-console';
-import { FakeBridge } from '../../test/fake-bridge';
-import { at, event, makeBooking, makeCall, makeLiveCall, makeStats } from '../../test/factories';
+import { FakeBridge, countsOf } from '../../test/fake-bridge';
+import { at, event, id, makeBooking, makeCall, makeLiveCall, makeStats, makeWorkItem } from '../../test/factories';
 
 describe('Dashboard', () => {
   it('shows loading placeholders while the first data is on its way', async () => {
@@ -17,7 +17,8 @@ describe('Dashboard', () => {
     expect(callsToday).toHaveTextContent('—');
     stats.release();
     calls.release();
-    await waitForElementToBeRemoved(() => screen.queryByText('Loading calls…'));
+    // Waited for, not timed: the work queue's own first load shares the event loop.
+    await waitFor(() => expect(screen.queryByText('Loading calls…')).not.toBeInTheDocument());
   });
 
   it('says so when there are no calls and no bookings yet', async () => {
@@ -175,25 +176,56 @@ describe('Dashboard', () => {
     expect(within(recent).getByText('1 min 35 s')).toBeInTheDocument();
   });
 
-  it('queues calls that need a human until marked handled', async () => {
+  it('shows the shared work queue: a new item, a colleague’s claim, and closing with an outcome', async () => {
     const { fake } = renderConsole();
     await screen.findByText('Nothing needs you right now');
-    act(() =>
-      fake.pushEvents([
-        event('attention.needed', {
-          callId: null,
-          reason: 'transfer_requested',
-          message: 'Caller wants to speak to the dentist about a bill.',
-          patientName: 'Omar Haddad',
-          callerNumber: '+447700900222',
-        }),
-      ]),
-    );
-    const queue = screen.getByRole('region', { name: 'Needs attention' });
-    expect(within(queue).getByText('Transfer requested')).toBeInTheDocument();
-    expect(within(queue).getByText('Caller wants to speak to the dentist about a bill.')).toBeInTheDocument();
-    await userEvent.click(within(queue).getByRole('button', { name: 'Mark handled: Omar Haddad' }));
-    expect(within(queue).getByText('Nothing needs you right now')).toBeInTheDocument();
+    const item = makeWorkItem({
+      kind: 'callback_requested',
+      title: 'Call back requested',
+      detail: 'About a bill.',
+      patientName: 'Omar Haddad',
+    });
+    fake.world.workItems = [item];
+    act(() => fake.pushEvents([event('work_item.changed', { item, change: 'created', counts: countsOf([item]) })]));
+    const queue = screen.getByRole('region', { name: 'Work queue' });
+    const card = within(queue).getByRole('listitem', { name: 'Callback requested: Omar Haddad' });
+    expect(within(card).getByText('About a bill.')).toBeInTheDocument();
+    expect(within(queue).getByText('1 open')).toBeInTheDocument();
+
+    // Another console claims it: the name shows here, and only "Take over" is offered.
+    const theirs = {
+      ...item,
+      status: 'claimed' as const,
+      claimedBy: { id: id(), name: 'Bob Desk' },
+      claimedAt: at('10:00'),
+      updatedAt: new Date(Date.now() + 1000).toISOString(),
+    };
+    fake.world.workItems = [theirs];
+    act(() => fake.pushEvents([event('work_item.changed', { item: theirs, change: 'claimed', counts: countsOf([theirs]) })]));
+    expect(within(card).getByText('Bob Desk is on it')).toBeInTheDocument();
+    expect(within(card).queryByRole('button', { name: 'I’m on it' })).not.toBeInTheDocument();
+
+    await userEvent.click(within(card).getByRole('button', { name: 'Take over' }));
+    expect(await within(card).findByText('You are on it')).toBeInTheDocument();
+    await userEvent.click(within(card).getByRole('button', { name: 'Done…' }));
+    const form = within(card).getByRole('form', { name: 'Close: Omar Haddad' });
+    await userEvent.click(within(form).getByRole('button', { name: 'Mark done' }));
+    expect(fake.requestsOn('workItems.done')).toHaveLength(0);
+    await userEvent.selectOptions(within(form).getByLabelText('How did it end?'), 'Called back — booked');
+    await userEvent.type(within(form).getByLabelText('Note (optional)'), 'Booked for Tuesday.');
+    await userEvent.click(within(form).getByRole('button', { name: 'Mark done' }));
+    expect(await within(queue).findByText('Nothing needs you right now')).toBeInTheDocument();
+    expect(fake.requestsOn('workItems.done')).toEqual([{ id: item.id, outcome: 'called_back_booked', note: 'Booked for Tuesday.' }]);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('says who got there first when a claim loses the race', async () => {
+    const item = makeWorkItem({ patientName: 'Omar Haddad' });
+    const { fake } = renderConsole({ world: { workItems: [item] } });
+    const card = await screen.findByRole('listitem', { name: 'Missed call: Omar Haddad' });
+    fake.world.workItems = [{ ...item, status: 'claimed', claimedBy: { id: id(), name: 'Bob Desk' }, claimedAt: at('10:00') }];
+    await userEvent.click(within(card).getByRole('button', { name: 'I’m on it' }));
+    expect(await within(card).findByRole('alert')).toHaveTextContent('Bob Desk is already on this item.');
   });
 
   it('reloads everything over the bridge when the live log asks for a resync', async () => {

@@ -2,7 +2,7 @@
 import { PageHeader } from '../components/ui/PageHeader';
 import { StatsCards } from '../components/dashboard/StatsCards';
 import { LiveCallsPanel } from '../components/dashboard/LiveCallsPanel';
-import { AttentionQueue } from '../components/dashboard/AttentionQueue';
+import { WorkQueuePanel } from '../components/work-queue/WorkQueuePanel';
 import { RecentCalls } from '../components/dashboard/RecentCalls';
 import { TodaysBookings } from '../components/dashboard/TodaysBookings';
 
@@ -14,7 +14,7 @@ export function DashboardPage() {
       <div className="dashboard-grid">
         <LiveCallsPanel />
         <div className="dashboard-grid__side">
-          <AttentionQueue />
+          <WorkQueuePanel />
           <TodaysBookings />
         </div>
         <RecentCalls />

@@ -9,6 +9,7 @@ import { createStatsStore } from './stats-store';
 import { createAgentStore } from './agent-store';
 import { createSettingsStore } from './settings-store';
 import { createUpdatesStore } from './updates-store';
+import { createWorkQueueStore } from './work-queue-store';
 import { type Route, createNavigationStore } from './navigation-store';
 
 export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route) {
@@ -26,6 +27,7 @@ export function createConsoleStores(bridge: VoxanneBridge, initialRoute?: Route)
     agent: createAgentStore(bridge),
     settings: createSettingsStore(bridge),
     updates: createUpdatesStore(bridge),
+    workQueue: createWorkQueueStore(bridge),
     navigation: createNavigationStore(initialRoute),
   };
 }
@@ -39,6 +41,7 @@ export function applyLiveBatch(stores: ConsoleStores, batch: LiveBatch): void {
   stores.calls.getState().applyEvents(batch.events);
   stores.bookings.getState().applyEvents(batch.events, stats ? { date: stats.date, timeZone: stats.timeZone } : null);
   stores.agent.getState().applyEvents(batch.events);
+  stores.workQueue.getState().applyEvents(batch.events);
   if (batch.resyncRequired) reloadDashboard(stores);
 }
 
@@ -50,6 +53,7 @@ export function reloadDashboard(stores: ConsoleStores): void {
     .loadStats()
     .then(() => stores.bookings.getState().loadToday());
   void stores.calls.getState().loadDashboardCalls();
+  void stores.workQueue.getState().loadQueue();
 }
 
 /** Calls, bookings and today's figures: what a locked screen must not hold. */
@@ -57,6 +61,8 @@ function clearPatientData(stores: ConsoleStores): void {
   stores.calls.getState().reset({ keepHandled: true });
   stores.bookings.getState().reset();
   stores.stats.getState().reset();
+  stores.agent.getState().reset();
+  stores.workQueue.getState().reset();
 }
 
 /**

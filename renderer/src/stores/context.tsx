@@ -13,6 +13,7 @@ import type { AgentStore } from './agent-store';
 import type { SettingsStore } from './settings-store';
 import type { NavigationStore } from './navigation-store';
 import type { UpdatesStore } from './updates-store';
+import type { WorkQueueStore } from './work-queue-store';
 
 const BridgeContext = createContext<VoxanneBridge | null>(null);
 const StoresContext = createContext<ConsoleStores | null>(null);
@@ -45,4 +46,5 @@ export const useStats = <T,>(select: (s: StatsStore) => T): T => useStore(useSto
 export const useAgent = <T,>(select: (s: AgentStore) => T): T => useStore(useStores().agent, select);
 export const useSettings = <T,>(select: (s: SettingsStore) => T): T => useStore(useStores().settings, select);
 export const useUpdates = <T,>(select: (s: UpdatesStore) => T): T => useStore(useStores().updates, select);
+export const useWorkQueue = <T,>(select: (s: WorkQueueStore) => T): T => useStore(useStores().workQueue, select);
 export const useNavigation = <T,>(select: (s: NavigationStore) => T): T => useStore(useStores().navigation, select);

@@ -5,6 +5,7 @@ import { createStore } from 'zustand/vanilla';
 
 export type Route =
   | { page: 'dashboard' }
+  | { page: 'work-queue' }
   | { page: 'calls' }
   | { page: 'call'; callId: string }
   | { page: 'agent' }
@@ -41,6 +42,7 @@ export function routeFromHash(hash: string): Route {
   switch (first) {
     case 'calls':
       return second && UUID.test(second) ? { page: 'call', callId: second } : { page: 'calls' };
+    case 'work-queue':
     case 'agent':
     case 'knowledge':
     case 'numbers':

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { axeViolations, flush, renderConsole } from '../../../test/render-console';
+import { axeViolations, renderConsole } from '../../../test/render-console';
 import { event, makeLiveCall } from '../../../test/factories';
 
 describe('Live call controls', () => {
@@ -44,8 +44,7 @@ describe('Live call controls', () => {
     expect(within(card).queryByRole('alertdialog')).not.toBeInTheDocument();
     await userEvent.click(within(card).getByRole('button', { name: 'End the call with Grace Hopper' }));
     await userEvent.click(within(card).getByRole('button', { name: 'End the call' }));
-    await flush();
-    expect(fake.callActions.map((a) => a.action)).toEqual(['transfer', 'end']);
+    await waitFor(() => expect(fake.callActions.map((a) => a.action)).toEqual(['transfer', 'end']));
   });
 
   it('shows a readable refusal, and what another console did on the call', async () => {
