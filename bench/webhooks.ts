@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { budget, judge, machineLoad } from './budget.js';
 import { cpuMs, postgresCpuMs } from './proc-cpu.js';
 
 const { values: args } = parseArgs({
@@ -170,12 +171,6 @@ function callWebhooks(clinic: Server['clinics'][number]): unknown[] {
       16_000,
     ),
   ];
-}
-
-/** MET or MISSED; a miss makes the bench exit 1, so `npm run bench` reports it. */
-function verdict(met: boolean): string {
-  if (!met) process.exitCode = 1;
-  return met ? 'MET' : 'MISSED';
 }
 
 function webhookKind(body: unknown): string {
@@ -347,7 +342,7 @@ async function withServerDatabase<T>(work: (url: string) => Promise<T>): Promise
   }
 }
 
-async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined, budget: number) {
+async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined, minPerSecond: number) {
   const server = await startServer(databaseUrl);
   try {
     out(`\n== ${label}: ${server.clinics.length} clinics, ${CONCURRENCY} calls at a time, ${SECONDS} s ==`);
@@ -362,12 +357,22 @@ async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined
     out(
       `            CPU per event: backend ${ingest.cpu.backend.toFixed(2)} ms${label === 'postgres' ? `, PostgreSQL server ${ingest.cpu.postgres.toFixed(2)} ms (if local)` : ''}, this bench (playing Vapi) ${ingest.cpu.bench.toFixed(2)} ms`,
     );
-    out(`            budget ≥ ${budget}/s: ${verdict(ingest.perSecond >= budget && ingest.failures === 0)}`);
+    budget({
+      key: `webhooks.${label}.eventsPerSecond`,
+      label: 'webhook events/s',
+      figure: ingest.perSecond,
+      op: '>=',
+      limit: minPerSecond,
+      unit: '/s',
+      digits: 0,
+    });
+    judge(`webhooks.${label}.failures`, 'every webhook answered 200', ingest.failures === 0, `${ingest.failures} not 200`);
     const tools = await toolCalls(server);
     out(
       `tool calls  p50 ${tools.p50.toFixed(1)} ms, p99 ${tools.p99.toFixed(1)} ms, max ${tools.max.toFixed(1)} ms (${tools.count} calls, 4 at a time; ${tools.failures} failed)`,
     );
-    out(`            budget p99 < 250 ms: ${verdict(tools.p99 < 250 && tools.failures === 0)}`);
+    budget({ key: `webhooks.${label}.toolCallP99Ms`, label: 'tool-call p99', figure: tools.p99, op: '<', limit: 250, unit: ' ms' });
+    judge(`webhooks.${label}.toolCallFailures`, 'every tool call answered', tools.failures === 0, `${tools.failures} failed`);
     const requests = await assistantRequests(server);
     out(
       `assistant-request  p50 ${requests.p50.toFixed(1)} ms, p99 ${requests.p99.toFixed(1)} ms (${requests.count}; ${requests.failures} failed); Vapi waits 7,500 ms`,
@@ -377,7 +382,7 @@ async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined
   }
 }
 
-out(`bench/webhooks on ${os.cpus().length} CPU(s), Node ${process.version}`);
+out(`bench/webhooks on ${os.cpus().length} CPU(s), Node ${process.version}, ${machineLoad()}`);
 if (args.only !== 'postgres') await run('pglite', undefined, 300);
 if (args.only !== 'pglite') {
   const ran = await withServerDatabase((url) => run('postgres', url, 1000).then(() => true));
