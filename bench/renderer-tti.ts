@@ -6,8 +6,11 @@
 //     the main thread has gone quiet (a task scheduled after two frames runs without delay).
 // Then the call history: time until its first rows show, and frame intervals while scrolling
 // through all 10,000 calls (pages of 100 fetched by cursor as the list nears its end).
-// One extra traced load prints where the main thread's time went until interactive (Chromium's trace:
-// self time per kind of work, scripts by name), beside the total.
+// Milestones beside the total: initial scripts received, the console's first bridge request (its code
+// has run), the dashboard's calls asked and answered. One extra traced load prints where the main
+// thread's CPU went until interactive (Chromium's trace: thread time per kind of work, scripts by
+// name); when that CPU is a small part of the time to interactive, the page waited (for the
+// network, or for a CPU the machine's other processes held).
 //
 //   node --conditions=@voxanne/source --import tsx bench/renderer-tti.ts [--runs 7] [--dashboard-only]
 import { parseArgs } from 'node:util';
@@ -146,10 +149,32 @@ const INTERACTIVE_PROBE = `(() => {
     }));
   });
   document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true, characterData: true }));
+  // When the console first asked the bridge for something, and for the dashboard's data, and when the
+  // answers came back: the milestones between the scripts arriving and the data on screen.
+  const calls = (window.__bridgeCalls = {});
+  const wrap = (namespace) => {
+    for (const method of Object.keys(window.voxanne[namespace])) {
+      const original = window.voxanne[namespace][method];
+      window.voxanne[namespace][method] = (...args) => {
+        const name = namespace + '.' + method;
+        calls[name] ??= { asked: performance.now() };
+        const answer = original(...args);
+        if (answer && typeof answer.then === 'function') answer.then(() => { calls[name].answered ??= performance.now(); });
+        return answer;
+      };
+    }
+  };
+  if (window.voxanne) for (const namespace of Object.keys(window.voxanne)) wrap(namespace);
 })();`;
 
 interface Run {
   fakeSetup: number;
+  /** The initial scripts (entry and its module preloads) received, from the resource timing. */
+  scriptsLoaded: number;
+  /** The console's first bridge request (its code has run), and the dashboard's data asked and answered. */
+  firstBridgeCall: number;
+  callsAsked: number;
+  callsAnswered: number;
   fcp: number;
   shown: number;
   interactive: number;
@@ -170,7 +195,21 @@ async function measureDashboard(browser: Browser, url: string, benchPage: string
     const probe = (window as unknown as { __interactive: { shown: number; quiet: number } }).__interactive;
     const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN;
     const fakeSetup = performance.getEntriesByName('voxanne-bench:fake-setup')[0]?.duration ?? Number.NaN;
-    return { fakeSetup, fcp, shown: probe.shown, interactive: probe.quiet };
+    const bridge = (window as unknown as { __bridgeCalls: Record<string, { asked: number; answered?: number }> }).__bridgeCalls;
+    const scripts = performance
+      .getEntriesByType('resource')
+      .filter((e) => (e as PerformanceResourceTiming).initiatorType === 'script' || e.name.endsWith('.js'))
+      .filter((e) => e.startTime < fcp);
+    return {
+      fakeSetup,
+      scriptsLoaded: Math.max(0, ...scripts.map((e) => (e as PerformanceResourceTiming).responseEnd)),
+      firstBridgeCall: Math.min(...Object.values(bridge).map((c) => c.asked)),
+      callsAsked: bridge['calls.list']?.asked ?? Number.NaN,
+      callsAnswered: bridge['calls.list']?.answered ?? Number.NaN,
+      fcp,
+      shown: probe.shown,
+      interactive: probe.quiet,
+    };
   });
   const violations = await page.evaluate(() => (window as unknown as BenchWindow).voxanneBench.violations());
   if (violations.length) throw new Error(`bench page broke the protocol: ${violations.join('; ')}`);
@@ -243,6 +282,38 @@ try {
             50,
           ),
         )} (not product code; included below)`,
+      ],
+      [
+        'initial scripts received (median)',
+        ms(
+          percentile(
+            runs.map((r) => r.scriptsLoaded),
+            50,
+          ),
+        ),
+      ],
+      [
+        'first bridge request: the console runs (median)',
+        ms(
+          percentile(
+            runs.map((r) => r.firstBridgeCall),
+            50,
+          ),
+        ),
+      ],
+      [
+        'dashboard calls asked / answered (median)',
+        `${ms(
+          percentile(
+            runs.map((r) => r.callsAsked),
+            50,
+          ),
+        )} / ${ms(
+          percentile(
+            runs.map((r) => r.callsAnswered),
+            50,
+          ),
+        )}`,
       ],
       [
         'first contentful paint (median)',
