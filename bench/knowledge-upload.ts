@@ -31,6 +31,7 @@ import { migrate } from '../backend/src/db/migrate.js';
 import { hashPassword } from '../backend/src/auth/passwords.js';
 import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
 import { pdfBomb } from '../backend/test/support/pdf.js';
+import { judge } from './budget.js';
 import { pacedLoad, type PacedLoadResult } from './paced-load.js';
 
 const { values: args } = parseArgs({
@@ -228,7 +229,6 @@ try {
       const covered = runs.every((r) => 1_000 + r.settledMs <= SECONDS * 1_000);
       const p99 = median(runs.map((r) => r.health.p99));
       const ok = p99 < BUDGET_P99_MS && runs.every((r) => r.health.failed === 0) && covered;
-      if (!ok && scenario.pdf) missed = true;
       out();
       out(`${scenario.name}: ${scenario.what}${scenario.pdf ? ` (${(scenario.pdf.length / MB).toFixed(2)} MB file)` : ''}`);
       runs.forEach((result, i) => {
@@ -242,9 +242,9 @@ try {
       });
       if (scenario.pdf) out(`  document: ${runs[0]!.statusMessage ?? '(no message)'}`);
       if (!covered) out(`  (the load ended before the document settled: run again with a longer --seconds)`);
-      out(
-        `  median /health p99 ${p99} ms: ${ok ? 'within' : 'MISSES'} budget p99 < ${BUDGET_P99_MS} ms${scenario.pdf ? '' : ' (for reference)'}`,
-      );
+      const line = `median /health p99 ${p99} ms while parsing (budget p99 < ${BUDGET_P99_MS} ms)`;
+      if (!scenario.pdf) out(`  ${line}: for reference, ${ok ? 'within' : 'over'} the budget`);
+      else if (!judge(`knowledge-upload.${scenario.name}.healthP99Ms`, line, ok, covered ? '' : 'load ended too soon')) missed = true;
     }
   } finally {
     await backend.stop();

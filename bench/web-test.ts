@@ -28,6 +28,7 @@ import { WEB_TEST_AUDIO, WEB_TEST_PORT_OFFER, type LoginResponse, type WebTestPo
 import { WebTestRelay, type RelayPort } from '../main/core/web-test-relay.js';
 import { createWsSocketFactory } from '../main/core/ws-socket.js';
 import { createLogger } from '../main/core/logger.js';
+import { budget, judge } from './budget.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -209,13 +210,12 @@ const p95 = pct(95);
 const [first, last] = collected as [Memory, Memory];
 const heapGrowth = last.heapUsed - first.heapUsed;
 const heapFlat = heapGrowth < 5 * 1024 * 1024 && heapGrowth < first.heapUsed * 0.1;
-const latencyOk = p95 < LATENCY_BUDGET_P95_MS;
 
 process.stdout.write(
   [
     '',
     `added latency, relay input → provider socket (${latencies.length} frames):`,
-    `  p50 ${pct(50).toFixed(2)} ms   p95 ${p95.toFixed(2)} ms   p99 ${pct(99).toFixed(2)} ms   max ${latencies.at(-1)!.toFixed(2)} ms   budget p95 < ${LATENCY_BUDGET_P95_MS} ms: ${latencyOk ? 'met' : 'MISSED'}`,
+    `  p50 ${pct(50).toFixed(2)} ms   p95 ${p95.toFixed(2)} ms   p99 ${pct(99).toFixed(2)} ms   max ${latencies.at(-1)!.toFixed(2)} ms`,
     `audio: ${seq} frames sent, ${arrivedAt.size} arrived, ${seq - arrivedAt.size} lost; ${assistantFrames} assistant frames received (${((assistantFrames * WEB_TEST_AUDIO.frameMs) / 1000).toFixed(0)} s of speech); ${transcripts('caller')} caller and ${transcripts('assistant')} assistant turns transcribed`,
     `machine: ${os.cpus().length} cores, load average ${os
       .loadavg()
@@ -225,13 +225,22 @@ process.stdout.write(
     `backend memory (heap as sampled: ${memory.map((m) => mb(m.heapUsed)).join(', ')})`,
     `backend memory after a full GC (at ${(first.atMs / 60_000).toFixed(1)} min, after warm-up, and at the end, ${(last.atMs / 60_000).toFixed(1)} min):`,
     `  heap ${mb(first.heapUsed)} → ${mb(last.heapUsed)} (${heapGrowth >= 0 ? '+' : ''}${mb(heapGrowth)}), rss ${mb(first.rss)} → ${mb(last.rss)}, array buffers ${mb(first.arrayBuffers)} → ${mb(last.arrayBuffers)}`,
-    `  budget flat (heap growth < 5 MB and < 10 %): ${heapFlat ? 'met' : 'MISSED'}`,
     '',
   ].join('\n'),
 );
 
+budget({
+  key: 'web-test.addedLatencyP95Ms',
+  label: 'added latency p95',
+  figure: p95,
+  op: '<',
+  limit: LATENCY_BUDGET_P95_MS,
+  unit: ' ms',
+  digits: 2,
+});
+judge('web-test.heapFlat', 'backend heap flat (growth < 5 MB and < 10 %)', heapFlat, mb(heapGrowth));
+judge('web-test.framesLost', 'audio frames lost = 0', seq === arrivedAt.size, `${seq - arrivedAt.size} lost`);
 server.kill('SIGTERM');
-process.exitCode = latencyOk && heapFlat && seq === arrivedAt.size ? 0 : 1;
 
 function transcripts(speaker: 'caller' | 'assistant'): number {
   return received.filter((m) => m.type === 'transcript' && m.speaker === speaker && m.transcriptType === 'final').length;
