@@ -314,6 +314,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       callControlRoutes({
         control: liveCallControl,
         listen: (principal, callId) => listenHub.issue(principal, callId),
+        audit: audit.append,
         limiter: rateLimiter({
           store,
           windowMs: 60_000,
@@ -352,6 +353,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       }),
       webTestRoutes(webTest),
       workItemRoutes({
+        audit: audit.append,
         db: database.db,
         bus,
         logger,

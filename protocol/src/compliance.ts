@@ -9,6 +9,13 @@ export const AUDIT_ACTIONS = [
   'auth.signed_out',
   'auth.sign_in_failed',
   'call.viewed',
+  'call.listened',
+  'call.coached',
+  'call.said',
+  'call.transferred',
+  'call.ended',
+  'work_item.done',
+  'work_item.reopened',
   'assistant.updated',
   'knowledge.uploaded',
   'knowledge.deleted',
@@ -26,7 +33,16 @@ export const AUDIT_ACTIONS = [
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;
 
-export const AuditObjectTypeSchema = z.enum(['call', 'staff', 'assistant', 'knowledge_document', 'phone_number', 'clinic', 'patient']);
+export const AuditObjectTypeSchema = z.enum([
+  'call',
+  'staff',
+  'assistant',
+  'knowledge_document',
+  'phone_number',
+  'clinic',
+  'patient',
+  'work_item',
+]);
 export type AuditObjectType = z.infer<typeof AuditObjectTypeSchema>;
 
 /**

@@ -166,6 +166,19 @@ describe.each(databaseKinds())('live call control from the console on %s', (kind
     await eventually(async () => expect(await storedCall(id)).toMatchObject({ status: 'ended', ended_reason: 'manually-canceled' }));
     // The monitor URLs are forgotten once the call ended.
     await eventually(async () => expect(await database.db.selectFrom('call_monitors').selectAll().execute()).toEqual([]));
+
+    // The clinic's activity log has who did what to which call, never the words.
+    const logged = await database.db
+      .selectFrom('audit_log')
+      .select(['action', 'object_id', 'details'])
+      .where('clinic_id', '=', clinicId)
+      .orderBy('seq')
+      .execute();
+    expect(logged.filter((e) => e.action.startsWith('call.') && e.action !== 'call.viewed')).toEqual([
+      { action: 'call.said', object_id: id, details: null },
+      { action: 'call.coached', object_id: id, details: null },
+      { action: 'call.ended', object_id: id, details: null },
+    ]);
   });
 
   it('takes the call to the front desk with a warm briefing: Transferring, then Transferred', async () => {

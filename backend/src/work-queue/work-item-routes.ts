@@ -9,6 +9,8 @@ import {
   type WorkItemResponse,
 } from '@voxanne/protocol';
 import { principalOf } from '../auth/middleware.js';
+import type { AuditAppender } from '../audit/audit-log.js';
+import { auditBy } from '../http/audit-context.js';
 import { parseBody, parseIdParam, parseQuery } from '../http/validate.js';
 import {
   callBackWorkItem,
@@ -28,7 +30,8 @@ const actorOf = (req: Parameters<typeof principalOf>[0]): Actor => {
 };
 
 /** `callbackLimiter`: per staff member, as for test calls (each call-back rings a phone and costs money). */
-export function workItemRoutes(deps: WorkQueueDeps & { callbackLimiter: RequestHandler }): Router {
+/** `audit`: closing and reopening an item (its outcome) go in the clinic's activity log. */
+export function workItemRoutes(deps: WorkQueueDeps & { callbackLimiter: RequestHandler; audit: AuditAppender }): Router {
   const router = Router();
   const id = (req: Parameters<typeof parseIdParam>[0]) => parseIdParam(req, 'Work item');
   const reply = (item: WorkItemResponse['item']): WorkItemResponse => ({ item });
@@ -50,10 +53,20 @@ export function workItemRoutes(deps: WorkQueueDeps & { callbackLimiter: RequestH
   router.post('/work-items/:id/done', async (req, res) => {
     const itemId = id(req);
     const body = parseBody(WorkItemDoneRequestSchema, req);
-    res.json(reply(await completeWorkItem(deps, actorOf(req), itemId, body)));
+    const item = await completeWorkItem(deps, actorOf(req), itemId, body);
+    await deps.audit({
+      ...auditBy(req),
+      action: 'work_item.done',
+      object: { type: 'work_item', id: itemId },
+      details: { outcome: body.outcome },
+    });
+    res.json(reply(item));
   });
   router.post('/work-items/:id/reopen', async (req, res) => {
-    res.json(reply(await reopenWorkItem(deps, actorOf(req), id(req))));
+    const itemId = id(req);
+    const item = await reopenWorkItem(deps, actorOf(req), itemId);
+    await deps.audit({ ...auditBy(req), action: 'work_item.reopened', object: { type: 'work_item', id: itemId } });
+    res.json(reply(item));
   });
   router.post('/work-items/:id/callback', deps.callbackLimiter, async (req, res) => {
     const body: WorkItemCallbackResponse = await callBackWorkItem(deps, actorOf(req), id(req));

@@ -283,6 +283,17 @@ describe.each(databaseKinds())('the work queue on %s', (kind) => {
         ['reopened', 'Alice Admin'],
       ]);
       expect(detail.history[3]).toMatchObject({ outcome: 'called_back_booked', note: 'Booked for Tuesday.' });
+      // The outcome is in the activity log too; the note stays on the item.
+      const logged = await database.db
+        .selectFrom('audit_log')
+        .select(['action', 'object_id', 'details'])
+        .where('action', 'like', 'work_item.%')
+        .orderBy('seq')
+        .execute();
+      expect(logged).toEqual([
+        { action: 'work_item.done', object_id: item.id, details: { outcome: 'called_back_booked' } },
+        { action: 'work_item.reopened', object_id: item.id, details: null },
+      ]);
     });
 
     it('answers 404 for another clinic’s items and refuses writes without the CSRF token', async () => {
