@@ -61,6 +61,8 @@ export class DesktopNotifier {
   private shownAt: number[] = [];
   private held: DesktopNotification[] = [];
   private summaryTimer: TimerHandle | null = null;
+  /** Notifications already written to name nobody (more precise than the generic words for their kind). */
+  private readonly nameless = new WeakSet<DesktopNotification>();
   private readonly o: NotifierOptions;
   private readonly newId: () => string;
 
@@ -168,7 +170,11 @@ export class DesktopNotifier {
         // A call that needs a person was announced by its attention.needed already.
         if (change !== 'created' || item.kind === 'needs_person') return null;
         const navigate: Navigate = { page: 'dashboard' };
-        if (this.locked) return this.make('attention', 'New in the work queue', 'Something new is waiting for the front desk.', navigate);
+        if (this.locked) {
+          const nameless = this.make('attention', 'New in the work queue', 'Something new is waiting for the front desk.', navigate);
+          this.nameless.add(nameless);
+          return nameless;
+        }
         const who = item.patientName ?? (item.callerNumber ? maskPhoneNumber(item.callerNumber) : 'Unknown caller');
         return this.make('attention', `${WORK_ITEM_KIND_LABELS[item.kind]}`, `${who}: ${item.title}`, navigate);
       }
@@ -273,7 +279,8 @@ export class DesktopNotifier {
 
   private show(original: DesktopNotification, now: number): void {
     // A summary only counts ("2 incoming calls"): safe as it is.
-    const notification = this.locked && original.kind !== 'summary' ? { ...original, ...LOCKED_TEXT[original.kind] } : original;
+    const generic = this.locked && original.kind !== 'summary' && !this.nameless.has(original);
+    const notification = generic ? { ...original, ...LOCKED_TEXT[original.kind] } : original;
     this.shownAt.push(now);
     this.o.logger.debug('notification', { kind: notification.kind });
     this.o.port.show(notification, () => {
