@@ -279,8 +279,10 @@ export class DesktopNotifier {
 
   private show(original: DesktopNotification, now: number): void {
     // A summary only counts ("2 incoming calls"): safe as it is.
-    const generic = this.locked && original.kind !== 'summary' && !this.nameless.has(original);
-    const notification = generic ? { ...original, ...LOCKED_TEXT[original.kind] } : original;
+    const notification =
+      this.locked && original.kind !== 'summary' && !this.nameless.has(original)
+        ? { ...original, ...LOCKED_TEXT[original.kind] }
+        : original;
     this.shownAt.push(now);
     this.o.logger.debug('notification', { kind: notification.kind });
     this.o.port.show(notification, () => {
