@@ -64,7 +64,7 @@ export const AuditEntrySchema = z.object({
   objectType: AuditObjectTypeSchema.nullable(),
   objectId: text().nullable(),
   /** Changed fields as `{ field: { before, after } }`, or other facts about the action. Never transcript text. */
-  details: z.record(z.string(), z.unknown()).nullable(),
+  details: z.record(text(), z.unknown()).nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
