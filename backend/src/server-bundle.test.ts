@@ -104,6 +104,9 @@ function startServer(entry: string, env: Record<string, string>): RunningServer 
       VAPI_WEBHOOK_SECRET: 'bundle-test-webhook-secret',
       METRICS_TOKEN: 'bundle-test-metrics-token-0123456789',
       LOG_LEVEL: 'info',
+      // The in-flight request must finish because it is in flight, not because it beat the cut-off:
+      // on a loaded machine the default 10 s can pass before its body is even sent.
+      SHUTDOWN_TIMEOUT_MS: String(SLOW),
       ...env,
     },
   });
