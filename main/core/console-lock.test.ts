@@ -89,6 +89,19 @@ describe('Console lock: nothing with patient data leaves main while locked', () 
     expect(h.batches).toEqual([]);
   });
 
+  it('withholds the answer to a request that was asked before the lock and answered after it', async () => {
+    await h.signIn();
+    let release!: () => void;
+    h.backend.restGate = new Promise<void>((resolve) => (release = resolve));
+    const restBefore = h.backend.counts.rest;
+    const answer = h.invoke('calls.list', { limit: 20 });
+    await waitFor(() => expect(h.backend.counts.rest).toBeGreaterThan(restBefore));
+    await h.invoke('session.lock');
+    release();
+    h.backend.restGate = null;
+    expect(await answer).toEqual({ ok: false, error: { code: 'forbidden', message: UserMessage.locked } });
+  });
+
   it('catches the renderer up on unlock, then streams again', async () => {
     await h.signIn();
     h.batches.length = 0;

@@ -318,10 +318,12 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     Object.entries(handlers).map(([channel, handler]) => [
       channel,
       async (request: unknown) => {
-        if (session.getState().status === 'locked' && !ALLOWED_WHILE_LOCKED.has(channel as IpcInvokeChannel)) {
-          throw userFacing('forbidden', UserMessage.locked);
-        }
-        return (handler as (r: unknown) => Promise<unknown>)(request);
+        const allowed = ALLOWED_WHILE_LOCKED.has(channel as IpcInvokeChannel);
+        if (!allowed && session.getState().status === 'locked') throw userFacing('forbidden', UserMessage.locked);
+        const answer = await (handler as (r: unknown) => Promise<unknown>)(request);
+        // Asked before the lock, answered after it: the data stays in main.
+        if (!allowed && session.getState().status === 'locked') throw userFacing('forbidden', UserMessage.locked);
+        return answer;
       },
     ]),
   ) as IpcHandlers;

@@ -62,6 +62,8 @@ export class FakeBackend {
   readonly counts = { login: 0, refresh: 0, logout: 0, rest: 0, liveHandshakes: 0 };
   /** Delay every refresh answer by this long (real ms), to make refreshes overlap. */
   refreshDelayMs = 0;
+  /** While set, authenticated REST requests wait for it before they are answered. */
+  restGate: Promise<void> | null = null;
   /** When set, upgrades to the live socket are answered with this HTTP status. */
   refuseHandshakeWith: number | null = null;
   /** When false, the server says nothing after the handshake (a hung server). */
@@ -228,6 +230,7 @@ export class FakeBackend {
     const auth = this.authorize(req.headers.authorization);
     if (!auth) return error(401, 'token_expired', 'Access token expired.');
     this.counts.rest++;
+    if (this.restGate) await this.restGate;
     const needsCsrf = req.method !== 'GET';
     if (needsCsrf && req.headers[CSRF_HEADER] !== auth.session.csrfToken) return error(403, 'csrf_failed', 'CSRF token missing or wrong.');
 
