@@ -13,6 +13,7 @@ import { sandboxControl } from '../../test/support/sandbox-control.js';
 import { endOfCallReport, postSigned, statusUpdate, type CallRef } from '../../test/support/vapi-fixtures.js';
 import { callFrom, clinicWithAssistant, nextWeekday, postToolCalls, type AssistantClinic } from '../../test/support/assistant-calls.js';
 import { updateClinicSettings } from '../compliance/clinic-settings.js';
+import { insertPatient } from '../../test/support/call-fixtures.js';
 import type { ClinicSettingsUpdate } from '@voxanne/protocol';
 
 const MOBILE = '+447400123456';
@@ -177,6 +178,24 @@ describe.each(databaseKinds())('work-queue follow-ups on %s', (kind) => {
         .execute();
       await missedCall(MOBILE, t0 + 2 * 3_600_000, other);
       expect(texts(MOBILE)).toHaveLength(2);
+    });
+
+    it('is forgotten with the patient: an erasure clears the number, the text and the replies', async () => {
+      const patient = await insertPatient(database.db, clinic.clinicId, 'Eleanor Vance', MOBILE);
+      await settings({ textBackEnabled: true });
+      await missedCall(MOBILE, t0 + 3_600_000);
+      await reply(MOBILE, 'This is Eleanor, call me after 5');
+      const [item] = await itemsOf();
+      expect(steps(await historyOf(item!.id))).toEqual(['created', 'texted', 'text_reply']);
+      expect((await admin.api(`/api/patients/${patient}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await itemsOf())[0]).toMatchObject({ id: item!.id, caller_number: null, patient_id: null, detail: null });
+      expect((await historyOf(item!.id)).map((h) => [h.action, h.note])).toEqual([
+        ['created', null],
+        ['texted', null],
+        ['text_reply', null],
+      ]);
+      const sms = await database.db.selectFrom('sms_messages').select(['to_number', 'body', 'day_key']).execute();
+      expect(sms).toEqual([{ to_number: '', body: '(erased)', day_key: null }]);
     });
 
     it('sends exactly one text per item when two deliveries race', async () => {
