@@ -171,6 +171,9 @@ async function main(): Promise<void> {
       connected.push(c);
     });
 
+    type Stats = { cpuSeconds: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
+    const stats = async () => (await (await fetch(`${server.controlUrl}/stats`)).json()) as Stats;
+    const before = await stats(); // also resets the server's loop-delay histogram
     out(`changing items: ${RATE} changes/s for ${SECONDS} s ...`);
     let httpErrors = 0;
     let skipped = 0;
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
     }
     while (inFlight > 0) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
+    const after = await stats();
 
     // Every console should see every accepted change of its clinic: wait until it has, or until
     // nothing more arrived for 15 s.
@@ -249,6 +253,13 @@ async function main(): Promise<void> {
     out();
     out(
       `${changes} changes accepted in ${seconds.toFixed(1)} s (${(changes / seconds).toFixed(1)}/s), ${httpErrors} refused or failed, ${skipped} skipped (item still changing)`,
+    );
+    // Server CPU per change (request, transaction, fan-out to its clinic's consoles) depends far less
+    // on the machine's load than latency does.
+    const cpuMsPerChange = ((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, changes);
+    const loop = after.eventLoopDelayMs;
+    out(
+      `server: ${cpuMsPerChange.toFixed(2)} ms CPU per change; event-loop delay p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms`,
     );
     out(`deliveries: ${delivered}/${expected} (${CONSOLES / CLINICS} consoles per clinic), lost ${lost}`);
     out(
