@@ -1,7 +1,8 @@
-// Child process of bench/live.ts: one real backend instance (configured from the environment exactly
+// Child process of bench/live.ts and bench/work-queue.ts: one real backend instance (configured from the environment exactly
 // as `npm run backend` is) plus a small control server on its own port for the bench:
 //   POST /setup            clinics with one front-desk login each (password returned) and an assistant
 //                          id each, so the real POST /webhooks/vapi resolves their calls
+//   POST /work-items       {clinicIds, perClinic}: open work items per clinic (bench/work-queue.ts)
 //   POST /event            the bench's own event route: one transaction through transactionWithEvents
 //                          (--via bench-route; the default drives the real webhook path instead)
 //   POST /prepare-burst    writes N events into the log without publishing them (throughput test)
@@ -20,6 +21,7 @@ import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries
 import { hashPassword } from '../backend/src/auth/passwords.js';
 import { getAgent } from '../backend/src/agent/agent-service.js';
 import { recordEvents, transactionWithEvents } from '../backend/src/live/event-log.js';
+import { raiseWorkItem } from '../backend/src/work-queue/work-items.js';
 
 const BENCH_PASSWORD = 'bench-password-0123456789';
 
@@ -79,6 +81,20 @@ const control = http.createServer((req, res) => {
         created.push({ clinicId: clinic.id, email, password: BENCH_PASSWORD, assistantId });
       }
       return reply(200, { clinics: created });
+    }
+    if (route === 'POST /work-items') {
+      const { clinicIds, perClinic } = (await readJson(req)) as { clinicIds: string[]; perClinic: number };
+      const items: Record<string, string[]> = {};
+      for (const clinicId of clinicIds) {
+        items[clinicId] = [];
+        for (let i = 0; i < perClinic; i++) {
+          const row = await transactionWithEvents(backend.database.db, backend.bus, (tx, events) =>
+            raiseWorkItem(tx, events, { clinicId, causeKey: `bench:${i}`, kind: 'callback_requested', title: `Bench follow-up ${i + 1}` }),
+          );
+          items[clinicId].push(row!.id);
+        }
+      }
+      return reply(200, { items });
     }
     if (route === 'POST /prepare-burst') {
       const { clinicIds, events } = (await readJson(req)) as { clinicIds: string[]; events: number };

@@ -28,21 +28,19 @@
 //
 // Database: BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server; a database of its own is
 // created and dropped); without either, embedded PGlite.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { WebSocket } from 'ws';
 import { io as socketIo, type Socket as SocketIoClient } from 'socket.io-client';
 import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL, LIVE_SOCKET_PATH, LiveCloseCode, type LoginResponse } from '@voxanne/protocol';
 import { vapiWebhookHeaders } from '../backend/src/telephony/webhook-auth.js';
 import { budget as ratioBudget, judge, machineLoad } from './budget.js';
+import { benchDatabase, Histogram, inBatches, onInterrupt, startBenchServer, stopBenchServer } from './live-support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,28 +78,6 @@ function budget(key: string, name: string, met: boolean | 'not judged', detail =
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const here = path.dirname(new URL(import.meta.url).pathname);
 
-// --- latency histogram (0.1 ms buckets up to 10 s; constant memory for any run length) -----------
-
-class Histogram {
-  private readonly buckets = new Uint32Array(100_001);
-  count = 0;
-  max = 0;
-  record(ms: number): void {
-    this.buckets[Math.min(this.buckets.length - 1, Math.max(0, Math.round(ms * 10)))]!++;
-    this.count++;
-    if (ms > this.max) this.max = ms;
-  }
-  percentile(p: number): number {
-    const rank = Math.ceil((p / 100) * this.count);
-    let seen = 0;
-    for (let i = 0; i < this.buckets.length; i++) {
-      seen += this.buckets[i]!;
-      if (seen >= rank) return i / 10;
-    }
-    return this.max;
-  }
-}
-
 // --- servers ---------------------------------------------------------------------------------------
 
 interface ServerProcess {
@@ -113,49 +89,12 @@ interface ServerProcess {
 
 async function startServer(name: ServerProcess['name'], env: Record<string, string>): Promise<ServerProcess> {
   const script = name === 'voxanne' ? 'live-server.ts' : 'live-baseline-server.ts';
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the servers.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', ...nodeArgs, '--import', 'tsx', path.join(here, script), ...(name === 'voxanne' ? [] : [name])],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<{ backendUrl: string; controlUrl: string }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} server exited (${code}) before it was ready`)));
-    lines.on('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { backendUrl?: string; controlUrl?: string; level?: string; msg?: string };
-        if (parsed.backendUrl && parsed.controlUrl) resolve({ backendUrl: parsed.backendUrl, controlUrl: parsed.controlUrl });
-        else if (parsed.level === 'error' || parsed.level === 'fatal') process.stderr.write(`[${name}] ${line}\n`);
-      } catch {
-        process.stderr.write(`[${name}] ${line}\n`);
-      }
-    });
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  return { name, child, ...ready };
-}
-
-/** Server children still running: ended, and the bench database dropped, if the bench is interrupted. */
-const running = new Set<ChildProcess>();
-let dropDatabase: (() => Promise<void>) | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const child of running) child.kill('SIGKILL');
-    void (dropDatabase?.() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
+  const ready = await startBenchServer(name, path.join(here, script), name === 'voxanne' ? [] : [name], env);
+  return { name, ...ready };
 }
 
 async function stopServer(server: ServerProcess): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000).then(() => server.child.kill('SIGKILL'))]);
+  await stopBenchServer(server.child);
 }
 
 async function control<T>(server: ServerProcess, method: string, route: string, body?: unknown): Promise<T> {
@@ -337,15 +276,6 @@ class SocketIoConsole implements BenchConsole {
   }
 }
 
-async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 // --- phases ----------------------------------------------------------------------------------------
 
 /** Creates one event for a clinic over HTTP; the event's transcript text is `marker`. */
@@ -514,36 +444,6 @@ async function throughputPhase(
 }
 
 // --- database --------------------------------------------------------------------------------------
-
-async function benchDatabase(): Promise<{ env: Record<string, string>; label: string; drop(): Promise<void> }> {
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxanne-bench-live-'));
-  if (!serverUrl) {
-    return {
-      env: { DATA_DIR: dataDir },
-      label: 'embedded PGlite (set BENCH_DATABASE_URL for Postgres)',
-      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `voxanne_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
-    label: `PostgreSQL ${url.host}`,
-    async drop() {
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 // --- run -------------------------------------------------------------------------------------------
 
@@ -719,8 +619,8 @@ async function soak(dbEnv: Record<string, string>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const db = await benchDatabase();
-  dropDatabase = () => db.drop();
+  const db = await benchDatabase('live');
+  onInterrupt(() => db.drop());
   out(`bench/live: ${CONSOLES} consoles, ${CLINICS} clinics (${PER_CLINIC} per clinic), ${os.cpus().length} CPUs, Node ${process.version}`);
   out(
     `database: ${db.label}; voxanne events created ${VIA_WEBHOOK ? 'by signed Vapi transcript webhooks (POST /webhooks/vapi)' : "through the bench's own route (POST /event → transactionWithEvents)"}`,

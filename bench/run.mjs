@@ -15,6 +15,7 @@ const BENCHES = [
   'knowledge-upload.ts',
   'retention.ts',
   'live.ts',
+  'work-queue.ts',
   'web-test.ts',
   'listen.ts',
   'main-core.ts',

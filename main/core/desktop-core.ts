@@ -256,6 +256,8 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       (await session.call('doneWorkItem', { params: { id }, body: { outcome, ...(note ? { note } : {}) } })).item,
     'workItems.reopen': async ({ id }) => (await session.call('reopenWorkItem', { params: { id } })).item,
     'workItems.callBack': ({ id }) => session.call('callBackWorkItem', { params: { id } }),
+    'clinicSettings.get': async () => (await session.call('getClinicSettings')).settings,
+    'clinicSettings.update': async (update) => (await session.call('updateClinicSettings', { body: update })).settings,
 
     'agent.get': () => session.call('getAgent'),
     'agent.update': (request) => session.call('updateAgent', { body: request }),

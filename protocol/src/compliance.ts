@@ -1,7 +1,8 @@
 // The clinic's access and change log (Activity), as the console and its CSV export see it.
 import { z } from 'zod';
 import { RoleSchema } from './auth.js';
-import { IdSchema, IsoDateSchema, IsoDateTimeSchema, pageSchema, text } from './common.js';
+import { IdSchema, IsoDateSchema, IsoDateTimeSchema, pageSchema, text, TimeOfDaySchema } from './common.js';
+import { WORK_QUEUE_SETTING_LIMITS } from './work-items.js';
 
 /** Everything the log records, in the clinic's words. */
 export const AUDIT_ACTIONS = [
@@ -99,6 +100,12 @@ export const RETENTION_LIMITS = {
 } as const;
 
 const days = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
+const textBackMessage = text().trim().min(1).max(WORK_QUEUE_SETTING_LIMITS.textBackMessage.max);
+const callbackWindow = z
+  .number()
+  .int()
+  .min(WORK_QUEUE_SETTING_LIMITS.callbackWindowMinutes.min)
+  .max(WORK_QUEUE_SETTING_LIMITS.callbackWindowMinutes.max);
 
 export const ClinicSettingsSchema = z.object({
   /** Transcripts, recording links, summaries and analyses are deleted after this many days. */
@@ -109,6 +116,14 @@ export const ClinicSettingsSchema = z.object({
   auditRetentionDays: days(RETENTION_LIMITS.auditDays),
   /** Card numbers, dates of birth and email addresses are masked before a transcript is stored or streamed. */
   storeTranscriptsRedacted: z.boolean(),
+  /** Text a missed caller on a mobile once a clinic day, within the texting hours (clinic time). */
+  textBackEnabled: z.boolean(),
+  textBackMessage,
+  textBackFrom: TimeOfDaySchema,
+  /** Not sent from this time on; after textBackFrom. */
+  textBackUntil: TimeOfDaySchema,
+  /** Missed callers and messages are due a call back within this many minutes. */
+  callbackWindowMinutes: callbackWindow,
 });
 export type ClinicSettings = z.infer<typeof ClinicSettingsSchema>;
 
@@ -118,6 +133,11 @@ export const ClinicSettingsUpdateSchema = z
     callRetentionDays: days(RETENTION_LIMITS.callDays).optional(),
     auditRetentionDays: days(RETENTION_LIMITS.auditDays).optional(),
     storeTranscriptsRedacted: z.boolean().optional(),
+    textBackEnabled: z.boolean().optional(),
+    textBackMessage: textBackMessage.optional(),
+    textBackFrom: TimeOfDaySchema.optional(),
+    textBackUntil: TimeOfDaySchema.optional(),
+    callbackWindowMinutes: callbackWindow.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'name at least one setting to change');
 export type ClinicSettingsUpdate = z.infer<typeof ClinicSettingsUpdateSchema>;

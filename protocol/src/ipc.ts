@@ -30,6 +30,7 @@ import {
 import { KNOWLEDGE_MAX_BYTES, KnowledgeDocumentSchema, KnowledgeListResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './web-test.js';
 import { LiveEventSchema } from './events.js';
+import { ClinicSettingsSchema, ClinicSettingsUpdateSchema } from './compliance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that only exist between main and renderer
@@ -178,6 +179,9 @@ export const ipcInvokeChannels = {
   'workItems.done': { request: WorkItemDoneRequestSchema.extend({ id: IdSchema }), response: WorkItemSchema },
   'workItems.reopen': { request: IdArgs, response: WorkItemSchema },
   'workItems.callBack': { request: IdArgs, response: WorkItemCallbackResponseSchema },
+  /** The clinic's settings (everyone reads); only an administrator's update is accepted by the backend. */
+  'clinicSettings.get': { request: NoArgs, response: ClinicSettingsSchema },
+  'clinicSettings.update': { request: ClinicSettingsUpdateSchema, response: ClinicSettingsSchema },
 
   'agent.get': { request: NoArgs, response: AgentResponseSchema },
   'agent.update': { request: AgentUpdateRequestSchema, response: AgentResponseSchema },

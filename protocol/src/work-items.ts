@@ -35,6 +35,15 @@ export const WORK_ITEM_OUTCOME_LABELS: Record<WorkItemOutcome, string> = {
   not_needed: 'Not needed / spam',
 };
 
+/** The missed-call text-back and the callback promise: clinic settings an administrator changes. */
+export const WORK_QUEUE_SETTING_LIMITS = {
+  textBackMessage: { max: 320, default: 'Sorry we missed your call — reply here or call us back.' },
+  textBackFrom: { default: '09:00' },
+  textBackUntil: { default: '20:00' },
+  /** Minutes within which missed callers and messages are called back (their items' due time). */
+  callbackWindowMinutes: { min: 15, max: 1440, default: 120 },
+} as const;
+
 export const StaffRefSchema = z.object({ id: IdSchema, name: text() });
 export type StaffRef = z.infer<typeof StaffRefSchema>;
 
@@ -67,7 +76,23 @@ export const WorkItemSchema = z.object({
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 
-export const WorkItemActionSchema = z.enum(['created', 'joined', 'claimed', 'released', 'done', 'reopened', 'callback_started']);
+export const WorkItemActionSchema = z.enum([
+  'created',
+  'joined',
+  'claimed',
+  'released',
+  'done',
+  'reopened',
+  'callback_started',
+  /** The assistant's call-back ended without settling the item (its call is attached). */
+  'callback_ended',
+  /** The missed-call text-back went to the caller (its words in the note). */
+  'texted',
+  /** Why no text-back was sent (not a mobile, outside texting hours, opted out, already texted today). */
+  'text_not_sent',
+  /** The caller answered the text-back (their words in the note). */
+  'text_reply',
+]);
 export type WorkItemAction = z.infer<typeof WorkItemActionSchema>;
 
 export const WorkItemHistoryEntrySchema = z.object({

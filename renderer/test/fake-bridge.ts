@@ -37,6 +37,8 @@ import {
   type WorkItemCounts,
   WORK_ITEM_KINDS,
   WORK_ITEM_PRIORITIES,
+  WORK_QUEUE_SETTING_LIMITS,
+  type ClinicSettings,
 } from '@voxanne/protocol';
 import {
   appInfo as defaultAppInfo,
@@ -75,6 +77,7 @@ export interface FakeWorld {
   webTest: WebTestDiagnostics;
   update: UpdateState;
   workItems: WorkItem[];
+  clinicSettings: ClinicSettings;
 }
 
 type Handler<C extends IpcInvokeChannel> = (request: IpcParsedRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
@@ -108,6 +111,17 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     webTest: structuredClone(webTestDiagnostics),
     update: { status: 'none' },
     workItems: [],
+    clinicSettings: {
+      transcriptRetentionDays: 90,
+      callRetentionDays: 730,
+      auditRetentionDays: 2192,
+      storeTranscriptsRedacted: false,
+      textBackEnabled: false,
+      textBackMessage: WORK_QUEUE_SETTING_LIMITS.textBackMessage.default,
+      textBackFrom: '09:00',
+      textBackUntil: '20:00',
+      callbackWindowMinutes: 120,
+    },
     ...overrides,
   };
 }
@@ -429,6 +443,17 @@ export class FakeBridge {
         item: this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now }),
         callId: id(),
       };
+    },
+
+    'clinicSettings.get': () => this.world.clinicSettings,
+    'clinicSettings.update': (update) => {
+      this.adminOnly('the clinic’s settings');
+      const next = { ...this.world.clinicSettings, ...update };
+      if (next.textBackFrom >= next.textBackUntil) {
+        throw new FakeIpcError('validation_failed', 'Invalid request body: textBackUntil is not after textBackFrom');
+      }
+      this.world.clinicSettings = next;
+      return next;
     },
 
     'agent.get': () => this.world.agent,

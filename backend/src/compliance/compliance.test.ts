@@ -70,6 +70,11 @@ describe.each(databaseKinds())('compliance on %s', (kind) => {
         callRetentionDays: 730,
         auditRetentionDays: 2192,
         storeTranscriptsRedacted: false,
+        textBackEnabled: false,
+        textBackMessage: 'Sorry we missed your call — reply here or call us back.',
+        textBackFrom: '09:00',
+        textBackUntil: '20:00',
+        callbackWindowMinutes: 120,
       });
 
       const update = JSON.stringify({ transcriptRetentionDays: 30, storeTranscriptsRedacted: true });
@@ -91,7 +96,7 @@ describe.each(databaseKinds())('compliance on %s', (kind) => {
       });
     });
 
-    it('refuses periods out of range, an audit period under six years, and calls kept shorter than transcripts', async () => {
+    it('refuses periods out of range, an audit period under six years, calls kept shorter than transcripts, and bad work-queue settings', async () => {
       for (const body of [
         { transcriptRetentionDays: 6 },
         { transcriptRetentionDays: 3651 },
@@ -99,6 +104,13 @@ describe.each(databaseKinds())('compliance on %s', (kind) => {
         { callRetentionDays: 30 },
         {},
         { unknown: 1 },
+        { callbackWindowMinutes: 14 },
+        { callbackWindowMinutes: 1441 },
+        { textBackMessage: '   ' },
+        { textBackMessage: 'x'.repeat(321) },
+        { textBackFrom: '9am' },
+        { textBackFrom: '21:00' },
+        { textBackFrom: '10:00', textBackUntil: '10:00' },
       ]) {
         const res = await adminApi('/api/clinic/settings', { method: 'PUT', body: JSON.stringify(body) });
         expect(res.status, JSON.stringify(body)).toBe(400);

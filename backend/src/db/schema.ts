@@ -224,13 +224,16 @@ export interface SmsMessagesTable {
   id: Generated<string>;
   clinic_id: string;
   booking_id: string | null;
-  purpose: 'booking_confirmation';
+  purpose: 'booking_confirmation' | 'missed_call_text_back';
   to_number: string;
   from_number: string | null;
   body: string;
   status: 'sending' | 'sent' | 'failed' | 'skipped_opt_out' | 'skipped_not_configured';
   provider_message_sid: string | null;
   error: string | null;
+  /** A text-back's item and the clinic day it counts against (one per number per clinic day). */
+  work_item_id: ColumnType<string | null, string | null | undefined, string | null>;
+  day_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -262,6 +265,12 @@ export interface ClinicSettingsTable {
   call_retention_days: number;
   audit_retention_days: number;
   store_transcripts_redacted: boolean;
+  text_back_enabled: Generated<boolean>;
+  text_back_message: Generated<string>;
+  /** Clinic-local HH:MM. */
+  text_back_from: Generated<string>;
+  text_back_until: Generated<string>;
+  callback_window_minutes: Generated<number>;
   updated_at: UpdatedAt;
 }
 
@@ -369,7 +378,18 @@ export interface WorkItemHistoryTable {
   work_item_id: string;
   clinic_id: string;
   at: CreatedAt;
-  action: 'created' | 'joined' | 'claimed' | 'released' | 'done' | 'reopened' | 'callback_started';
+  action:
+    | 'created'
+    | 'joined'
+    | 'claimed'
+    | 'released'
+    | 'done'
+    | 'reopened'
+    | 'callback_started'
+    | 'callback_ended'
+    | 'texted'
+    | 'text_not_sent'
+    | 'text_reply';
   staff_id: string | null;
   call_id: string | null;
   outcome: string | null;

@@ -1,4 +1,6 @@
-// Booking confirmation texts (templated, opt-out respected) and the STOP/START bookkeeping behind them.
+// Booking confirmation texts (templated, opt-out respected) and the STOP/START bookkeeping behind them,
+// plus what any text from the platform's number shares: the opt-out check, sending a claimed
+// sms_messages row, and the background queue (the missed-call text-back uses all three).
 //
 // One confirmation per booking, ever: the sms_messages row (unique per booking and purpose) is claimed
 // before Twilio is asked, so a replayed tool call or a retry never texts twice. Sending happens after
@@ -47,11 +49,17 @@ export class BookingSms {
   /** Starts sending the confirmation in the background; never throws into the caller. */
   queueConfirmation(request: ConfirmationRequest): void {
     if (!request.patientPhone) return;
-    const work = this.sendConfirmation(request).catch((error: unknown) =>
-      this.deps.logger.error({ err: error, bookingId: request.bookingId }, 'booking confirmation SMS failed'),
-    );
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    this.inBackground(() => this.sendConfirmation(request), { bookingId: request.bookingId }, 'booking confirmation SMS failed');
+  }
+
+  /**
+   * Runs `work` off the caller's path (texts go out after the webhook is answered); a failure is
+   * logged with `context`. `drain()` waits for it.
+   */
+  inBackground(work: () => Promise<void>, context: Record<string, unknown>, failure: string): void {
+    const running = work().catch((error: unknown) => this.deps.logger.error({ err: error, ...context }, failure));
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
   }
 
   async drain(): Promise<void> {
@@ -86,25 +94,36 @@ export class BookingSms {
       .executeTakeFirst();
     if (!claimed || status !== 'sending' || !sender) return;
 
+    await this.deliver(claimed.id, to, body);
+    this.deps.logger.info({ bookingId: request.bookingId, to: maskPhoneNumber(to) }, 'booking confirmation SMS sent');
+  }
+
+  /**
+   * Sends the text of an sms_messages row this instance claimed (status `sending`) from the platform's
+   * number and records how it went; a refusal is recorded, then thrown.
+   */
+  async deliver(claimedId: string, to: string, body: string): Promise<void> {
+    const { db, sender } = this.deps;
+    if (!sender) throw new Error('SMS is not configured');
     try {
       const sent = await this.deps.gateway.sendSms(sender, { from: sender.from, to, body });
       await db
         .updateTable('sms_messages')
         .set({ status: 'sent', provider_message_sid: sent.sid, updated_at: new Date() })
-        .where('id', '=', claimed.id)
+        .where('id', '=', claimedId)
         .execute();
-      this.deps.logger.info({ bookingId: request.bookingId, to: maskPhoneNumber(to) }, 'booking confirmation SMS sent');
     } catch (error) {
       await db
         .updateTable('sms_messages')
         .set({ status: 'failed', error: error instanceof Error ? error.message.slice(0, 500) : 'unknown error', updated_at: new Date() })
-        .where('id', '=', claimed.id)
+        .where('id', '=', claimedId)
         .execute();
       throw error;
     }
   }
 
-  private async optedOut(clinicId: string, phone: string): Promise<boolean> {
+  /** Whether `phone` texted STOP to our sending number (and not START since), or the clinic marked the patient so. */
+  async optedOut(clinicId: string, phone: string): Promise<boolean> {
     const sender = this.deps.sender?.from;
     if (sender) {
       const row = await this.deps.db

@@ -14,6 +14,8 @@ import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
 import { recordMissedCall } from '../work-queue/missed-calls.js';
+import { MissedCallTextBack } from '../work-queue/text-back.js';
+import { recordCallbackResult } from '../work-queue/callback-results.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
 import { isVapiListenUrl, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
 import { TwilioGateway } from './twilio-client.js';
@@ -85,6 +87,8 @@ export interface Telephony {
   webhookServer: WebhookServer;
   assistantSync: VapiAssistantSync;
   sms: BookingSms;
+  /** The missed-call text-back (its texts go through `sms`, so `sms.drain()` waits for them too). */
+  textBack: MissedCallTextBack;
   ingestion: CallIngestion;
   tools: AssistantTools;
   /** Live control of calls in progress (the assistant's transfers; staff's controls from the console). */
@@ -107,6 +111,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const twilio = new TwilioGateway(vendors.twilioBaseUrl);
   const smsSender = vendors.smsSender;
   const sms = new BookingSms({ db: deps.db, gateway: twilio, sender: smsSender, template: settings.smsBookingTemplate, logger });
+  const textBack = new MissedCallTextBack({ db: deps.db, bus: deps.bus, sms, logger, defaultCountry: settings.defaultCountry });
   const webhookServer = new WebhookServer({
     publicUrl: deps.publicUrl,
     auth: webhookAuth,
@@ -138,8 +143,13 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       await recordCallMonitors(deps.db, monitorPolicy, message).catch((err: unknown) =>
         logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
       );
-      await recordMissedCall(ingestionDeps, message.call.id).catch((err: unknown) =>
-        logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed'),
+      const missed = await recordMissedCall(ingestionDeps, message.call.id).catch((err: unknown) => {
+        logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed');
+        return undefined;
+      });
+      if (missed) textBack.queue(missed.item, missed.missedAt);
+      await recordCallbackResult(ingestionDeps, message.call.id).catch((err: unknown) =>
+        logger.error({ err, type: message.type }, 'recording the call-back’s result in the work queue failed'),
       );
     },
   });
@@ -159,7 +169,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       service: new VapiWebhookService({ db: deps.db, logger, ingestion, tools, assistantSync }),
       bodyLimitBytes: config.http.bodyLimitBytes,
     }),
-    twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, logger, metrics: deps.metrics }),
+    twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, textBack, logger, metrics: deps.metrics }),
   ];
 
   // Receipts only short-cut exact replays (ingestion is idempotent without them), and signed
@@ -180,6 +190,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     webhookServer,
     assistantSync,
     sms,
+    textBack,
     ingestion,
     tools,
     control,

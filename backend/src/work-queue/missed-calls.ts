@@ -8,19 +8,25 @@
 // (its in-progress update can arrive after the end), so those wait for the report; an ended reason
 // that says nobody answered is final on its own.
 import type { Db } from '../db/database.js';
-import type { CallRow } from '../db/schema.js';
+import type { CallRow, WorkItemRow } from '../db/schema.js';
 import type { LiveEventBus } from '../live/event-bus.js';
 import { transactionWithEvents } from '../live/event-log.js';
 import { raiseWorkItem } from './work-items.js';
 
 const UNANSWERED_REASONS = new Set(['customer-did-not-answer', 'customer-busy', 'voicemail', 'twilio-failed-to-connect-call']);
 
+/** Whether an ended call's outcome is final: its report is in, or it ended unanswered (no later webhook changes that). */
+export function callSettled(call: Pick<CallRow, 'status' | 'report_received_at' | 'ended_reason'>): boolean {
+  if (call.status !== 'ended') return false;
+  return call.report_received_at !== null || UNANSWERED_REASONS.has(call.ended_reason ?? '');
+}
+
 export function isMissedCall(
   call: Pick<CallRow, 'status' | 'is_test' | 'direction' | 'outcome' | 'report_received_at' | 'ended_reason'>,
 ): boolean {
-  if (call.status !== 'ended' || call.is_test || call.direction !== 'inbound') return false;
+  if (call.is_test || call.direction !== 'inbound') return false;
   if (call.outcome !== 'missed' && call.outcome !== 'abandoned' && call.outcome !== 'failed') return false;
-  return call.report_received_at !== null || UNANSWERED_REASONS.has(call.ended_reason ?? '');
+  return callSettled(call);
 }
 
 const TITLES: Record<string, string> = {
@@ -29,12 +35,19 @@ const TITLES: Record<string, string> = {
   failed: 'Call failed',
 };
 
-/** Raises (or joins) the missed-call item of a stored call, when it is one; a no-op otherwise and on a replay. */
-export async function recordMissedCall(deps: { db: Db; bus: LiveEventBus }, providerCallId: string): Promise<void> {
-  await transactionWithEvents(deps.db, deps.bus, async (tx, events) => {
+/**
+ * Raises (or joins) the missed-call item of a stored call, when it is one; a no-op otherwise and on a
+ * replay. Returns a newly created item (not a repeat call joining one), with when the call was missed.
+ */
+export async function recordMissedCall(
+  deps: { db: Db; bus: LiveEventBus },
+  providerCallId: string,
+): Promise<{ item: WorkItemRow; missedAt: Date } | undefined> {
+  return transactionWithEvents(deps.db, deps.bus, async (tx, events) => {
     const call = await tx.selectFrom('calls').selectAll().where('provider_call_id', '=', providerCallId).executeTakeFirst();
-    if (!call || !isMissedCall(call)) return;
-    await raiseWorkItem(tx, events, {
+    if (!call || !isMissedCall(call)) return undefined;
+    const missedAt = call.ended_at ?? new Date();
+    const item = await raiseWorkItem(tx, events, {
       clinicId: call.clinic_id,
       causeKey: `missed:${call.id}`,
       kind: 'missed_call',
@@ -43,7 +56,9 @@ export async function recordMissedCall(deps: { db: Db; bus: LiveEventBus }, prov
       callId: call.id,
       callerNumber: call.caller_number,
       patientId: call.patient_id,
-      now: call.ended_at ?? new Date(),
+      now: missedAt,
     });
+    // A repeat call joins the open item (call_count > 1): it is not new work.
+    return item && item.call_count === 1 ? { item, missedAt } : undefined;
   });
 }

@@ -20,16 +20,20 @@ import {
 import type { Db } from '../db/database.js';
 import type { WorkItemRow } from '../db/schema.js';
 import type { EventRecorder, Tx } from '../live/event-log.js';
+import { getClinicSettings } from '../compliance/clinic-settings.js';
 
 const MINUTE = 60_000;
 
-/** How soon each kind should be dealt with, and its place in the queue. */
-export const WORK_ITEM_DEFAULTS: Record<WorkItemKind, { priority: WorkItemPriority; dueMinutes: number }> = {
+/**
+ * How soon each kind should be dealt with, and its place in the queue. `promised`: due within the
+ * clinic's callback window (its setting, two hours unless changed) instead of a fixed time.
+ */
+export const WORK_ITEM_DEFAULTS: Record<WorkItemKind, { priority: WorkItemPriority; dueMinutes: number | 'promised' }> = {
   // Someone was on the line wanting a person and did not get one: the most urgent.
   needs_person: { priority: 'high', dueMinutes: 15 },
-  // The clinic's promise to callers who left a message or were missed: called back within two hours.
-  callback_requested: { priority: 'normal', dueMinutes: 120 },
-  missed_call: { priority: 'normal', dueMinutes: 120 },
+  // The clinic's promise to callers who left a message or were missed.
+  callback_requested: { priority: 'normal', dueMinutes: 'promised' },
+  missed_call: { priority: 'normal', dueMinutes: 'promised' },
   booking_review: { priority: 'low', dueMinutes: 24 * 60 },
 };
 
@@ -65,6 +69,8 @@ export async function raiseWorkItem(tx: Tx, events: EventRecorder, cause: WorkIt
   if (!claimed) return undefined;
   const now = cause.now ?? new Date();
   const defaults = WORK_ITEM_DEFAULTS[cause.kind];
+  const dueMinutes =
+    defaults.dueMinutes === 'promised' ? (await getClinicSettings(tx, cause.clinicId)).callbackWindowMinutes : defaults.dueMinutes;
   const values = {
     clinic_id: cause.clinicId,
     kind: cause.kind,
@@ -75,7 +81,7 @@ export async function raiseWorkItem(tx: Tx, events: EventRecorder, cause: WorkIt
     patient_id: cause.patientId ?? null,
     call_id: cause.callId ?? null,
     booking_id: cause.bookingId ?? null,
-    due_at: new Date(now.getTime() + defaults.dueMinutes * MINUTE),
+    due_at: new Date(now.getTime() + dueMinutes * MINUTE),
   };
   let row: WorkItemRow;
   let change: WorkItemAction = 'created';

@@ -21,6 +21,7 @@ import { allowedCountries, reachableNumberProblem } from '../clinics/reachable-n
 import { lockOrCreateCall } from '../telephony/call-ingestion.js';
 import type { VapiClient } from '../telephony/vapi-client.js';
 import { addHistory, emitChange, toWorkItems, workItemCounts } from './work-items.js';
+import { recordCallbackResult } from './callback-results.js';
 
 export interface WorkQueueDeps {
   db: Db;
@@ -295,5 +296,7 @@ export async function callBackWorkItem(deps: WorkQueueDeps, actor: Actor, id: st
     return { item: await emitChange(tx, events, saved, 'callback_started'), callId: locked.row.id };
   });
   deps.logger.info({ clinicId: actor.clinicId, workItemId: id, to: maskPhoneNumber(number) }, 'assistant call-back started');
+  // A call that ended before its history entry was committed had its webhooks find no item: settle it now.
+  await recordCallbackResult(deps, created.id);
   return item;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
+import { adminUser } from '../../test/factories';
 
 describe('Settings', () => {
   it('shows loading, then the settings and what version is running', async () => {
@@ -84,5 +85,58 @@ describe('Settings', () => {
     renderConsole({ route: { page: 'settings' } });
     await screen.findByLabelText('A call comes in');
     expect(await axeViolations()).toEqual([]);
+  });
+
+  describe('the clinic’s work-queue settings', () => {
+    it('are for administrators only', async () => {
+      renderConsole({ route: { page: 'settings' } });
+      await screen.findByLabelText('A call comes in');
+      expect(screen.queryByRole('form', { name: 'Work queue settings' })).not.toBeInTheDocument();
+    });
+
+    it('turn the missed-call text-back on with its words and hours, and the callback window, saved with a button', async () => {
+      const { fake, container } = renderConsole({ world: { user: adminUser }, route: { page: 'settings' } });
+      const form = await screen.findByRole('form', { name: 'Work queue settings' });
+      const save = within(form).getByRole('button', { name: 'Save work queue settings' });
+      expect(save).toBeDisabled();
+      expect(within(form).getByLabelText('Text')).toHaveValue('Sorry we missed your call — reply here or call us back.');
+      expect(within(form).getByLabelText('Text')).toBeDisabled();
+      await userEvent.click(within(form).getByLabelText('Text missed callers back'));
+      await userEvent.clear(within(form).getByLabelText('Text'));
+      await userEvent.type(within(form).getByLabelText('Text'), 'We missed you. Reply here.');
+      await userEvent.selectOptions(within(form).getByLabelText('Call missed callers and messages back within'), '1 hour');
+      // The hours must end after they start: said, and nothing sent.
+      fireEvent.change(within(form).getByLabelText('Texting from'), { target: { value: '21:00' } });
+      await userEvent.click(save);
+      expect(within(form).getByRole('alert')).toHaveTextContent('The texting hours must end after they start.');
+      expect(fake.requestsOn('clinicSettings.update')).toEqual([]);
+      fireEvent.change(within(form).getByLabelText('Texting from'), { target: { value: '08:30' } });
+      await userEvent.click(save);
+      expect(await within(form).findByText('Saved.')).toBeInTheDocument();
+      expect(fake.requestsOn('clinicSettings.update')).toEqual([
+        {
+          textBackEnabled: true,
+          textBackMessage: 'We missed you. Reply here.',
+          textBackFrom: '08:30',
+          textBackUntil: '20:00',
+          callbackWindowMinutes: 60,
+        },
+      ]);
+      expect(fake.world.clinicSettings).toMatchObject({ textBackEnabled: true, callbackWindowMinutes: 60 });
+      expect(save).toBeDisabled();
+      expect(fake.violations).toEqual([]);
+      expect(await axeViolations(container)).toEqual([]);
+    });
+
+    it('say why a save was refused and keep the change', async () => {
+      const fake = new FakeBridge({ user: adminUser });
+      fake.fail('clinicSettings.update', { code: 'forbidden', message: 'Only a clinic administrator can change the clinic’s settings.' });
+      renderConsole({ fake, route: { page: 'settings' } });
+      const form = await screen.findByRole('form', { name: 'Work queue settings' });
+      await userEvent.click(within(form).getByLabelText('Text missed callers back'));
+      await userEvent.click(within(form).getByRole('button', { name: 'Save work queue settings' }));
+      expect(await within(form).findByRole('alert')).toHaveTextContent('Only a clinic administrator can change the clinic’s settings.');
+      expect(within(form).getByLabelText('Text missed callers back')).toBeChecked();
+    });
   });
 });

@@ -46,4 +46,14 @@ describe('Work queue page', () => {
     expect(fake.violations).toEqual([]);
     expect(await axeViolations(container)).toEqual([]);
   });
+
+  it('marks items past their due time as overdue', async () => {
+    const late = makeWorkItem({ kind: 'missed_call', patientName: 'Ada Lovelace', dueAt: later(-0.5) });
+    const onTime = makeWorkItem({ kind: 'callback_requested', patientName: 'Lena Park', dueAt: later(1) });
+    renderConsole({ world: { workItems: [late, onTime] }, route: { page: 'work-queue' } });
+    const todo = await screen.findByRole('region', { name: 'To do' });
+    const overdue = await within(todo).findByRole('listitem', { name: 'Missed call: Ada Lovelace (overdue)' });
+    expect(overdue).toHaveTextContent('overdue');
+    expect(within(todo).getByRole('listitem', { name: 'Callback requested: Lena Park' })).not.toHaveTextContent('overdue');
+  });
 });

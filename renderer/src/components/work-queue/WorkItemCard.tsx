@@ -1,6 +1,7 @@
 // One item of the shared work queue with what the desk can do about it: claim it ("I'm on it"), take
 // it over from a colleague, give it back, call back (the PC's phone handler, or the assistant), and
-// close it with how it ended. A refusal (someone else got there first) is said in the card.
+// close it with how it ended. A refusal (someone else got there first) is said in the card, and an
+// item past its due time (the clinic's callback promise, for missed calls and messages) is marked.
 import { useId, useState } from 'react';
 import {
   WORK_ITEM_KIND_LABELS,
@@ -14,6 +15,7 @@ import { useSession, useStores } from '../../stores/context';
 import { formatPhoneNumber } from '../../format/phone';
 import { formatTime } from '../../format/time';
 import { CallLink } from '../ui/CallLink';
+import { useNow } from '../../hooks/use-now';
 
 export function WorkItemCard(props: { item: WorkItem }) {
   const { item } = props;
@@ -29,6 +31,8 @@ export function WorkItemCard(props: { item: WorkItem }) {
   const mine = item.status === 'claimed' && item.claimedBy?.id === me;
   const theirs = item.status === 'claimed' && !mine;
   const queue = stores.workQueue.getState();
+  const now = useNow();
+  const overdue = item.status !== 'done' && Date.parse(item.dueAt) < now;
 
   const run = async (action: () => Promise<IpcResult<unknown>>) => {
     setBusy(true);
@@ -40,12 +44,16 @@ export function WorkItemCard(props: { item: WorkItem }) {
   };
 
   return (
-    <li className={`work-item work-item--${item.priority}`} aria-label={`${WORK_ITEM_KIND_LABELS[item.kind]}: ${who}`}>
+    <li
+      className={`work-item work-item--${item.priority}${overdue ? ' work-item--overdue' : ''}`}
+      aria-label={`${WORK_ITEM_KIND_LABELS[item.kind]}: ${who}${overdue ? ' (overdue)' : ''}`}
+    >
       <div className="work-item__text">
         <p className="work-item__kind">
           {WORK_ITEM_KIND_LABELS[item.kind]}
           {item.priority === 'high' && <span className="work-item__priority"> · urgent</span>}
           <span className="work-item__time"> · due {formatTime(item.dueAt)}</span>
+          {overdue && <span className="work-item__overdue"> · overdue</span>}
         </p>
         <p className="work-item__who">
           {who}
