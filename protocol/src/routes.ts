@@ -38,7 +38,9 @@ import {
   StaffInviteRequestSchema,
   StaffInviteResponseSchema,
   StaffListResponseSchema,
+  StaffPasswordResetResponseSchema,
   StaffResponseSchema,
+  StaffSignOutResponseSchema,
   StaffUpdateRequestSchema,
 } from './compliance.js';
 import {
@@ -268,6 +270,24 @@ export const apiRoutes = {
     csrf: true,
     body: StaffUpdateRequestSchema,
     response: StaffResponseSchema,
+  },
+  /** Local sign-in only: a new initial password shown once; ends the person's sessions. */
+  resetStaffPassword: {
+    method: 'POST',
+    path: '/api/staff/:id/reset-password',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: StaffPasswordResetResponseSchema,
+  },
+  /** Ends every session of the person (their open consoles drop their live sockets). */
+  signOutStaffEverywhere: {
+    method: 'POST',
+    path: '/api/staff/:id/sign-out-everywhere',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: StaffSignOutResponseSchema,
   },
 
   webTestDiagnostics: {
