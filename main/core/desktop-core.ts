@@ -294,6 +294,19 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
     'webTest.diagnostics': () => session.call('webTestDiagnostics'),
 
+    'auditLog.list': (query) => session.call('listAuditLog', { query }),
+    'auditLog.exportCsv': async (query) => ({
+      filename: `activity-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`,
+      csv: await session.call('exportAuditLog', { query }),
+    }),
+    'staff.list': () => session.call('listStaff'),
+    'staff.invite': (request) => session.call('inviteStaff', { body: request }),
+    'staff.update': async ({ id, patch }) => (await session.call('updateStaff', { params: { id }, body: patch })).staff,
+    'staff.resetPassword': ({ id }) => session.call('resetStaffPassword', { params: { id } }),
+    'staff.signOutEverywhere': ({ id }) => session.call('signOutStaffEverywhere', { params: { id } }),
+    'clinic.getSettings': async () => (await session.call('getClinicSettings')).settings,
+    'clinic.updateSettings': async (request) => (await session.call('updateClinicSettings', { body: request })).settings,
+
     'updates.getState': async () => updates.getState(),
     'updates.restart': async () => {
       updates.restartToUpdate();

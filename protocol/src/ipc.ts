@@ -30,6 +30,20 @@ import {
 import { KNOWLEDGE_MAX_BYTES, KnowledgeDocumentSchema, KnowledgeListResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './web-test.js';
 import { LiveEventSchema } from './events.js';
+import {
+  AuditExportQuerySchema,
+  AuditListQuerySchema,
+  AuditListResponseSchema,
+  ClinicSettingsSchema,
+  ClinicSettingsUpdateSchema,
+  StaffInviteRequestSchema,
+  StaffInviteResponseSchema,
+  StaffListResponseSchema,
+  StaffMemberSchema,
+  StaffPasswordResetResponseSchema,
+  StaffSignOutResponseSchema,
+  StaffUpdateRequestSchema,
+} from './compliance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that only exist between main and renderer
@@ -193,6 +207,18 @@ export const ipcInvokeChannels = {
   'knowledge.delete': { request: IdArgs, response: z.null() },
 
   'webTest.diagnostics': { request: NoArgs, response: WebTestDiagnosticsSchema },
+
+  // Administrators only (the backend refuses everyone else): the activity log, staff, clinic settings.
+  'auditLog.list': { request: AuditListQuerySchema, response: AuditListResponseSchema },
+  /** The CSV as the backend wrote it (the download is logged there), for the renderer to save. */
+  'auditLog.exportCsv': { request: AuditExportQuerySchema, response: z.object({ filename: text(), csv: text() }) },
+  'staff.list': { request: NoArgs, response: StaffListResponseSchema },
+  'staff.invite': { request: StaffInviteRequestSchema, response: StaffInviteResponseSchema },
+  'staff.update': { request: z.strictObject({ id: IdSchema, patch: StaffUpdateRequestSchema }), response: StaffMemberSchema },
+  'staff.resetPassword': { request: IdArgs, response: StaffPasswordResetResponseSchema },
+  'staff.signOutEverywhere': { request: IdArgs, response: StaffSignOutResponseSchema },
+  'clinic.getSettings': { request: NoArgs, response: ClinicSettingsSchema },
+  'clinic.updateSettings': { request: ClinicSettingsUpdateSchema, response: ClinicSettingsSchema },
 
   'updates.getState': { request: NoArgs, response: UpdateStateSchema },
   /** Quits and installs the downloaded update; the user clicked "Restart to update". */

@@ -67,6 +67,8 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** `multipart/form-data` with one `file` field. */
   multipart?: true;
+  /** Answers `text/csv`: the client hands the body over as text. */
+  csv?: true;
   response?: z.ZodType;
 }
 
@@ -228,7 +230,15 @@ export const apiRoutes = {
     query: AuditListQuerySchema,
     response: AuditListResponseSchema,
   },
-  exportAuditLog: { method: 'GET', path: '/api/audit-log.csv', status: 200, auth: true, csrf: false, query: AuditExportQuerySchema },
+  exportAuditLog: {
+    method: 'GET',
+    path: '/api/audit-log.csv',
+    status: 200,
+    auth: true,
+    csrf: false,
+    csv: true,
+    query: AuditExportQuerySchema,
+  },
 
   getClinicSettings: {
     method: 'GET',

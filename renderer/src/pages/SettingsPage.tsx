@@ -1,5 +1,6 @@
 // This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, and what
-// version is running. Every change is saved at once and says so.
+// version is running. Every change is saved at once and says so. Administrators also see the
+// clinic's records and privacy settings (saved with their own button: they apply to every console).
 import { useId } from 'react';
 import type { DesktopSettings } from '@voxanne/protocol';
 import { useSettings, useStores } from '../stores/context';
@@ -8,6 +9,8 @@ import { PageHeader } from '../components/ui/PageHeader';
 import { Panel } from '../components/ui/Panel';
 import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
+import { ClinicCompliance } from '../components/settings/ClinicCompliance';
+import { useCanConfigure } from '../hooks/use-can-configure';
 
 const AUTO_LOCK_CHOICES = [0, 5, 10, 15, 30, 60, 120];
 
@@ -156,6 +159,7 @@ export function SettingsPage() {
   const load = useSettings((s) => s.load);
   const saving = useSettings((s) => s.saving);
   const saveError = useSettings((s) => s.saveError);
+  const isAdmin = useCanConfigure();
   return (
     <div className="page page--settings">
       <PageHeader title="Settings">
@@ -180,6 +184,7 @@ export function SettingsPage() {
       ) : (
         load.status !== 'error' && <Loading label="Loading settings…" rows={4} />
       )}
+      {isAdmin && <ClinicCompliance />}
       <Panel title="About">
         {appInfo ? (
           <dl className="facts">
