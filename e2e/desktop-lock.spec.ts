@@ -54,8 +54,9 @@ test.describe('Locking the console', () => {
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await expect(connection).toHaveText(/^Live/);
-    // The call that came in while locked is on the dashboard now, under the caller's number.
-    await expect(page.getByText('+44 7700 900123').first()).toBeVisible();
+    // The call that came in while locked is on the dashboard now, under the caller's number (its last
+    // three digits: this is a front-desk console).
+    await expect(page.getByText('…123').first()).toBeVisible();
 
     // The same connection throughout: live since before the lock, never a reconnect attempt.
     const after = (await desk.host.live()).connection;
