@@ -32,6 +32,8 @@ const AssistantBodySchema = z.looseObject({
   model: z.looseObject({ toolIds: z.array(z.string()).optional() }).optional(),
   server: ServerSchema.optional(),
   serverMessages: z.array(z.string()).optional(),
+  /** Vapi's HIPAA mode: nothing of the call is kept on the platform (the sandbox only checks the shape). */
+  compliancePlan: z.looseObject({ hipaaEnabled: z.boolean().optional() }).optional(),
 });
 
 const CallBodySchema = z.looseObject({

@@ -303,7 +303,7 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       dashboardRoutes({ db: database.db }),
       callRoutes({ db: database.db, audit: audit.append }),
       auditRoutes({ db: database.db, audit: audit.append }),
-      complianceRoutes({ db: database.db, audit: audit.append }),
+      complianceRoutes({ db: database.db, audit: audit.append, agents: agentDeps }),
       staffRoutes({
         db: database.db,
         audit: audit.append,

@@ -11,7 +11,8 @@ import { UserMessage } from './user-messages.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 type Route<N extends ApiRouteName> = (typeof apiRoutes)[N];
-export type ApiResponseOf<N extends ApiRouteName> = Route<N> extends { response: infer S extends z.ZodType } ? z.output<S> : null;
+export type ApiResponseOf<N extends ApiRouteName> =
+  Route<N> extends { response: infer S extends z.ZodType } ? z.output<S> : Route<N> extends { csv: true } ? string : null;
 export type ApiBodyOf<N extends ApiRouteName> = Route<N> extends { body: infer S extends z.ZodType } ? z.input<S> : never;
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError; status: number | null };
@@ -55,7 +56,7 @@ export class ApiClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'csv' in route ? 'text/csv' : 'application/json' };
     if (route.auth) {
       if (!options.credentials) return failure('unauthenticated', UserMessage.notSignedIn, null);
       headers.authorization = `Bearer ${options.credentials.accessToken}`;
@@ -91,6 +92,7 @@ export class ApiClient {
     try {
       const text = await response.text();
       if (response.status !== route.status) return this.errorFrom(name, response.status, text);
+      if ('csv' in route) return { ok: true, data: text as ApiResponseOf<N> };
       if (!('response' in route)) return { ok: true, data: null as ApiResponseOf<N> };
       const parsed = (route.response as z.ZodType).safeParse(text === '' ? undefined : JSON.parse(text));
       if (!parsed.success) {

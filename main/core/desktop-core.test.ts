@@ -98,6 +98,19 @@ describe('IPC door: every request validated, every answer a value', () => {
     expect(request?.body).toContain('filename="opening-hours.txt"');
   });
 
+  it('hands the activity CSV over as text with a dated file name, filters passed on', async () => {
+    await h.signIn();
+    const result = await h.invoke('auditLog.exportCsv', { action: 'call.viewed' });
+    expect(result).toEqual({
+      ok: true,
+      data: {
+        filename: `activity-${new Date(h.clock.now()).toISOString().slice(0, 10)}.csv`,
+        csv: 'at,action\n2026-03-02T09:00:00.000Z,call.viewed\n',
+      },
+    });
+    expect(h.backend.requests.find((r) => r.path === '/api/audit-log.csv')?.headers.accept).toBe('text/csv');
+  });
+
   it('refuses a document type the assistant cannot read', async () => {
     await h.signIn();
     const result = await h.invoke('knowledge.upload', { uploadId: randomUUID(), filename: 'virus.exe', data: new Uint8Array(4) });

@@ -256,8 +256,6 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       (await session.call('doneWorkItem', { params: { id }, body: { outcome, ...(note ? { note } : {}) } })).item,
     'workItems.reopen': async ({ id }) => (await session.call('reopenWorkItem', { params: { id } })).item,
     'workItems.callBack': ({ id }) => session.call('callBackWorkItem', { params: { id } }),
-    'clinicSettings.get': async () => (await session.call('getClinicSettings')).settings,
-    'clinicSettings.update': async (update) => (await session.call('updateClinicSettings', { body: update })).settings,
 
     'agent.get': () => session.call('getAgent'),
     'agent.update': (request) => session.call('updateAgent', { body: request }),
@@ -295,6 +293,19 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     },
 
     'webTest.diagnostics': () => session.call('webTestDiagnostics'),
+
+    'auditLog.list': (query) => session.call('listAuditLog', { query }),
+    'auditLog.exportCsv': async (query) => ({
+      filename: `activity-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`,
+      csv: await session.call('exportAuditLog', { query }),
+    }),
+    'staff.list': () => session.call('listStaff'),
+    'staff.invite': (request) => session.call('inviteStaff', { body: request }),
+    'staff.update': async ({ id, patch }) => (await session.call('updateStaff', { params: { id }, body: patch })).staff,
+    'staff.resetPassword': ({ id }) => session.call('resetStaffPassword', { params: { id } }),
+    'staff.signOutEverywhere': ({ id }) => session.call('signOutStaffEverywhere', { params: { id } }),
+    'clinic.getSettings': async () => (await session.call('getClinicSettings')).settings,
+    'clinic.updateSettings': async (request) => (await session.call('updateClinicSettings', { body: request })).settings,
 
     'updates.getState': async () => updates.getState(),
     'updates.restart': async () => {

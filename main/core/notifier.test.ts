@@ -88,6 +88,11 @@ beforeEach(() => {
 });
 
 describe('Notifier: what notifies', () => {
+  it('shows a number a front-desk console received as its last three digits as it came', () => {
+    notifier.handleEvent(inbound({ callerNumber: '…958' }));
+    expect(port.shown[0]?.notification.body).toBe('…958 — the assistant is answering.');
+  });
+
   it('announces an inbound call, a booking and a call that needs a human, with no full phone number', () => {
     notifier.handleEvent(inbound());
     notifier.handleEvent(booking());

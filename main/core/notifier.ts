@@ -142,7 +142,14 @@ export class DesktopNotifier {
         const call = event.data.call;
         if (call.direction !== 'inbound' || call.isTest) return null;
         if (this.o.clock.now() - Date.parse(event.at) > STALE_CALL_MS) return null;
-        const who = call.patientName ?? (call.callerNumber ? maskPhoneNumber(call.callerNumber) : 'Unknown caller');
+        // Front desk already receives the number as its last three digits ("…123"): shown as is.
+        const who =
+          call.patientName ??
+          (call.callerNumber
+            ? call.callerNumber.startsWith('…')
+              ? call.callerNumber
+              : maskPhoneNumber(call.callerNumber)
+            : 'Unknown caller');
         return this.make('inbound-call', 'Incoming call', `${who} — the assistant is answering.`, { page: 'call', callId: call.id });
       }
       case 'booking.created': {

@@ -274,6 +274,10 @@ export class FakeBackend {
       });
     }
     if (req.method === 'DELETE' && url.pathname.startsWith('/api/knowledge-base/')) return json(204);
+    if (req.method === 'GET' && url.pathname === '/api/audit-log.csv') {
+      res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
+      return void res.end(`at,action\n2026-03-02T09:00:00.000Z,${url.searchParams.get('action') ?? 'any'}\n`);
+    }
     return error(404, 'not_found', 'No such route in the fake backend.');
   }
 

@@ -184,3 +184,18 @@ export type StaffUpdateRequest = z.infer<typeof StaffUpdateRequestSchema>;
 
 export const StaffResponseSchema = z.object({ staff: StaffMemberSchema });
 export type StaffResponse = z.infer<typeof StaffResponseSchema>;
+
+/** A new initial password for a local account, shown once to the administrator; their sessions ended. */
+export const StaffPasswordResetResponseSchema = z.object({
+  staff: StaffMemberSchema,
+  /** Handed over in person like the first one; never stored in clear, never emailed. */
+  initialPassword: text(),
+  revokedSessions: z.number().int().nonnegative(),
+});
+export type StaffPasswordResetResponse = z.infer<typeof StaffPasswordResetResponseSchema>;
+
+export const StaffSignOutResponseSchema = z.object({
+  staff: StaffMemberSchema,
+  revokedSessions: z.number().int().nonnegative(),
+});
+export type StaffSignOutResponse = z.infer<typeof StaffSignOutResponseSchema>;

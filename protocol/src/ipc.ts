@@ -30,7 +30,20 @@ import {
 import { KNOWLEDGE_MAX_BYTES, KnowledgeDocumentSchema, KnowledgeListResponseSchema } from './knowledge.js';
 import { WebTestDiagnosticsSchema, WebTestServerMessageSchema } from './web-test.js';
 import { LiveEventSchema } from './events.js';
-import { ClinicSettingsSchema, ClinicSettingsUpdateSchema } from './compliance.js';
+import {
+  AuditExportQuerySchema,
+  AuditListQuerySchema,
+  AuditListResponseSchema,
+  ClinicSettingsSchema,
+  ClinicSettingsUpdateSchema,
+  StaffInviteRequestSchema,
+  StaffInviteResponseSchema,
+  StaffListResponseSchema,
+  StaffMemberSchema,
+  StaffPasswordResetResponseSchema,
+  StaffSignOutResponseSchema,
+  StaffUpdateRequestSchema,
+} from './compliance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that only exist between main and renderer
@@ -179,9 +192,6 @@ export const ipcInvokeChannels = {
   'workItems.done': { request: WorkItemDoneRequestSchema.extend({ id: IdSchema }), response: WorkItemSchema },
   'workItems.reopen': { request: IdArgs, response: WorkItemSchema },
   'workItems.callBack': { request: IdArgs, response: WorkItemCallbackResponseSchema },
-  /** The clinic's settings (everyone reads); only an administrator's update is accepted by the backend. */
-  'clinicSettings.get': { request: NoArgs, response: ClinicSettingsSchema },
-  'clinicSettings.update': { request: ClinicSettingsUpdateSchema, response: ClinicSettingsSchema },
 
   'agent.get': { request: NoArgs, response: AgentResponseSchema },
   'agent.update': { request: AgentUpdateRequestSchema, response: AgentResponseSchema },
@@ -197,6 +207,19 @@ export const ipcInvokeChannels = {
   'knowledge.delete': { request: IdArgs, response: z.null() },
 
   'webTest.diagnostics': { request: NoArgs, response: WebTestDiagnosticsSchema },
+
+  // Administrators only (the backend refuses everyone else): the activity log, staff, clinic settings.
+  'auditLog.list': { request: AuditListQuerySchema, response: AuditListResponseSchema },
+  /** The CSV as the backend wrote it (the download is logged there), for the renderer to save. */
+  'auditLog.exportCsv': { request: AuditExportQuerySchema, response: z.object({ filename: text(), csv: text() }) },
+  'staff.list': { request: NoArgs, response: StaffListResponseSchema },
+  'staff.invite': { request: StaffInviteRequestSchema, response: StaffInviteResponseSchema },
+  'staff.update': { request: z.strictObject({ id: IdSchema, patch: StaffUpdateRequestSchema }), response: StaffMemberSchema },
+  'staff.resetPassword': { request: IdArgs, response: StaffPasswordResetResponseSchema },
+  'staff.signOutEverywhere': { request: IdArgs, response: StaffSignOutResponseSchema },
+  /** The clinic's settings (everyone reads); only an administrator's update is accepted by the backend. */
+  'clinic.getSettings': { request: NoArgs, response: ClinicSettingsSchema },
+  'clinic.updateSettings': { request: ClinicSettingsUpdateSchema, response: ClinicSettingsSchema },
 
   'updates.getState': { request: NoArgs, response: UpdateStateSchema },
   /** Quits and installs the downloaded update; the user clicked "Restart to update". */

@@ -38,7 +38,9 @@ import {
   StaffInviteRequestSchema,
   StaffInviteResponseSchema,
   StaffListResponseSchema,
+  StaffPasswordResetResponseSchema,
   StaffResponseSchema,
+  StaffSignOutResponseSchema,
   StaffUpdateRequestSchema,
 } from './compliance.js';
 import {
@@ -65,6 +67,8 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** `multipart/form-data` with one `file` field. */
   multipart?: true;
+  /** Answers `text/csv`: the client hands the body over as text. */
+  csv?: true;
   response?: z.ZodType;
 }
 
@@ -226,7 +230,15 @@ export const apiRoutes = {
     query: AuditListQuerySchema,
     response: AuditListResponseSchema,
   },
-  exportAuditLog: { method: 'GET', path: '/api/audit-log.csv', status: 200, auth: true, csrf: false, query: AuditExportQuerySchema },
+  exportAuditLog: {
+    method: 'GET',
+    path: '/api/audit-log.csv',
+    status: 200,
+    auth: true,
+    csrf: false,
+    csv: true,
+    query: AuditExportQuerySchema,
+  },
 
   getClinicSettings: {
     method: 'GET',
@@ -268,6 +280,24 @@ export const apiRoutes = {
     csrf: true,
     body: StaffUpdateRequestSchema,
     response: StaffResponseSchema,
+  },
+  /** Local sign-in only: a new initial password shown once; ends the person's sessions. */
+  resetStaffPassword: {
+    method: 'POST',
+    path: '/api/staff/:id/reset-password',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: StaffPasswordResetResponseSchema,
+  },
+  /** Ends every session of the person (their open consoles drop their live sockets). */
+  signOutStaffEverywhere: {
+    method: 'POST',
+    path: '/api/staff/:id/sign-out-everywhere',
+    status: 200,
+    auth: true,
+    csrf: true,
+    response: StaffSignOutResponseSchema,
   },
 
   webTestDiagnostics: {

@@ -7,6 +7,7 @@ import { type ConsoleStores, startConsole } from './stores/console-stores';
 import { syncNavigationWithLocation } from './stores/navigation-store';
 import { useActivityReporter } from './hooks/use-activity-reporter';
 import { useTheme } from './hooks/use-theme';
+import { useCanConfigure } from './hooks/use-can-configure';
 import { AppShell } from './components/AppShell';
 import { ErrorNotice } from './components/ui/ErrorNotice';
 import { SignInPage } from './pages/SignInPage';
@@ -22,10 +23,13 @@ const AgentPage = lazy(() => import('./pages/AgentPage').then((m) => ({ default:
 const KnowledgePage = lazy(() => import('./pages/KnowledgePage').then((m) => ({ default: m.KnowledgePage })));
 const NumbersPage = lazy(() => import('./pages/NumbersPage').then((m) => ({ default: m.NumbersPage })));
 const WorkQueuePage = lazy(() => import('./pages/WorkQueuePage').then((m) => ({ default: m.WorkQueuePage })));
+const ActivityPage = lazy(() => import('./pages/ActivityPage').then((m) => ({ default: m.ActivityPage })));
+const StaffPage = lazy(() => import('./pages/StaffPage').then((m) => ({ default: m.StaffPage })));
 const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 function CurrentPage() {
   const route = useNavigation((s) => s.route);
+  const isAdmin = useCanConfigure();
   switch (route.page) {
     case 'dashboard':
       return <DashboardPage />;
@@ -41,6 +45,11 @@ function CurrentPage() {
       return <KnowledgePage />;
     case 'numbers':
       return <NumbersPage />;
+    // Not in front desk's navigation; an address typed by hand lands on the dashboard.
+    case 'activity':
+      return isAdmin ? <ActivityPage /> : <DashboardPage />;
+    case 'staff':
+      return isAdmin ? <StaffPage /> : <DashboardPage />;
     case 'settings':
       return <SettingsPage />;
   }

@@ -5,6 +5,7 @@ import {
   DEFAULT_WARM_TRANSFER,
   type AgentResponse,
   type AppInfo,
+  type AuditEntry,
   type Booking,
   type CallDetail,
   type CallSummary,
@@ -15,6 +16,7 @@ import {
   type LiveEventKind,
   type LiveEventOf,
   type PhoneNumber,
+  type StaffMember,
   type WebTestDiagnostics,
   type WorkItem,
 } from '@voxanne/protocol';
@@ -245,6 +247,38 @@ export function makeWorkItem(overrides: Partial<WorkItem> = {}): WorkItem {
     doneAt: null,
     createdAt: now,
     updatedAt: now,
+    ...overrides,
+  };
+}
+
+/** A member of the clinic's staff as the Staff page lists them (defaults: the admin user). */
+export function makeStaffMember(overrides: Partial<StaffMember> = {}): StaffMember {
+  return {
+    id: adminUser.id,
+    email: adminUser.email,
+    name: adminUser.name,
+    role: 'admin',
+    disabled: false,
+    authProvider: 'local',
+    ...overrides,
+  };
+}
+
+let auditSeq = 0;
+/** One activity-log entry, by the admin user unless told otherwise. */
+export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  auditSeq += 1;
+  return {
+    id: id(),
+    seq: auditSeq,
+    at: at('09:00'),
+    actor: { staffId: adminUser.id, name: adminUser.name, role: 'admin' },
+    instanceId: null,
+    address: '127.0.0.1',
+    action: 'call.viewed',
+    objectType: 'call',
+    objectId: id(),
+    details: null,
     ...overrides,
   };
 }

@@ -10,6 +10,8 @@ import {
   type AgentResponse,
   type ApiError,
   type AppInfo,
+  type AuditEntry,
+  type ClinicSettings,
   type Booking,
   type CallAction,
   type CallActionKind,
@@ -30,6 +32,7 @@ import {
   type LiveEvent,
   type PhoneNumber,
   type SessionState,
+  type StaffMember,
   type UpdateState,
   type VoxanneBridge,
   type WebTestDiagnostics,
@@ -38,7 +41,6 @@ import {
   WORK_ITEM_KINDS,
   WORK_ITEM_PRIORITIES,
   WORK_QUEUE_SETTING_LIMITS,
-  type ClinicSettings,
 } from '@voxanne/protocol';
 import {
   appInfo as defaultAppInfo,
@@ -47,6 +49,7 @@ import {
   id,
   makeAgent,
   makeCallDetail,
+  makeStaffMember,
   makeStats,
   webTestDiagnostics,
 } from './factories';
@@ -77,7 +80,13 @@ export interface FakeWorld {
   webTest: WebTestDiagnostics;
   update: UpdateState;
   workItems: WorkItem[];
+  /** The clinic's staff (the Staff page); the admin user by default. */
+  staff: StaffMember[];
+  /** The activity log, newest first as the backend lists it. */
+  auditLog: AuditEntry[];
   clinicSettings: ClinicSettings;
+  /** What `auditLog.exportCsv` answers. */
+  auditCsv: string;
 }
 
 type Handler<C extends IpcInvokeChannel> = (request: IpcParsedRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
@@ -111,6 +120,8 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     webTest: structuredClone(webTestDiagnostics),
     update: { status: 'none' },
     workItems: [],
+    staff: [makeStaffMember()],
+    auditLog: [],
     clinicSettings: {
       transcriptRetentionDays: 90,
       callRetentionDays: 730,
@@ -122,6 +133,7 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
       textBackUntil: '20:00',
       callbackWindowMinutes: 120,
     },
+    auditCsv: 'at,actor,action\n',
     ...overrides,
   };
 }
@@ -306,6 +318,21 @@ export class FakeBridge {
     if (this.world.user.role !== 'admin') throw new FakeIpcError('forbidden', `Only a clinic administrator can change ${what}.`);
   }
 
+  private staffMember(staffId: string): StaffMember {
+    this.adminOnly('staff');
+    const member = this.world.staff.find((m) => m.id === staffId);
+    if (!member) throw new FakeIpcError('not_found', 'Staff member not found');
+    return member;
+  }
+
+  /** Initial passwords handed out, in order (invites and resets). */
+  readonly initialPasswords: string[] = [];
+  private newInitialPassword(): string {
+    const password = `Initial-${String(this.initialPasswords.length + 1).padStart(12, '0')}`;
+    this.initialPasswords.push(password);
+    return password;
+  }
+
   private setSession(session: SessionState): SessionState {
     this.world.session = session;
     this.push('session.onState', session);
@@ -445,17 +472,6 @@ export class FakeBridge {
       };
     },
 
-    'clinicSettings.get': () => this.world.clinicSettings,
-    'clinicSettings.update': (update) => {
-      this.adminOnly('the clinic’s settings');
-      const next = { ...this.world.clinicSettings, ...update };
-      if (next.textBackFrom >= next.textBackUntil) {
-        throw new FakeIpcError('validation_failed', 'Invalid request body: textBackUntil is not after textBackFrom');
-      }
-      this.world.clinicSettings = next;
-      return next;
-    },
-
     'agent.get': () => this.world.agent,
     'agent.update': ({ personality }) => {
       this.adminOnly('the assistant');
@@ -529,6 +545,63 @@ export class FakeBridge {
       if (this.world.update.status !== 'ready') throw new FakeIpcError('not_found', 'No update is ready to install.');
       this.restarts++;
       return null;
+    },
+
+    'auditLog.list': (query) => {
+      this.adminOnly('the activity log');
+      const matches = this.world.auditLog
+        .filter((e) => !query.actor || e.actor?.staffId === query.actor)
+        .filter((e) => !query.action || e.action === query.action)
+        .filter((e) => !query.objectId || e.objectId === query.objectId)
+        .filter((e) => !query.from || e.at.slice(0, 10) >= query.from)
+        .filter((e) => !query.to || e.at.slice(0, 10) <= query.to);
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const next = start + query.limit;
+      return { items: matches.slice(start, next), nextCursor: next < matches.length ? String(next) : null };
+    },
+    'auditLog.exportCsv': () => {
+      this.adminOnly('the activity log');
+      return { filename: 'activity-2026-03-02.csv', csv: this.world.auditCsv };
+    },
+    'staff.list': () => {
+      this.adminOnly('staff');
+      return { items: this.world.staff };
+    },
+    'staff.invite': ({ email, name, role }) => {
+      this.adminOnly('staff');
+      const lower = email.toLowerCase();
+      if (this.world.staff.some((m) => m.email === lower))
+        throw new FakeIpcError('conflict', `Someone with the email ${lower} already has an account.`);
+      const member: StaffMember = { id: id(), email: lower, name, role, disabled: false, authProvider: 'local' };
+      this.world.staff = [...this.world.staff, member];
+      return { staff: member, initialPassword: this.newInitialPassword() };
+    },
+    'staff.update': ({ id: staffId, patch }) => {
+      const before = this.staffMember(staffId);
+      const after = { ...before, ...patch };
+      const admins = this.world.staff.filter((m) => m.role === 'admin' && !m.disabled);
+      if (before.role === 'admin' && !before.disabled && (after.role !== 'admin' || after.disabled) && admins.length <= 1)
+        throw new FakeIpcError('conflict', 'A clinic needs at least one active administrator: make someone else one first.');
+      this.world.staff = this.world.staff.map((m) => (m.id === staffId ? after : m));
+      return after;
+    },
+    'staff.resetPassword': ({ id: staffId }) => {
+      const member = this.staffMember(staffId);
+      if (member.authProvider !== 'local')
+        throw new FakeIpcError('conflict', `${member.email} signs in with Supabase Auth: reset the password there.`);
+      return { staff: member, initialPassword: this.newInitialPassword(), revokedSessions: 1 };
+    },
+    'staff.signOutEverywhere': ({ id: staffId }) => ({ staff: this.staffMember(staffId), revokedSessions: 2 }),
+    'clinic.getSettings': () => this.world.clinicSettings,
+    'clinic.updateSettings': (update) => {
+      this.adminOnly('the clinic settings');
+      const next = { ...this.world.clinicSettings, ...update };
+      if (next.callRetentionDays < next.transcriptRetentionDays)
+        throw new FakeIpcError('validation_failed', 'Calls cannot be kept for less time than their transcripts.');
+      if (next.textBackFrom >= next.textBackUntil)
+        throw new FakeIpcError('validation_failed', 'Invalid request body: textBackUntil is not after textBackFrom');
+      this.world.clinicSettings = next;
+      return next;
     },
 
     'settings.get': () => this.world.settings,

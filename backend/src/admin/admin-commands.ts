@@ -7,6 +7,8 @@ import type { Db } from '../db/database.js';
 import { hashPassword, passwordProblem } from '../auth/passwords.js';
 import { revokeAllSessions } from '../auth/local-identity.js';
 import { verifyAuditChain } from '../audit/audit-log.js';
+import { AppError } from '../errors.js';
+import { setStaffPassword } from '../staff/staff-service.js';
 import { createClinic, createStaff, findClinic, findStaffByEmail, listStaff } from '../clinics/clinic-queries.js';
 
 export type AdminErrorKind = 'invalid' | 'not_found' | 'conflict';
@@ -81,13 +83,15 @@ export async function createUserCommand(
 /** Sets a new password and signs the user out everywhere (their old sessions may be why it is reset). */
 export async function resetPasswordCommand(db: Db, input: { email: string; password: string }) {
   const staff = await existingStaff(db, input.email);
-  if (staff.authProvider !== 'local') {
-    throw new AdminError('invalid', `${staff.email} signs in with Supabase Auth; reset the password there.`);
+  const password = checkPassword(input.password);
+  try {
+    const revokedSessions = await setStaffPassword(db, staff, password, { reason: 'password reset by operator' });
+    return { userId: staff.id, email: staff.email, revokedSessions };
+  } catch (error) {
+    // The one refusal: a Supabase account.
+    if (error instanceof AppError) throw new AdminError('invalid', error.message);
+    throw error;
   }
-  const passwordHash = await hashPassword(checkPassword(input.password));
-  await db.updateTable('staff').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', staff.id).execute();
-  const revokedSessions = await revokeAllSessions(db, staff.id, 'password reset by operator');
-  return { userId: staff.id, email: staff.email, revokedSessions };
 }
 
 /** Disabling signs the user out everywhere; enabling lets them sign in again. */

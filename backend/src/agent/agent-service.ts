@@ -161,6 +161,16 @@ export async function updateAgent(deps: AgentServiceDeps, clinicId: string, inpu
   return stored ? toAgentResponse(stored, clinicId) : getAgent(deps.db, clinicId);
 }
 
+/**
+ * Pushes the saved personality to the platform again, through the same save-and-sync as an edit: a
+ * clinic setting the assistant carries (HIPAA mode with redacted transcripts) changed. A clinic
+ * whose agent was never read has nothing on the platform yet; its first save carries the setting.
+ */
+export async function resyncAssistant(deps: AgentServiceDeps, clinicId: string): Promise<AgentResponse | null> {
+  const row = await selectAgent(deps.db, clinicId);
+  return row ? updateAgent(deps, clinicId, row.personality) : null;
+}
+
 /** A sync that throws (a bug, a network error) is a failed sync, not a stuck "pending". */
 async function syncSafely(
   sync: AssistantSync,

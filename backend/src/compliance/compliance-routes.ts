@@ -1,6 +1,6 @@
 // GET/PUT /api/clinic/settings (retention periods, transcript redaction: everyone reads, an
 // administrator changes) and DELETE /api/patients/:id (erasing a patient on request, administrators
-// only). Every change goes into the audit log.
+// only). Every change goes into the audit log. Switching redaction re-syncs the clinic's assistant.
 import { Router } from 'express';
 import { ClinicSettingsUpdateSchema, type ClinicSettingsResponse } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
@@ -10,8 +10,9 @@ import { auditBy } from '../http/audit-context.js';
 import { changedFields, type AuditAppender } from '../audit/audit-log.js';
 import { getClinicSettings, updateClinicSettings } from './clinic-settings.js';
 import { erasePatient } from './patient-erasure.js';
+import { resyncAssistant, type AgentServiceDeps } from '../agent/agent-service.js';
 
-export function complianceRoutes(deps: { db: Db; audit: AuditAppender }): Router {
+export function complianceRoutes(deps: { db: Db; audit: AuditAppender; agents: AgentServiceDeps }): Router {
   const router = Router();
 
   router.get('/clinic/settings', async (req, res) => {
@@ -30,6 +31,8 @@ export function complianceRoutes(deps: { db: Db; audit: AuditAppender }): Router
       if (Object.keys(changes).length) {
         await deps.audit({ ...auditBy(req), action: 'settings.updated', object: { type: 'clinic', id: clinicId }, details: { changes } });
       }
+      // The assistant runs in the platform's HIPAA mode exactly when transcripts are stored redacted.
+      if (before.storeTranscriptsRedacted !== after.storeTranscriptsRedacted) await resyncAssistant(deps.agents, clinicId);
       const body: ClinicSettingsResponse = { settings: after };
       res.json(body);
     },

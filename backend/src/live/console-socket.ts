@@ -22,6 +22,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { TokenLifetime } from '../sockets/token-lifetime.js';
 import type { ClinicStream } from './clinic-stream.js';
+import { eventForRole } from './recipient-view.js';
 
 export interface ConsoleSocketSettings {
   /** Bytes a connection may have queued (ws buffer + socket buffer) before it is closed for resync. */
@@ -135,7 +136,7 @@ export class ConsoleSocket {
     this.markEnded();
   }
 
-  /** A live event of this clinic, in seq order; `frame` is the encoded event message, shared by every socket. */
+  /** A live event of this clinic, in seq order; `frame` is the encoded message as this socket's role sees it (shared). */
   deliverLive(event: LiveEvent, frame: Buffer): void {
     if (this.modeValue !== 'live' || event.seq <= this.position) return;
     if (event.seq !== this.position + 1) {
@@ -284,7 +285,8 @@ export class ConsoleSocket {
       if (page[0]!.seq !== this.position + 1) return this.resyncRequired('The resume point is older than the retained log.');
 
       for (const event of page) {
-        const frame = Buffer.from(JSON.stringify({ type: 'event', event } satisfies LiveServerMessage));
+        const view = eventForRole(this.principalValue.role, event);
+        const frame = Buffer.from(JSON.stringify({ type: 'event', event: view } satisfies LiveServerMessage));
         if (this.ws.bufferedAmount + frame.length > this.deps.settings.bufferLimitBytes / 2) {
           // Hold at most half the bound while replaying: wait for this frame to reach the kernel.
           await this.sendAndFlush(frame);

@@ -1,13 +1,15 @@
 import type { Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL, LiveCloseCode } from '@voxanne/protocol';
+import { randomUUID } from 'node:crypto';
+import { AUTH_SUBPROTOCOL_PREFIX, LIVE_PROTOCOL, LiveCloseCode, type CallSummary, type LiveEvent } from '@voxanne/protocol';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, TEST_JWT_SECRET, type TestBackend } from '../../test/support/test-backend.js';
 import { addStaff, createClinicWithStaff, signIn, type TestStaff } from '../../test/support/fixtures.js';
 import { openLiveClient, range, refusedUpgrade, seqs, writeLiveEvents, type LiveTestClient } from '../../test/support/live-client.js';
 import { InProcessEventBus } from './event-bus.js';
 import { pruneEventLog } from './event-retention.js';
+import { transactionWithEvents } from './event-log.js';
 
 const ALLOWED_ORIGIN = 'https://console.voxanne.test';
 const BUFFER_LIMIT = 64 * 1024;
@@ -133,6 +135,69 @@ describe.each(databaseKinds())('live stream /ws/live-calls on %s', (kind) => {
   });
 
   describe('events, resume and replay', () => {
+    it('front desk gets callers’ numbers in call events as the last three digits, live and replayed; admins and callbacks the whole', async () => {
+      const admin = await addStaff(database.db, staff.clinicId, 'admin');
+      const adminToken = (await signIn(backend.url, admin)).session.accessToken;
+      const deskLive = await connectResumed();
+      const adminLive = await connectResumed(undefined, adminToken);
+      const now = new Date().toISOString();
+      const call: CallSummary = {
+        id: randomUUID(),
+        direction: 'inbound',
+        status: 'ringing',
+        callerNumber: '+447700900123',
+        callerNumberRaw: null,
+        patientName: null,
+        startedAt: now,
+        endedAt: null,
+        durationSeconds: null,
+        endedReason: null,
+        outcome: null,
+        summary: null,
+        isTest: false,
+        needsAttention: false,
+        transfer: null,
+        createdAt: now,
+      };
+      await transactionWithEvents(database.db, backend.bus, async (_tx, events) => {
+        events.emit(staff.clinicId, { kind: 'call.started', data: { call } });
+        events.emit(staff.clinicId, { kind: 'call.status', data: { callId: call.id, status: 'in-progress', call } });
+        events.emit(staff.clinicId, {
+          kind: 'call.ended',
+          data: { call: { ...call, callerNumber: null, callerNumberRaw: '0123 garbled' } },
+        });
+        events.emit(staff.clinicId, {
+          kind: 'attention.needed',
+          data: {
+            callId: call.id,
+            reason: 'caller_asked_for_staff',
+            message: 'Call back',
+            patientName: null,
+            callerNumber: '+447700900123',
+          },
+        });
+      });
+      const numbers = (events: LiveEvent[]) =>
+        events.map((e) =>
+          e.kind === 'attention.needed'
+            ? e.data.callerNumber
+            : 'call' in e.data
+              ? (e.data.call.callerNumber ?? e.data.call.callerNumberRaw)
+              : null,
+        );
+      expect(numbers((await deskLive.eventCount(4)).slice(-4))).toEqual(['…123', '…123', '…123', '+447700900123']);
+      expect(numbers((await adminLive.eventCount(4)).slice(-4))).toEqual([
+        '+447700900123',
+        '+447700900123',
+        '0123 garbled',
+        '+447700900123',
+      ]);
+      // The same from the log, for a console that resumes from before them.
+      const replayed = await connectResumed(0);
+      expect(numbers(replayed.events().slice(-4))).toEqual(['…123', '…123', '…123', '+447700900123']);
+      expect(JSON.stringify(replayed.events().filter((e) => e.kind.startsWith('call.')))).not.toContain('900123');
+    });
+
     it("a socket never sees another clinic's event", async () => {
       const other = await createClinicWithStaff(database.db);
       const otherToken = (await signIn(backend.url, other)).session.accessToken;

@@ -16,6 +16,7 @@ import { SocketEndpoint } from '../sockets/socket-endpoint.js';
 import type { LiveEventBus } from './event-bus.js';
 import { eventsAfter, lastSeq } from './event-log.js';
 import { ClinicStream } from './clinic-stream.js';
+import { eventForRole } from './recipient-view.js';
 import { ConsoleSocket, type ConsoleSocketSettings } from './console-socket.js';
 
 export interface LiveHubSettings extends ConsoleSocketSettings {
@@ -252,11 +253,18 @@ export class LiveHub {
   }
 }
 
+/** Each event is serialised at most twice: as it is, and as front desk sees it (when that differs). */
 function fanOut(sockets: Set<ConsoleSocket>, event: LiveEvent): void {
-  let frame: Buffer | undefined;
+  const frames = new Map<LiveEvent, Buffer>();
+  let deskView: LiveEvent | undefined;
   for (const socket of sockets) {
     if (socket.mode !== 'live') continue;
-    frame ??= Buffer.from(JSON.stringify({ type: 'event', event } satisfies LiveServerMessage));
+    const view = socket.principal.role === 'admin' ? event : (deskView ??= eventForRole(socket.principal.role, event));
+    let frame = frames.get(view);
+    if (!frame) {
+      frame = Buffer.from(JSON.stringify({ type: 'event', event: view } satisfies LiveServerMessage));
+      frames.set(view, frame);
+    }
     socket.deliverLive(event, frame);
   }
 }

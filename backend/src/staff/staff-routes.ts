@@ -1,5 +1,6 @@
-// GET/POST /api/staff and PATCH /api/staff/:id: the clinic's administrators manage its staff.
-// Every change goes into the audit log (never a password).
+// GET/POST /api/staff, PATCH /api/staff/:id, POST /api/staff/:id/reset-password and
+// /api/staff/:id/sign-out-everywhere: the clinic's administrators manage its staff. Every change goes
+// into the audit log (never a password).
 import { Router } from 'express';
 import { StaffInviteRequestSchema, StaffUpdateRequestSchema } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
@@ -8,7 +9,7 @@ import { parseBody, parseIdParam } from '../http/validate.js';
 import { auditBy } from '../http/audit-context.js';
 import { changedFields, type AuditAppender } from '../audit/audit-log.js';
 import type { ScryptCost } from '../auth/passwords.js';
-import { inviteStaff, listClinicStaff, updateStaff } from './staff-service.js';
+import { inviteStaff, listClinicStaff, resetStaffPassword, signOutStaffEverywhere, updateStaff } from './staff-service.js';
 
 export function staffRoutes(deps: {
   db: Db;
@@ -55,6 +56,35 @@ export function staffRoutes(deps: {
       });
     }
     res.json({ staff: after });
+  });
+
+  router.post('/staff/:id/reset-password', adminOnly, async (req, res) => {
+    const staffId = parseIdParam(req, 'Staff member');
+    const result = await resetStaffPassword(deps.db, principalOf(req).clinicId, staffId, {
+      authProvider: deps.authProvider,
+      passwordCost: deps.passwordCost,
+    });
+    deps.forgetSessions();
+    await deps.audit({
+      ...auditBy(req),
+      action: 'staff.password_reset',
+      object: { type: 'staff', id: staffId },
+      details: { revokedSessions: result.revokedSessions },
+    });
+    res.json(result);
+  });
+
+  router.post('/staff/:id/sign-out-everywhere', adminOnly, async (req, res) => {
+    const staffId = parseIdParam(req, 'Staff member');
+    const result = await signOutStaffEverywhere(deps.db, principalOf(req).clinicId, staffId, { authProvider: deps.authProvider });
+    deps.forgetSessions();
+    await deps.audit({
+      ...auditBy(req),
+      action: 'staff.signed_out_everywhere',
+      object: { type: 'staff', id: staffId },
+      details: { revokedSessions: result.revokedSessions },
+    });
+    res.json(result);
   });
 
   return router;

@@ -1,7 +1,9 @@
 // The clinic's staff as its administrators manage them in the console: list, invite (an initial
 // password shown once, or nothing with Supabase sign-in), change role, disable and enable. A role
 // change or a disable signs the person out everywhere at once, so it holds on REST and live sockets.
-// A clinic always keeps one enabled administrator.
+// A clinic always keeps one enabled administrator. A password reset (a new initial password, shown
+// once) and "sign out everywhere" end every session of the person; the operator CLI resets passwords
+// through setStaffPassword too.
 import { randomBytes } from 'node:crypto';
 import type { Role, StaffInviteRequest, StaffMember, StaffUpdateRequest } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
@@ -29,6 +31,9 @@ export async function listClinicStaff(db: Db, clinicId: string): Promise<StaffMe
   return rows.map(toMember);
 }
 
+/** 20 random characters: handed over once, changed by the operator's reset or kept. */
+const newInitialPassword = () => randomBytes(15).toString('base64url');
+
 export async function inviteStaff(
   db: Db,
   clinicId: string,
@@ -37,8 +42,7 @@ export async function inviteStaff(
 ): Promise<{ staff: StaffMember; initialPassword: string | null }> {
   const email = input.email.toLowerCase();
   if (await findStaffByEmail(db, email)) throw new AppError('conflict', `Someone with the email ${email} already has an account.`);
-  // 20 random characters: handed over once, changed by the operator's reset or kept.
-  const initialPassword = options.authProvider === 'local' ? randomBytes(15).toString('base64url') : null;
+  const initialPassword = options.authProvider === 'local' ? newInitialPassword() : null;
   const passwordHash = initialPassword === null ? null : await hashPassword(initialPassword, options.passwordCost);
   try {
     const { id } = await createStaff(db, {
@@ -99,4 +103,59 @@ export async function updateStaff(
     ? await revokeAllSessions(db, staffId, result.after.disabled ? 'disabled by administrator' : 'role changed')
     : 0;
   return { ...result, revokedSessions };
+}
+
+async function clinicMember(db: Db, clinicId: string, staffId: string): Promise<StaffMember> {
+  const row = await db.selectFrom('staff').select(COLUMNS).where('id', '=', staffId).where('clinic_id', '=', clinicId).executeTakeFirst();
+  if (!row) throw AppError.notFound('Staff member');
+  return toMember(row);
+}
+
+/**
+ * Sets a local account's password and ends all its sessions (the old ones may be why it is reset).
+ * Supabase accounts have no password here: refused. Returns how many sessions ended.
+ */
+export async function setStaffPassword(
+  db: Db,
+  staff: { id: string; email: string; authProvider: 'local' | 'supabase' },
+  password: string,
+  options: { passwordCost?: ScryptCost; reason: string },
+): Promise<number> {
+  if (staff.authProvider !== 'local')
+    throw new AppError('conflict', `${staff.email} signs in with Supabase Auth: reset the password there.`);
+  const passwordHash = await hashPassword(password, options.passwordCost);
+  await db.updateTable('staff').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', staff.id).execute();
+  return revokeAllSessions(db, staff.id, options.reason);
+}
+
+/** An administrator's reset: a new initial password, shown once, and every session of the person ended. */
+export async function resetStaffPassword(
+  db: Db,
+  clinicId: string,
+  staffId: string,
+  options: { authProvider: 'local' | 'supabase'; passwordCost?: ScryptCost },
+): Promise<{ staff: StaffMember; initialPassword: string; revokedSessions: number }> {
+  const staff = await clinicMember(db, clinicId, staffId);
+  if (options.authProvider !== 'local')
+    throw new AppError('conflict', 'Passwords are kept by Supabase Auth with this sign-in: reset it there.');
+  const initialPassword = newInitialPassword();
+  const revokedSessions = await setStaffPassword(db, staff, initialPassword, {
+    passwordCost: options.passwordCost,
+    reason: 'password reset by administrator',
+  });
+  return { staff, initialPassword, revokedSessions };
+}
+
+/** Ends every session of the person: refresh tokens stop rotating, access tokens and sockets stop at once. */
+export async function signOutStaffEverywhere(
+  db: Db,
+  clinicId: string,
+  staffId: string,
+  options: { authProvider: 'local' | 'supabase' },
+): Promise<{ staff: StaffMember; revokedSessions: number }> {
+  const staff = await clinicMember(db, clinicId, staffId);
+  // Supabase keeps those sessions itself; ours would only pretend to end them.
+  if (options.authProvider !== 'local')
+    throw new AppError('conflict', 'Sessions are kept by Supabase Auth with this sign-in: end them there, or disable the person here.');
+  return { staff, revokedSessions: await revokeAllSessions(db, staffId, 'signed out everywhere by administrator') };
 }

@@ -1,11 +1,21 @@
 // Staff management over real HTTP: invite, change role, disable; each logged, each refused to front
 // desk and to other clinics; a change ends the person's sessions at once; one admin always remains.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StaffInviteResponseSchema, StaffListResponseSchema } from '@voxanne/protocol';
+import {
+  LiveCloseCode,
+  StaffInviteResponseSchema,
+  StaffListResponseSchema,
+  StaffPasswordResetResponseSchema,
+  StaffSignOutResponseSchema,
+} from '@voxanne/protocol';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { addStaff, createClinicWithStaff, signIn, type SignedIn, type TestStaff } from '../../test/support/fixtures.js';
 import { json } from '../../test/support/http.js';
+import { openLiveClient } from '../../test/support/live-client.js';
+import { createStaff } from '../clinics/clinic-queries.js';
+import { AppError } from '../errors.js';
+import { resetStaffPassword, signOutStaffEverywhere } from './staff-service.js';
 
 describe.each(databaseKinds())('staff management on %s', (kind) => {
   let database: TestDatabase;
@@ -15,7 +25,7 @@ describe.each(databaseKinds())('staff management on %s', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
-    backend = await startTestBackend(database, { AUTH_RATE_LIMIT_PER_MINUTE: '1000' });
+    backend = await startTestBackend(database, { AUTH_RATE_LIMIT_PER_MINUTE: '1000', LIVE_SESSION_RECHECK_MS: '200' });
   });
   afterAll(async () => {
     await backend?.close();
@@ -28,6 +38,8 @@ describe.each(databaseKinds())('staff management on %s', (kind) => {
   });
 
   const patch = (id: string, body: unknown, as = adminApi) => as(`/api/staff/${id}`, { method: 'PATCH', body: JSON.stringify(body) });
+  const post = (id: string, what: 'reset-password' | 'sign-out-everywhere', as = adminApi) =>
+    as(`/api/staff/${id}/${what}`, { method: 'POST' });
   const auditActions = async () =>
     (
       await database.db
@@ -119,5 +131,94 @@ describe.each(databaseKinds())('staff management on %s', (kind) => {
     const theirs = StaffListResponseSchema.parse(await json(await otherApi('/api/staff')));
     expect(theirs.items.map((s) => s.id)).toEqual([other.staffId]);
     expect((await patch(admin.staffId, {})).status).toBe(400);
+  });
+
+  it('resets a password: a new one shown once, the old one and every session end (logged, no password)', async () => {
+    const desk = await addStaff(database.db, admin.clinicId, 'front_desk');
+    const deskApi = (await signIn(backend.url, desk)).api;
+    const res = await post(desk.staffId, 'reset-password');
+    expect(res.status).toBe(200);
+    const reset = StaffPasswordResetResponseSchema.parse(await json(res));
+    expect(reset).toMatchObject({ staff: { id: desk.staffId }, revokedSessions: 1 });
+    expect(reset.initialPassword).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect((await deskApi('/api/calls')).status).toBe(401);
+    await expect(signIn(backend.url, desk)).rejects.toThrow(/401/);
+    await signIn(backend.url, { ...desk, password: reset.initialPassword });
+    expect(await auditActions()).toEqual([{ action: 'staff.password_reset', object_id: desk.staffId, details: { revokedSessions: 1 } }]);
+    expect(JSON.stringify(await database.db.selectFrom('audit_log').selectAll().execute())).not.toContain(reset.initialPassword);
+  });
+
+  it('signs someone out everywhere: REST refused at once and their live socket closes (logged)', async () => {
+    const desk = await addStaff(database.db, admin.clinicId, 'front_desk');
+    const first = await signIn(backend.url, desk);
+    const second = await signIn(backend.url, desk);
+    const socket = await openLiveClient(backend.url, first.session.accessToken);
+    const res = await post(desk.staffId, 'sign-out-everywhere');
+    expect(res.status).toBe(200);
+    expect(StaffSignOutResponseSchema.parse(await json(res))).toMatchObject({ staff: { id: desk.staffId }, revokedSessions: 2 });
+    expect((await first.api('/api/calls')).status).toBe(401);
+    expect((await second.api('/api/calls')).status).toBe(401);
+    const refresh = await fetch(`${backend.url}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: second.session.refreshToken }),
+    });
+    expect(refresh.status).toBe(401);
+    expect((await socket.closed).code).toBe(LiveCloseCode.authRevoked);
+    // Their password still works: a new sign-in is a new session.
+    expect((await (await signIn(backend.url, desk)).api('/api/calls')).status).toBe(200);
+    expect(await auditActions()).toEqual([
+      { action: 'staff.signed_out_everywhere', object_id: desk.staffId, details: { revokedSessions: 2 } },
+    ]);
+  });
+
+  it('refuses both to front desk (403), without CSRF (403), and for another clinic’s staff (404); nothing changes', async () => {
+    const desk = await addStaff(database.db, admin.clinicId, 'front_desk');
+    const deskSignedIn = await signIn(backend.url, desk);
+    const other = await createClinicWithStaff(database.db, { role: 'admin' });
+    const otherApi = (await signIn(backend.url, other)).api;
+    for (const what of ['reset-password', 'sign-out-everywhere'] as const) {
+      expect((await post(admin.staffId, what, deskSignedIn.api)).status).toBe(403);
+      expect((await post(desk.staffId, what, otherApi)).status).toBe(404);
+      expect((await post(other.staffId, what)).status).toBe(404);
+      expect((await post('not-an-id', what)).status).toBe(404);
+      const noCsrf = await adminApi(`/api/staff/${desk.staffId}/${what}`, { method: 'POST', headers: { 'x-csrf-token': '' } });
+      expect(noCsrf.status).toBe(403);
+    }
+    expect((await deskSignedIn.api('/api/calls')).status).toBe(200);
+    await signIn(backend.url, desk);
+    await signIn(backend.url, other);
+    expect(await auditActions()).toEqual([]);
+  });
+
+  it('refuses a password reset for someone who signs in with Supabase (409)', async () => {
+    const { id } = await createStaff(database.db, {
+      clinicId: admin.clinicId,
+      email: 'sso@clinic.test',
+      name: 'SSO',
+      role: 'front_desk',
+      passwordHash: null,
+      authProvider: 'supabase',
+    });
+    const res = await post(id, 'reset-password');
+    expect(res.status).toBe(409);
+    expect((await json(res)).error.message).toMatch(/Supabase/);
+    const row = await database.db.selectFrom('staff').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toBeNull();
+  });
+
+  it('with Supabase sign-in, neither is done here: the service says where to do it', async () => {
+    const desk = await addStaff(database.db, admin.clinicId, 'front_desk');
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (error: unknown) => error,
+      );
+    const reset = await refusal(resetStaffPassword(database.db, admin.clinicId, desk.staffId, { authProvider: 'supabase' }));
+    expect(reset).toBeInstanceOf(AppError);
+    expect(reset).toMatchObject({ code: 'conflict', message: expect.stringMatching(/Supabase/) });
+    const signOut = await refusal(signOutStaffEverywhere(database.db, admin.clinicId, desk.staffId, { authProvider: 'supabase' }));
+    expect(signOut).toMatchObject({ code: 'conflict', message: expect.stringMatching(/Supabase/) });
+    await signIn(backend.url, desk);
   });
 });

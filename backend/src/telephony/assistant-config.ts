@@ -104,6 +104,12 @@ export interface AssistantConfigOptions {
   server: VapiServer;
   model: { provider: string; model: string };
   knowledgeToolId?: string | null;
+  /**
+   * The clinic stores transcripts redacted: the platform is told to run the assistant in its HIPAA
+   * mode (no recordings, transcripts or logs kept on its side). Sent either way, so switching it
+   * off reaches an assistant that had it on.
+   */
+  hipaaEnabled?: boolean;
 }
 
 export function assistantPayload(personality: AgentPersonality, options: AssistantConfigOptions): Record<string, unknown> {
@@ -125,5 +131,7 @@ export function assistantPayload(personality: AgentPersonality, options: Assista
     // take a call); Vapi's defaults for these are documented inconsistently, so they are set.
     monitorPlan: { listenEnabled: true, controlEnabled: true },
     analysisPlan: { structuredDataPlan: { enabled: true, schema: STRUCTURED_DATA_SCHEMA } },
+    // Vapi's current place for it (the older top-level `hipaaEnabled` is deprecated there).
+    compliancePlan: { hipaaEnabled: options.hipaaEnabled ?? false },
   };
 }

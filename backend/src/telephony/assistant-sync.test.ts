@@ -64,6 +64,37 @@ describe('syncing the personality to the voice platform', () => {
     expect(state.assistants.get(assistantId)!.firstMessage).toBe('Good morning, Riverside clinic.');
     expect(state.credentials.size).toBe(1);
   });
+
+  it('runs the assistant in the platform’s HIPAA mode exactly while transcripts are stored redacted', async () => {
+    const { providerAssistantId } = await save({ name: 'Nora' });
+    const assistant = () => backend.sandbox!.state.assistants.get(providerAssistantId as string)!;
+    expect(assistant().compliancePlan).toEqual({ hipaaEnabled: false });
+    const redact = (on: boolean) =>
+      staff.api('/api/clinic/settings', { method: 'PUT', body: JSON.stringify({ storeTranscriptsRedacted: on }) });
+
+    expect((await redact(true)).status).toBe(200);
+    expect(assistant().compliancePlan).toEqual({ hipaaEnabled: true });
+    const agent = await json(await staff.api('/api/agent'));
+    expect(agent).toMatchObject({ providerAssistantId, sync: { status: 'sandbox' } });
+    // Saved again later, it keeps the mode; the body sent for one call (transient) carries it too.
+    await save({ greeting: 'Riverside clinic, Nora speaking.' });
+    expect(assistant().compliancePlan).toEqual({ hipaaEnabled: true });
+    const transient = await backend.telephony.assistantSync.payload(staff.session.user.clinicId, agent.personality);
+    expect(transient.compliancePlan).toEqual({ hipaaEnabled: true });
+
+    expect((await redact(false)).status).toBe(200);
+    expect(assistant().compliancePlan).toEqual({ hipaaEnabled: false });
+  });
+
+  it('the sandbox refuses a compliance plan of the wrong shape, as the platform would', async () => {
+    const sandbox = backend.sandbox!;
+    const res = await fetch(`${sandbox.vapiBaseUrl}/assistant`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sandbox.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', compliancePlan: { hipaaEnabled: 'yes' } }),
+    });
+    expect(res.status).toBe(400);
+  });
 });
 
 describe('a failing voice platform', () => {

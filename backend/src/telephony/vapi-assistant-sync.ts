@@ -7,6 +7,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { AssistantSync, AssistantSyncResult } from '../agent/assistant-sync.js';
 import { AppError } from '../errors.js';
+import { getClinicSettings } from '../compliance/clinic-settings.js';
 import { assistantPayload } from './assistant-config.js';
 import { ProviderRequestError, type VapiClient, type VapiServer } from './vapi-client.js';
 import type { WebhookAuth } from './webhook-auth.js';
@@ -96,10 +97,12 @@ export class VapiAssistantSync implements AssistantSync {
       .select('provider_tool_id')
       .where('clinic_id', '=', clinicId)
       .executeTakeFirst();
+    const settings = await getClinicSettings(this.deps.db, clinicId);
     return assistantPayload(personality, {
       server: await this.deps.webhookServer.settings(),
       model: this.deps.model,
       knowledgeToolId: tool?.provider_tool_id ?? null,
+      hipaaEnabled: settings.storeTranscriptsRedacted,
     });
   }
 

@@ -7,13 +7,16 @@ import { UpdateBanner } from './UpdateBanner';
 import { useNavigation, useSession, useStores } from '../stores/context';
 import { type PageName, type Route, routeToHash } from '../stores/navigation-store';
 
-const NAV_ITEMS: { page: PageName; label: string; route: Route }[] = [
+/** `adminOnly`: front-desk staff never see the item (the backend refuses them the data anyway). */
+const NAV_ITEMS: { page: PageName; label: string; route: Route; adminOnly?: true }[] = [
   { page: 'dashboard', label: 'Dashboard', route: { page: 'dashboard' } },
   { page: 'work-queue', label: 'Work queue', route: { page: 'work-queue' } },
   { page: 'calls', label: 'Call history', route: { page: 'calls' } },
   { page: 'agent', label: 'Assistant', route: { page: 'agent' } },
   { page: 'knowledge', label: 'Knowledge base', route: { page: 'knowledge' } },
   { page: 'numbers', label: 'Phone number', route: { page: 'numbers' } },
+  { page: 'activity', label: 'Activity', route: { page: 'activity' }, adminOnly: true },
+  { page: 'staff', label: 'Staff', route: { page: 'staff' }, adminOnly: true },
   { page: 'settings', label: 'Settings', route: { page: 'settings' } },
 ];
 
@@ -85,7 +88,7 @@ export function AppShell(props: { children: ReactNode }) {
       </header>
       <nav className="shell__nav" aria-label="Main">
         <ul>
-          {NAV_ITEMS.map((item) => (
+          {NAV_ITEMS.filter((item) => !item.adminOnly || user?.role === 'admin').map((item) => (
             <li key={item.page}>
               <a
                 href={routeToHash(item.route)}

@@ -1,5 +1,6 @@
 // Words for the protocol's enums, in one place so every screen says the same thing.
 import type {
+  AuditAction,
   AttentionReason,
   CallActionKind,
   BookingStatus,
@@ -7,6 +8,7 @@ import type {
   CallIncident,
   CallOutcome,
   CallStatus,
+  Role,
 } from '@voxanne/protocol';
 
 export const CALL_STATUS_LABEL: Record<CallStatus, string> = {
@@ -66,3 +68,32 @@ export function callActionLabel(entry: { action: CallActionKind; staffName: stri
       return `${entry.staffName} ended the call`;
   }
 }
+
+export const AUDIT_ACTION_LABEL: Record<AuditAction, string> = {
+  'auth.signed_in': 'Signed in',
+  'auth.signed_out': 'Signed out',
+  'auth.sign_in_failed': 'Sign-in failed',
+  'call.viewed': 'Opened a call',
+  'call.listened': 'Listened to a live call',
+  'call.coached': 'Coached the assistant',
+  'call.said': 'Made the assistant say a line',
+  'call.transferred': 'Took a live call',
+  'call.ended': 'Ended a live call',
+  'work_item.done': 'Closed a work item',
+  'work_item.reopened': 'Reopened a work item',
+  'assistant.updated': 'Changed the assistant',
+  'knowledge.uploaded': 'Uploaded to the knowledge base',
+  'knowledge.deleted': 'Deleted from the knowledge base',
+  'phone_number.connected': 'Connected a number',
+  'phone_number.disconnected': 'Disconnected a number',
+  'settings.updated': 'Changed clinic settings',
+  'staff.created': 'Invited a staff member',
+  'staff.updated': 'Changed a staff member',
+  'staff.password_reset': 'Reset a password',
+  'staff.signed_out_everywhere': 'Signed someone out everywhere',
+  'patient.erased': 'Erased a patient',
+  'retention.purged': 'Deleted expired data',
+  'audit.exported': 'Exported the activity log',
+};
+
+export const ROLE_LABEL: Record<Role, string> = { admin: 'Administrator', front_desk: 'Front desk' };

@@ -109,11 +109,11 @@ describe('Settings', () => {
       fireEvent.change(within(form).getByLabelText('Texting from'), { target: { value: '21:00' } });
       await userEvent.click(save);
       expect(within(form).getByRole('alert')).toHaveTextContent('The texting hours must end after they start.');
-      expect(fake.requestsOn('clinicSettings.update')).toEqual([]);
+      expect(fake.requestsOn('clinic.updateSettings')).toEqual([]);
       fireEvent.change(within(form).getByLabelText('Texting from'), { target: { value: '08:30' } });
       await userEvent.click(save);
       expect(await within(form).findByText('Saved.')).toBeInTheDocument();
-      expect(fake.requestsOn('clinicSettings.update')).toEqual([
+      expect(fake.requestsOn('clinic.updateSettings')).toEqual([
         {
           textBackEnabled: true,
           textBackMessage: 'We missed you. Reply here.',
@@ -130,13 +130,83 @@ describe('Settings', () => {
 
     it('say why a save was refused and keep the change', async () => {
       const fake = new FakeBridge({ user: adminUser });
-      fake.fail('clinicSettings.update', { code: 'forbidden', message: 'Only a clinic administrator can change the clinic’s settings.' });
+      fake.fail('clinic.updateSettings', { code: 'forbidden', message: 'Only a clinic administrator can change the clinic’s settings.' });
       renderConsole({ fake, route: { page: 'settings' } });
       const form = await screen.findByRole('form', { name: 'Work queue settings' });
       await userEvent.click(within(form).getByLabelText('Text missed callers back'));
       await userEvent.click(within(form).getByRole('button', { name: 'Save work queue settings' }));
       expect(await within(form).findByRole('alert')).toHaveTextContent('Only a clinic administrator can change the clinic’s settings.');
       expect(within(form).getByLabelText('Text missed callers back')).toBeChecked();
+    });
+  });
+
+  describe('clinic records and privacy (administrators)', () => {
+    const adminFake = () => new FakeBridge({ user: adminUser });
+    const panel = () => screen.getByRole('form', { name: 'Clinic records and privacy' });
+
+    it('is not shown to front desk', async () => {
+      const { fake } = renderConsole({ route: { page: 'settings' } });
+      await screen.findByLabelText('A call comes in');
+      expect(screen.queryByRole('heading', { name: 'Clinic records and privacy' })).not.toBeInTheDocument();
+      expect(fake.requestsOn('clinic.getSettings')).toEqual([]);
+    });
+
+    it('shows the retention days with their ranges and the redaction switch', async () => {
+      const fake = adminFake();
+      const held = fake.hold('clinic.getSettings');
+      renderConsole({ fake, route: { page: 'settings' } });
+      expect(await screen.findByText('Loading clinic settings…')).toBeInTheDocument();
+      held.release();
+      const transcripts = await screen.findByLabelText('Keep transcripts and recordings (days)');
+      expect(transcripts).toHaveValue(90);
+      expect(transcripts).toHaveAccessibleDescription(/7–3650/);
+      expect(screen.getByLabelText('Keep call records (days)')).toHaveValue(730);
+      expect(screen.getByLabelText('Keep the activity log (days)')).toHaveAccessibleDescription(/2192–36500/);
+      expect(screen.getByLabelText('Store transcripts redacted')).not.toBeChecked();
+    });
+
+    it('saves retention and redaction with one button', async () => {
+      const { fake } = renderConsole({ fake: adminFake(), route: { page: 'settings' } });
+      const transcripts = await screen.findByLabelText('Keep transcripts and recordings (days)');
+      await userEvent.clear(transcripts);
+      await userEvent.type(transcripts, '30');
+      await userEvent.click(screen.getByLabelText('Store transcripts redacted'));
+      await userEvent.click(within(panel()).getByRole('button', { name: 'Save clinic settings' }));
+      expect(await within(panel()).findByText('Saved.')).toBeInTheDocument();
+      expect(fake.requestsOn('clinic.updateSettings')).toEqual([
+        { transcriptRetentionDays: 30, callRetentionDays: 730, auditRetentionDays: 2192, storeTranscriptsRedacted: true },
+      ]);
+      expect(fake.world.clinicSettings.storeTranscriptsRedacted).toBe(true);
+    });
+
+    it('refuses days out of range, and calls kept shorter than transcripts, before asking the server', async () => {
+      const { fake } = renderConsole({ fake: adminFake(), route: { page: 'settings' } });
+      const audit = await screen.findByLabelText('Keep the activity log (days)');
+      await userEvent.clear(audit);
+      await userEvent.type(audit, '365');
+      const calls = screen.getByLabelText('Keep call records (days)');
+      await userEvent.clear(calls);
+      await userEvent.type(calls, '30');
+      await userEvent.click(within(panel()).getByRole('button', { name: 'Save clinic settings' }));
+      expect(audit).toHaveAccessibleDescription('Enter a whole number of days from 2192 to 36500.');
+      expect(audit).toHaveAttribute('aria-invalid', 'true');
+      expect(calls).toHaveAccessibleDescription('Keep call records at least as long as transcripts.');
+      expect(fake.requestsOn('clinic.updateSettings')).toEqual([]);
+    });
+
+    it('says why the server refused', async () => {
+      const fake = adminFake();
+      fake.fail('clinic.updateSettings', { code: 'forbidden', message: 'Only a clinic administrator can change the clinic settings.' });
+      renderConsole({ fake, route: { page: 'settings' } });
+      await screen.findByLabelText('Store transcripts redacted');
+      await userEvent.click(within(panel()).getByRole('button', { name: 'Save clinic settings' }));
+      expect(await within(panel()).findByRole('alert')).toHaveTextContent('Only a clinic administrator');
+    });
+
+    it('has no accessibility violations', async () => {
+      renderConsole({ fake: adminFake(), route: { page: 'settings' } });
+      await screen.findByLabelText('Store transcripts redacted');
+      expect(await axeViolations()).toEqual([]);
     });
   });
 });

@@ -1,6 +1,7 @@
 // This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, and what
-// version is running. Every change is saved at once and says so. Administrators also see the clinic's
-// work-queue settings (saved with their own button: they change every console of the clinic).
+// version is running. Every change is saved at once and says so. Administrators also see the
+// clinic's work-queue, records and privacy settings (saved with their own buttons: they apply to
+// every console of the clinic).
 import { useId } from 'react';
 import type { DesktopSettings } from '@voxanne/protocol';
 import { useSettings, useStores } from '../stores/context';
@@ -10,6 +11,7 @@ import { Panel } from '../components/ui/Panel';
 import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
 import { FollowUpSettings } from '../components/work-queue/FollowUpSettings';
+import { ClinicCompliance } from '../components/settings/ClinicCompliance';
 import { useCanConfigure } from '../hooks/use-can-configure';
 
 const AUTO_LOCK_CHOICES = [0, 5, 10, 15, 30, 60, 120];
@@ -159,7 +161,7 @@ export function SettingsPage() {
   const load = useSettings((s) => s.load);
   const saving = useSettings((s) => s.saving);
   const saveError = useSettings((s) => s.saveError);
-  const admin = useCanConfigure();
+  const isAdmin = useCanConfigure();
   return (
     <div className="page page--settings">
       <PageHeader title="Settings">
@@ -184,7 +186,8 @@ export function SettingsPage() {
       ) : (
         load.status !== 'error' && <Loading label="Loading settings…" rows={4} />
       )}
-      {admin && <FollowUpSettings />}
+      {isAdmin && <FollowUpSettings />}
+      {isAdmin && <ClinicCompliance />}
       <Panel title="About">
         {appInfo ? (
           <dl className="facts">

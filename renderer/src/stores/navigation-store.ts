@@ -11,6 +11,8 @@ export type Route =
   | { page: 'agent' }
   | { page: 'knowledge' }
   | { page: 'numbers' }
+  | { page: 'activity' }
+  | { page: 'staff' }
   | { page: 'settings' };
 
 export type PageName = Route['page'];
@@ -46,6 +48,8 @@ export function routeFromHash(hash: string): Route {
     case 'agent':
     case 'knowledge':
     case 'numbers':
+    case 'activity':
+    case 'staff':
     case 'settings':
       return { page: first };
     default:

@@ -31,8 +31,8 @@ export function FollowUpSettings() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [justSaved, setJustSaved] = useState(false);
-  const load = useAsyncAction(() => bridge.clinicSettings.get({}));
-  const save = useAsyncAction((update: Draft) => bridge.clinicSettings.update(update));
+  const load = useAsyncAction(() => bridge.clinic.getSettings({}));
+  const save = useAsyncAction((update: Draft) => bridge.clinic.updateSettings(update));
   const { run: runLoad } = load;
 
   useEffect(() => {
