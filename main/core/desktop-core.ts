@@ -5,6 +5,7 @@
 // emits schema-checked pushes for whichever transport the host uses.
 import {
   KNOWLEDGE_EXTENSIONS,
+  ListenPortOfferSchema,
   WebTestPortOfferSchema,
   normalizePhoneNumber,
   type AppInfo,
@@ -20,6 +21,7 @@ import {
 import { ApiClient } from './api-client.js';
 import { isAllowedExternalLink } from './external-links.js';
 import { checkPush, dispatchInvoke } from './ipc-dispatch.js';
+import { ListenRelay, type ListenPort } from './listen-relay.js';
 import { LiveConnection } from './live-connection.js';
 import { Listeners } from './listeners.js';
 import { createLogger, type Logger } from './logger.js';
@@ -93,6 +95,8 @@ export interface DesktopCore {
   onPush(listener: PushListener): () => void;
   /** A renderer handed over a web-test audio port; false when the offer is not valid. */
   attachWebTestPort(port: RelayPort, offer: unknown): boolean;
+  /** A renderer handed over a port to hear a live call; false when the offer is not valid. */
+  attachListenPort(port: ListenPort, offer: unknown): boolean;
   /** The tray's "Pause notifications" (the user at the OS, not the renderer: works while locked too). */
   setNotificationsPaused(paused: boolean): void;
   /** Restores the saved session; resolves when the first session state is known. */
@@ -102,6 +106,7 @@ export interface DesktopCore {
   readonly live: LiveConnection;
   readonly notifier: DesktopNotifier;
   readonly webTest: WebTestRelay;
+  readonly listen: ListenRelay;
   readonly updates: UpdateCoordinator;
   readonly logger: Logger;
 }
@@ -145,6 +150,14 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     logger: logger.child({ part: 'web-test' }),
   });
 
+  const listen = new ListenRelay({
+    backendUrl: ports.backendUrl,
+    openSocket,
+    accessToken: () => session.accessToken(),
+    requestTicket: async (id) => (await session.call('listenToCall', { params: { id } })).ticket,
+    logger: logger.child({ part: 'listen' }),
+  });
+
   const updates = new UpdateCoordinator(ports.updater ?? null, logger.child({ part: 'updates' }));
 
   const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
@@ -175,10 +188,13 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     session.onState((state) => {
       push('session.onState', state);
       notifier.setLocked(state.status === 'locked');
+      // A call's voices are patient data: a locked console stops playing them.
+      if (state.status === 'locked') listen.closeAll(UserMessage.locked);
       if (state.status === 'signed-out') {
         live.stop();
         notifier.reset();
         webTest.closeAll(UserMessage.signedOut);
+        listen.closeAll(UserMessage.signedOut);
       } else {
         live.start();
       }
@@ -340,6 +356,16 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       webTest.attach(port, parsed.data);
       return true;
     },
+    attachListenPort: (port, offer) => {
+      const parsed = ListenPortOfferSchema.safeParse(offer);
+      if (!parsed.success || session.getState().status !== 'signed-in') {
+        logger.warn('listen port refused', { validOffer: parsed.success, session: session.getState().status });
+        port.close();
+        return false;
+      }
+      listen.attach(port, parsed.data);
+      return true;
+    },
     setNotificationsPaused: (paused) => {
       void handlers['settings.update']({ ...settings, notifications: { ...settings.notifications, paused } });
     },
@@ -350,6 +376,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     dispose: async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
       webTest.closeAll(null);
+      listen.closeAll(null);
       live.dispose();
       notifier.dispose();
       updates.dispose();
@@ -360,6 +387,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live,
     notifier,
     webTest,
+    listen,
     updates,
     logger,
   };

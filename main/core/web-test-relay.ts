@@ -27,11 +27,31 @@ export const MAX_QUEUED_FRAMES = 10;
 export const MAX_BUFFERED_BYTES = 25 * WEB_TEST_AUDIO.frameBytes;
 
 /** One end of a MessageChannel, whatever the host (Electron MessagePortMain, DOM or Node MessagePort, a loopback socket). */
-export interface RelayPort {
-  post(message: Uint8Array | WebTestPortServerMessage): void;
+export interface RelayPort<M = WebTestPortServerMessage> {
+  post(message: Uint8Array | M): void;
   onMessage(listener: (data: unknown) => void): void;
   onClose(listener: () => void): void;
   close(): void;
+  /**
+   * Bytes posted that the other end has not taken yet, where the transport can tell (the browser
+   * host's loopback socket). Absent for a MessagePort, which never pushes back.
+   */
+  readonly backlogBytes?: number;
+}
+
+/** The backend socket URL for a path (`/ws/web-test`, `/ws/listen`): ws: or wss: as the backend is http: or https:. */
+export function audioSocketUrl(path: string, backendUrl: string): string {
+  const url = new URL(path, backendUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+/** What the person at the desk reads when an audio socket closed: null for a normal close. */
+export function audioSocketCloseReason(closed: SocketClosed, words: { lostContact: string; tooMany: string }): string | null {
+  if (closed.code === 1000) return null;
+  if (closed.handshakeStatus === 401) return UserMessage.sessionExpired;
+  if (closed.code === LiveCloseCode.tooManyConnections) return words.tooMany;
+  return closed.wasOpen ? words.lostContact : UserMessage.serverUnreachable;
 }
 
 export interface WebTestRelayOptions {
@@ -46,9 +66,7 @@ export class WebTestRelay {
   private readonly url: string;
 
   constructor(private readonly o: WebTestRelayOptions) {
-    const url = new URL(WEB_TEST_SOCKET_PATH, o.backendUrl);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.url = url.toString();
+    this.url = audioSocketUrl(WEB_TEST_SOCKET_PATH, o.backendUrl);
   }
 
   /** One web test at a time: a new port ends the previous relay. */
@@ -198,16 +216,7 @@ class RelaySession {
   private backendClosed(closed: SocketClosed): void {
     this.socket = null;
     if (this.ended) return;
-    const normal = closed.code === 1000;
-    const reason = normal
-      ? null
-      : closed.handshakeStatus === 401
-        ? UserMessage.sessionExpired
-        : closed.code === LiveCloseCode.tooManyConnections
-          ? UserMessage.tooManyWebTests
-          : closed.wasOpen
-            ? UserMessage.webTestLostContact
-            : UserMessage.serverUnreachable;
+    const reason = audioSocketCloseReason(closed, { lostContact: UserMessage.webTestLostContact, tooMany: UserMessage.tooManyWebTests });
     this.logger.info('web-test socket closed', { code: closed.code, handshakeStatus: closed.handshakeStatus, droppedFrames: this.dropped });
     this.end(reason);
   }

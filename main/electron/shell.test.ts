@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WEB_TEST_PORT_CHANNEL, ipcInvokeChannels } from '@voxanne/protocol';
+import { LISTEN_PORT_CHANNEL, WEB_TEST_PORT_CHANNEL, ipcInvokeChannels } from '@voxanne/protocol';
 import type { BrowserWindow, IpcMain, Session, WebContents } from 'electron';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesktopCore } from '../core/desktop-core.js';
@@ -170,6 +170,7 @@ describe('IPC binding: sender checked, arguments validated', () => {
         return () => (push = undefined);
       }),
       attachWebTestPort: vi.fn(() => true),
+      attachListenPort: vi.fn(() => true),
     };
     const unbind = bindIpc(
       ipcMain as unknown as IpcMain,
@@ -183,7 +184,7 @@ describe('IPC binding: sender checked, arguments validated', () => {
   it('binds every invoke channel, and nothing else', () => {
     const { handlers, listeners } = setup();
     expect([...handlers.keys()].sort()).toEqual(Object.keys(ipcInvokeChannels).sort());
-    expect([...listeners.keys()]).toEqual([WEB_TEST_PORT_CHANNEL]);
+    expect([...listeners.keys()]).toEqual([WEB_TEST_PORT_CHANNEL, LISTEN_PORT_CHANNEL]);
   });
 
   it('passes a request from the app’s main frame to the core’s validating door', async () => {
@@ -219,6 +220,21 @@ describe('IPC binding: sender checked, arguments validated', () => {
     );
     expect(stranger.close).toHaveBeenCalled();
     expect(core.attachWebTestPort).toHaveBeenCalledTimes(1);
+  });
+
+  it('hands a listen port from the app to the core, and closes one from anywhere else', () => {
+    const { listeners, core, webContents, mainFrame } = setup();
+    const port = { start: vi.fn(), close: vi.fn(), on: vi.fn(), postMessage: vi.fn() };
+    listeners.get(LISTEN_PORT_CHANNEL)?.({ sender: webContents, senderFrame: mainFrame, ports: [port] }, { type: 'offer' });
+    expect(core.attachListenPort).toHaveBeenCalledTimes(1);
+    expect(core.attachWebTestPort).not.toHaveBeenCalled();
+    const stranger = { start: vi.fn(), close: vi.fn(), on: vi.fn(), postMessage: vi.fn() };
+    listeners.get(LISTEN_PORT_CHANNEL)?.(
+      { sender: webContents, senderFrame: { url: 'https://evil.example/', parent: null }, ports: [stranger] },
+      {},
+    );
+    expect(stranger.close).toHaveBeenCalled();
+    expect(core.attachListenPort).toHaveBeenCalledTimes(1);
   });
 
   it('sends pushes to the app window only, and unbinds everything', () => {

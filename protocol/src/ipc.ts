@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, TimeOfDaySchema, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
-import { CallActionSchema, CoachRequestSchema, SayRequestSchema } from './call-control.js';
+import { CallActionSchema, CoachRequestSchema, ListenServerMessageSchema, SayRequestSchema } from './call-control.js';
 import {
   WorkItemCallbackResponseSchema,
   WorkItemDetailResponseSchema,
@@ -292,3 +292,23 @@ export type WebTestRelayStatus = z.infer<typeof WebTestRelayStatusSchema>;
 /** main → renderer over the port: binary PCM16 frames of the assistant's voice, or one of these. */
 export const WebTestPortServerMessageSchema = z.union([WebTestServerMessageSchema, WebTestRelayStatusSchema]);
 export type WebTestPortServerMessage = z.infer<typeof WebTestPortServerMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Listen-in audio port: the web-test port's design, one way. The renderer offers a port for a call
+// (`window.postMessage({ type: LISTEN_PORT_OFFER, relayId, callId }, origin, [port])`); main asks the
+// backend for a listen ticket itself, opens `/ws/listen` with the access token, presents the ticket
+// and relays the call's 20 ms PCM16 frames to the port. Neither the ticket, the token nor the voice
+// platform's listen URL ever reaches the renderer.
+
+export const LISTEN_PORT_OFFER = 'voxanne:listen-port';
+export const LISTEN_PORT_CHANNEL = 'listen.port';
+export const ListenPortOfferSchema = z.strictObject({ type: z.literal(LISTEN_PORT_OFFER), relayId: IdSchema, callId: IdSchema });
+export type ListenPortOffer = z.infer<typeof ListenPortOfferSchema>;
+
+/** renderer → main over the port: Stop. (The same word the web test's port uses to hang up.) */
+export const ListenPortClientMessageSchema = z.strictObject({ type: z.literal('end') });
+export type ListenPortClientMessage = z.infer<typeof ListenPortClientMessageSchema>;
+
+/** main → renderer over the port: binary PCM16 frames of the call, the backend's word, or main's relay status. */
+export const ListenPortServerMessageSchema = z.union([ListenServerMessageSchema, WebTestRelayStatusSchema]);
+export type ListenPortServerMessage = z.infer<typeof ListenPortServerMessageSchema>;

@@ -9,6 +9,7 @@
 import {
   WEB_TEST_PORT_OFFER,
   WebTestPortServerMessageSchema,
+  type ListenPortOffer,
   type WebTestPortOffer,
   type WebTestPortServerMessage,
 } from '@voxanne/protocol';
@@ -52,8 +53,8 @@ export interface WebTestEnvironment {
   createAudioContext(): AudioContext;
   createWorkletNode(context: AudioContext, name: string, options: AudioWorkletNodeOptions): AudioWorkletNode;
   createChannel(): MessageChannel;
-  /** Hands main the port (window.postMessage with the port transferred). */
-  offerPort(offer: WebTestPortOffer, port: MessagePort): void;
+  /** Hands main the port (window.postMessage with the port transferred); the listen-in player uses it too. */
+  offerPort(offer: WebTestPortOffer | ListenPortOffer, port: MessagePort): void;
   workletUrl: string;
   randomId(): string;
   setTimeout(run: () => void, ms: number): number;
