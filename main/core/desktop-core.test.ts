@@ -211,3 +211,17 @@ describe('Web-test relay (plumbing)', () => {
     expect(h.core.webTest.activeCount).toBe(0);
   });
 });
+
+describe('Tray: Listen and Take call on a call that needs a person', () => {
+  it('opens the call with the action started; behind the lock it only opens the call', async () => {
+    await h.signIn();
+    const callId = randomUUID();
+    const navigations = () => h.pushes.filter((p) => p.channel === 'app.onNavigate').map((p) => p.payload);
+    h.core.openCall(callId, 'listen');
+    expect(h.shell.focused).toBe(1);
+    expect(navigations()).toEqual([{ page: 'call', callId, action: 'listen' }]);
+    await h.invoke('session.lock');
+    h.core.openCall(callId, 'take');
+    expect(navigations().at(-1)).toEqual({ page: 'call', callId });
+  });
+});

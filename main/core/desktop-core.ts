@@ -9,6 +9,7 @@ import {
   WebTestPortOfferSchema,
   normalizePhoneNumber,
   type AppInfo,
+  type CallOpenAction,
   type DesktopSettings,
   type IpcHandlers,
   type IpcInvokeChannel,
@@ -97,6 +98,8 @@ export interface DesktopCore {
   attachWebTestPort(port: RelayPort, offer: unknown): boolean;
   /** A renderer handed over a port to hear a live call; false when the offer is not valid. */
   attachListenPort(port: ListenPort, offer: unknown): boolean;
+  /** The tray's Listen / Take call on a call that needs a person: opens the call with the action started. */
+  openCall(callId: string, action: CallOpenAction): void;
   /** The tray's "Pause notifications" (the user at the OS, not the renderer: works while locked too). */
   setNotificationsPaused(paused: boolean): void;
   /** Restores the saved session; resolves when the first session state is known. */
@@ -168,7 +171,9 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
   const openFromNotification = (navigate: Navigate) => {
     ports.shell.focusWindow();
-    push('app.onNavigate', navigate);
+    // Nothing starts on a call behind the lock: the call opens once unlocked, and the desk acts then.
+    const locked = session.getState().status === 'locked';
+    push('app.onNavigate', locked && navigate.page === 'call' ? { page: 'call', callId: navigate.callId } : navigate);
   };
   const notifier = new DesktopNotifier({
     port: ports.notifications,
@@ -365,6 +370,10 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
       }
       listen.attach(port, parsed.data);
       return true;
+    },
+    openCall: (callId, action) => {
+      notifier.acknowledge(callId);
+      openFromNotification({ page: 'call', callId, action });
     },
     setNotificationsPaused: (paused) => {
       void handlers['settings.update']({ ...settings, notifications: { ...settings.notifications, paused } });

@@ -1,5 +1,6 @@
 // The Electron shell's security checklist and vault, against a faked `electron`
 // module: the binary is not on this machine, and these are the decisions the shell makes itself.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -334,6 +335,7 @@ describe('tray', () => {
   const state = (overrides: Partial<TrayState>): TrayState => ({
     connection: 'live',
     attentionCount: 0,
+    attentionCalls: [],
     notificationsPaused: false,
     statusText: 'Live',
     ...overrides,
@@ -348,7 +350,14 @@ describe('tray', () => {
   });
 
   it('offers open, status, pause, sign out and quit', () => {
-    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const actions = {
+      open: vi.fn(),
+      openCall: vi.fn(),
+      restartToUpdate: vi.fn(),
+      setNotificationsPaused: vi.fn(),
+      signOut: vi.fn(),
+      quit: vi.fn(),
+    };
     const menu = trayMenuTemplate(state({ statusText: 'Live · 1 call needs you' }), actions);
     expect(menu.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Voxanne Desk',
@@ -362,8 +371,40 @@ describe('tray', () => {
     expect(actions.setNotificationsPaused).toHaveBeenCalledWith(true);
   });
 
+  it('lists the calls that need a person, each offering Listen and Take call', () => {
+    const actions = {
+      open: vi.fn(),
+      openCall: vi.fn(),
+      restartToUpdate: vi.fn(),
+      setNotificationsPaused: vi.fn(),
+      signOut: vi.fn(),
+      quit: vi.fn(),
+    };
+    const callId = randomUUID();
+    const menu = trayMenuTemplate(
+      state({ attentionCount: 1, attentionCalls: [{ callId, label: 'Ada Lovelace needs a person' }] }),
+      actions,
+    );
+    const item = menu.find((i) => i.label === 'Ada Lovelace needs a person');
+    const submenu = item?.submenu as Electron.MenuItemConstructorOptions[];
+    expect(submenu.map((i) => i.label)).toEqual(['Listen', 'Take call']);
+    submenu[0]?.click?.({} as never, undefined, undefined as never);
+    submenu[1]?.click?.({} as never, undefined, undefined as never);
+    expect(actions.openCall.mock.calls).toEqual([
+      [callId, 'listen'],
+      [callId, 'take'],
+    ]);
+  });
+
   it('offers "Restart to update" once an update has downloaded, and only then', () => {
-    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const actions = {
+      open: vi.fn(),
+      openCall: vi.fn(),
+      restartToUpdate: vi.fn(),
+      setNotificationsPaused: vi.fn(),
+      signOut: vi.fn(),
+      quit: vi.fn(),
+    };
     const labels = (menu: ReturnType<typeof trayMenuTemplate>) => menu.filter((i) => i.label).map((i) => i.label);
     expect(labels(trayMenuTemplate(state({}), actions, { status: 'none' }))).not.toContain('Restart to update');
     const menu = trayMenuTemplate(state({}), actions, { status: 'ready', version: '1.2.3' });

@@ -148,6 +148,35 @@ describe('browser host: the loopback bridge', () => {
     ws.close();
   });
 
+  it('clicks a notification’s Listen button for a test: the call opens with listening started', async () => {
+    await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
+    await waitFor(() => expect(host.core.live.getState().status).toBe('live'));
+    const callId = randomUUID();
+    backend.emit({
+      kind: 'attention.needed',
+      data: { callId, reason: 'caller_asked_for_staff', message: 'Wants a person', patientName: 'Ada Lovelace', callerNumber: null },
+    });
+    const hook = `${host.origin}${HOST_NOTIFICATIONS_PATH}`;
+    const headers = { [HOST_KEY_HEADER]: host.secret };
+    let id = '';
+    await waitFor(async () => {
+      const list = (await (await fetch(hook, { headers })).json()) as { notifications: { id: string }[] };
+      id = list.notifications[0]?.id ?? '';
+      expect(id).not.toBe('');
+    });
+    expect(host.notifier.tray?.attentionCalls).toEqual([{ callId, label: 'Ada Lovelace needs a person' }]);
+    const { ws, messages } = connect();
+    await opened(ws);
+    expect((await fetch(`${hook}/${id}/click?action=shell`, { method: 'POST', headers })).status).toBe(400);
+    expect((await fetch(`${hook}/${id}/click?action=listen`, { method: 'POST', headers })).status).toBe(200);
+    await waitFor(() =>
+      expect(messages).toContainEqual({ type: 'push', channel: 'app.onNavigate', payload: { page: 'call', callId, action: 'listen' } }),
+    );
+    // Opened: it no longer waits in the tray's list.
+    expect(host.notifier.tray?.attentionCalls).toEqual([]);
+    ws.close();
+  });
+
   it('relays a web-test session over its own socket', async () => {
     await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
     const ws = new WebSocket(

@@ -109,9 +109,13 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
+/** What a tray menu item or a notification button asks the opened call to start: listen in, or take the call. */
+export const CallOpenActionSchema = z.enum(['listen', 'take']);
+export type CallOpenAction = z.infer<typeof CallOpenActionSchema>;
+
 export const NavigateSchema = z.discriminatedUnion('page', [
   z.object({ page: z.literal('dashboard') }),
-  z.object({ page: z.literal('call'), callId: IdSchema }),
+  z.object({ page: z.literal('call'), callId: IdSchema, action: CallOpenActionSchema.optional() }),
 ]);
 export type Navigate = z.infer<typeof NavigateSchema>;
 

@@ -141,4 +141,21 @@ describe('Live call controls', () => {
       ['End the call with Lise Meitner', 'E'],
     ]);
   });
+
+  it('opens the call from the tray or a notification with Listen or Take call already started', async () => {
+    const call = makeLiveCall({ patientName: 'Rosalind Franklin' });
+    const audio = fakeWebTestEnvironment();
+    const { fake } = renderConsole({ world: { calls: [call] }, listenEnvironment: () => audio.env });
+    await screen.findByRole('heading', { name: 'Dashboard' });
+
+    act(() => fake.push('app.onNavigate', { page: 'call', callId: call.id, action: 'listen' }));
+    expect(await screen.findByRole('heading', { name: 'Call with Rosalind Franklin' })).toBeInTheDocument();
+    await waitFor(() => expect(audio.offers.map((o) => o.offer)).toEqual([expect.objectContaining({ callId: call.id })]));
+    expect(await screen.findByText('Connecting to the call…')).toBeInTheDocument();
+
+    act(() => fake.push('app.onNavigate', { page: 'call', callId: call.id, action: 'take' }));
+    await waitFor(() => expect(fake.callActions.map((a) => a.action)).toEqual(['transfer']));
+    // Each action starts once: nothing more happens on the next render.
+    expect(audio.offers).toHaveLength(1);
+  });
 });

@@ -6,7 +6,7 @@
 // listening").
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { CALL_CONTROL_TEXT_MAX, type CallAction, type CallTransfer } from '@voxanne/protocol';
-import { useBridge, useCalls } from '../../stores/context';
+import { useBridge, useCalls, useNavigation } from '../../stores/context';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { callActionLabel } from '../../format/labels';
 import { ListenLevel, useCallListener } from '../../listen/use-call-listener';
@@ -85,6 +85,20 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
       open('confirm-end');
     }
   };
+
+  // Opened from the tray or a notification's Listen / Take call: start that action once.
+  const waitingAction = useNavigation((s) => (s.callAction?.callId === props.callId ? s.callAction.action : null));
+  const takeWaitingAction = useNavigation((s) => s.takeCallAction);
+  const latestTakeCall = useRef(takeCall);
+  useEffect(() => {
+    latestTakeCall.current = takeCall;
+  });
+  useEffect(() => {
+    if (!waitingAction) return;
+    const action = takeWaitingAction(props.callId);
+    if (action === 'listen' && !listener.active) void listener.start();
+    else if (action === 'take') void latestTakeCall.current();
+  }, [waitingAction, takeWaitingAction, props.callId, listener]);
 
   const root = useRef<HTMLDivElement>(null);
   const latestKeyDown = useRef(onKeyDown);
