@@ -224,6 +224,13 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     updates.onState((state) => push('updates.onState', state)),
   ];
 
+  /** Whose own settings a request is about: always the signed-in staff member, never the renderer's say-so. */
+  const signedInStaffId = (): string => {
+    const state = session.getState();
+    if (state.status === 'signed-out') throw userFacing('unauthenticated', UserMessage.notSignedIn);
+    return state.user.id;
+  };
+
   const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);
   let ready: Promise<unknown> = Promise.resolve();
 
@@ -265,6 +272,15 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     'callControl.say': ({ id, text }) => session.call('sayOnCall', { params: { id }, body: { text } }),
     'callControl.transfer': ({ id, to }) => session.call('transferCall', { params: { id }, body: { to } }),
     'callControl.end': ({ id }) => session.call('endCall', { params: { id } }),
+    'callControl.getTransferNumber': () => session.call('getTransferNumber', { params: { id: signedInStaffId() } }),
+    'callControl.setTransferNumber': ({ transferNumber }) => {
+      const normalized = transferNumber === null ? null : normalizePhoneNumber(transferNumber);
+      if (normalized && !normalized.ok) throw userFacing('invalid_phone_number', normalized.message);
+      return session.call('setTransferNumber', {
+        params: { id: signedInStaffId() },
+        body: { transferNumber: normalized ? normalized.e164 : null },
+      });
+    },
     'bookings.list': (query) => session.call('listBookings', { query }),
     'bookings.update': async ({ id, patch }) => (await session.call('updateBooking', { params: { id }, body: patch })).booking,
 

@@ -80,6 +80,8 @@ export class FakeBackend {
   readonly listenMessages: unknown[] = [];
   /** Listen tickets are refused for this call id (as the backend refuses a call that has ended). */
   endedCallId: string | null = null;
+  /** The signed-in user's own number for taking calls. */
+  transferNumber: string | null = null;
   readonly requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly access = new Map<string, AccessRecord>();
@@ -259,6 +261,12 @@ export class FakeBackend {
     }
     if (req.method === 'GET' && url.pathname === '/api/calls') {
       return json(200, { items: [], nextCursor: url.searchParams.get('limit') === '7' ? 'seven' : null });
+    }
+    const own = /^\/api\/staff\/([\w-]+)\/transfer-number$/.exec(url.pathname);
+    if (own?.[1]) {
+      if (own[1] !== USER.id) return error(403, 'forbidden', 'You can set only your own number for taking calls.');
+      if (req.method === 'PUT') this.transferNumber = (parse() as { transferNumber: string | null }).transferNumber;
+      return json(200, { staffId: USER.id, transferNumber: this.transferNumber });
     }
     const listen = /^\/api\/calls\/([\w-]+)\/listen$/.exec(url.pathname);
     if (req.method === 'POST' && listen?.[1]) {

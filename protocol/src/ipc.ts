@@ -9,7 +9,14 @@ import { z } from 'zod';
 import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, TimeOfDaySchema, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
-import { CallActionSchema, CoachRequestSchema, ListenServerMessageSchema, SayRequestSchema } from './call-control.js';
+import {
+  CallActionSchema,
+  CoachRequestSchema,
+  ListenServerMessageSchema,
+  SayRequestSchema,
+  TransferNumberResponseSchema,
+  TransferTargetSchema,
+} from './call-control.js';
 import {
   WorkItemCallbackResponseSchema,
   WorkItemDetailResponseSchema,
@@ -168,10 +175,16 @@ export const ipcInvokeChannels = {
   'callControl.coach': { request: z.strictObject({ id: IdSchema, text: CoachRequestSchema.shape.text }), response: CallActionSchema },
   'callControl.say': { request: z.strictObject({ id: IdSchema, text: SayRequestSchema.shape.text }), response: CallActionSchema },
   'callControl.transfer': {
-    request: z.strictObject({ id: IdSchema, to: z.enum(['clinic', 'me']).default('clinic') }),
+    request: z.strictObject({ id: IdSchema, to: TransferTargetSchema.default('auto') }),
     response: CallActionSchema,
   },
   'callControl.end': { request: IdArgs, response: CallActionSchema },
+  /** The signed-in staff member's own number for taking calls (main adds their id). As typed: main and the backend normalise it. */
+  'callControl.getTransferNumber': { request: NoArgs, response: TransferNumberResponseSchema },
+  'callControl.setTransferNumber': {
+    request: z.strictObject({ transferNumber: text().min(1).max(40).nullable() }),
+    response: TransferNumberResponseSchema,
+  },
   'bookings.list': { request: BookingListQuerySchema, response: BookingListResponseSchema },
   'bookings.update': { request: z.strictObject({ id: IdSchema, patch: BookingPatchSchema }), response: BookingSchema },
 

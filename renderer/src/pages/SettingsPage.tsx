@@ -1,5 +1,5 @@
-// This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, and what
-// version is running. Every change is saved at once and says so.
+// This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, the signed-in
+// staff member's own number for taking calls, and what version is running. Every change is saved at once and says so.
 import { useId } from 'react';
 import type { DesktopSettings } from '@voxanne/protocol';
 import { useSettings, useStores } from '../stores/context';
@@ -8,6 +8,7 @@ import { PageHeader } from '../components/ui/PageHeader';
 import { Panel } from '../components/ui/Panel';
 import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
+import { TransferNumberPanel } from '../components/calls/TransferNumberPanel';
 
 const AUTO_LOCK_CHOICES = [0, 5, 10, 15, 30, 60, 120];
 
@@ -180,6 +181,7 @@ export function SettingsPage() {
       ) : (
         load.status !== 'error' && <Loading label="Loading settings…" rows={4} />
       )}
+      <TransferNumberPanel />
       <Panel title="About">
         {appInfo ? (
           <dl className="facts">

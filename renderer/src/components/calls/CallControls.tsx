@@ -27,7 +27,7 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
   const [done, setDone] = useState<string | null>(null);
   const coach = useAsyncAction((note: string) => bridge.callControl.coach({ id: props.callId, text: note }));
   const say = useAsyncAction((line: string) => bridge.callControl.say({ id: props.callId, text: line }));
-  const take = useAsyncAction(() => bridge.callControl.transfer({ id: props.callId, to: 'clinic' }));
+  const take = useAsyncAction(() => bridge.callControl.transfer({ id: props.callId, to: 'auto' }));
   const end = useAsyncAction(() => bridge.callControl.end({ id: props.callId }));
   const { listener, state: listening } = useCallListener(props.callId);
   const error = coach.error ?? say.error ?? take.error ?? end.error;
