@@ -86,7 +86,9 @@ export class CallListener {
       this.worklet = worklet;
       this.analyser = analyser;
       worklet.port.onmessage = (event: MessageEvent) => this.fromProcessor(event.data as ProcessorReport);
-      if (context.state === 'suspended') await context.resume();
+      // Not awaited: opened from the tray (no click in the page) the browser may hold the context until
+      // it allows sound; the relay connects meanwhile and playback starts when it does.
+      if (context.state === 'suspended') void context.resume().catch(() => undefined);
     } catch {
       if (generation === this.generation) this.finish('failed', ListenMessages.audioEngine);
       return;
