@@ -19,6 +19,7 @@ import {
   type KnowledgeDocument,
   type Navigate,
 } from '@voxanne/protocol';
+import type { z } from 'zod';
 import { ApiClient } from './api-client.js';
 import { isAllowedExternalLink } from './external-links.js';
 import { checkPush, dispatchInvoke } from './ipc-dispatch.js';
@@ -363,30 +364,30 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     ]),
   ) as IpcHandlers;
 
+  /** An audio port from the renderer: only a valid offer, only for a signed-in (unlocked) console. */
+  const attachPort = <T>(
+    what: string,
+    schema: z.ZodType<T>,
+    port: { close(): void },
+    offer: unknown,
+    attach: (parsed: T) => void,
+  ): boolean => {
+    const parsed = schema.safeParse(offer);
+    if (!parsed.success || session.getState().status !== 'signed-in') {
+      logger.warn(`${what} port refused`, { validOffer: parsed.success, session: session.getState().status });
+      port.close();
+      return false;
+    }
+    attach(parsed.data);
+    return true;
+  };
+
   return {
     handlers: guarded,
     invoke: (channel, request) => dispatchInvoke(guarded, channel, request, logger),
     onPush: (listener) => pushListeners.subscribe(({ channel, payload }) => listener(channel, payload as never)),
-    attachWebTestPort: (port, offer) => {
-      const parsed = WebTestPortOfferSchema.safeParse(offer);
-      if (!parsed.success || session.getState().status !== 'signed-in') {
-        logger.warn('web-test port refused', { validOffer: parsed.success, session: session.getState().status });
-        port.close();
-        return false;
-      }
-      webTest.attach(port, parsed.data);
-      return true;
-    },
-    attachListenPort: (port, offer) => {
-      const parsed = ListenPortOfferSchema.safeParse(offer);
-      if (!parsed.success || session.getState().status !== 'signed-in') {
-        logger.warn('listen port refused', { validOffer: parsed.success, session: session.getState().status });
-        port.close();
-        return false;
-      }
-      listen.attach(port, parsed.data);
-      return true;
-    },
+    attachWebTestPort: (port, offer) => attachPort('web-test', WebTestPortOfferSchema, port, offer, (p) => webTest.attach(port, p)),
+    attachListenPort: (port, offer) => attachPort('listen', ListenPortOfferSchema, port, offer, (p) => listen.attach(port, p)),
     openCall: (callId, action) => {
       notifier.acknowledge(callId);
       openFromNotification({ page: 'call', callId, action });

@@ -54,6 +54,17 @@ function relayOnFakeSocket(requestTicket: (callId: string) => Promise<string> = 
   return { relay, opened };
 }
 
+/** A relay listening to CALL_ID through a recording port, its socket opened (and its handshake done when `open`). */
+async function listening(options: { open?: boolean; requestTicket?: (callId: string) => Promise<string> } = {}) {
+  const { relay, opened } = relayOnFakeSocket(options.requestTicket);
+  const p = recordingPort();
+  relay.attach(p.port, { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: CALL_ID });
+  await waitFor(() => expect(opened).toHaveLength(1));
+  const socket = opened[0]!;
+  if (options.open ?? true) socket.handlers.onOpen('voxanne.v1');
+  return { relay, p, socket };
+}
+
 describe('Listen relay', () => {
   it('asks for a ticket, presents it on /ws/listen with the token as a subprotocol, and passes frames on', async () => {
     const tickets: string[] = [];
@@ -80,12 +91,7 @@ describe('Listen relay', () => {
   });
 
   it('keeps at most 500 ms waiting for a backed-up port, dropping the oldest', async () => {
-    const { relay, opened } = relayOnFakeSocket();
-    const p = recordingPort();
-    relay.attach(p.port, { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: CALL_ID });
-    await waitFor(() => expect(opened).toHaveLength(1));
-    const socket = opened[0]!;
-    socket.handlers.onOpen('voxanne.v1');
+    const { relay, p, socket } = await listening();
     p.state.backlog = LISTEN_PORT_BACKLOG_BYTES;
     for (let i = 0; i < 40; i++) socket.handlers.onMessage(frame(i), true);
     expect(p.frames()).toEqual([]);
@@ -106,12 +112,7 @@ describe('Listen relay', () => {
   });
 
   it('ends with the backend’s word when the call ends, closing socket and port', async () => {
-    const { relay, opened } = relayOnFakeSocket();
-    const p = recordingPort();
-    relay.attach(p.port, { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: CALL_ID });
-    await waitFor(() => expect(opened).toHaveLength(1));
-    const socket = opened[0]!;
-    socket.handlers.onOpen('voxanne.v1');
+    const { relay, p, socket } = await listening();
     socket.handlers.onMessage(JSON.stringify({ type: 'ended', reason: 'call-ended', message: 'The call has ended.' }), false);
     expect(p.messages()).toContainEqual({ type: 'ended', reason: 'call-ended', message: 'The call has ended.' });
     expect(p.state.closed).toBe(true);
@@ -120,16 +121,13 @@ describe('Listen relay', () => {
   });
 
   it('stops when the renderer says so, and ignores anything else it says', async () => {
-    const { relay, opened } = relayOnFakeSocket();
-    const p = recordingPort();
-    relay.attach(p.port, { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: CALL_ID });
-    await waitFor(() => expect(opened).toHaveLength(1));
+    const { p, socket } = await listening({ open: false });
     p.say({ type: 'listen', ticket: 'someone-elses-ticket' });
     p.say(new Uint8Array(640));
-    expect(opened[0]!.sent).toEqual([]);
-    expect(opened[0]!.closed).toBeNull();
+    expect(socket.sent).toEqual([]);
+    expect(socket.closed).toBeNull();
     p.say({ type: 'end' });
-    expect(opened[0]!.closed).toBe(1000);
+    expect(socket.closed).toBe(1000);
     expect(p.state.closed).toBe(true);
   });
 
@@ -154,11 +152,8 @@ describe('Listen relay', () => {
       [{ code: 1006, reason: '', wasOpen: false, handshakeStatus: 401, error: null }, UserMessage.sessionExpired],
       [{ code: 1006, reason: '', wasOpen: true, handshakeStatus: null, error: 'reset' }, UserMessage.listenLostContact],
     ] as const) {
-      const { relay, opened } = relayOnFakeSocket();
-      const p = recordingPort();
-      relay.attach(p.port, { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: CALL_ID });
-      await waitFor(() => expect(opened).toHaveLength(1));
-      opened[0]!.handlers.onClose(closed);
+      const { p, socket } = await listening({ open: false });
+      socket.handlers.onClose(closed);
       expect(p.messages().at(-1)).toMatchObject({ type: 'relay-status', status: 'closed', reason });
     }
   });

@@ -22,7 +22,7 @@ import {
 import type { Logger } from './logger.js';
 import type { ClientSocket, SocketFactory } from './ports.js';
 import { UserMessage } from './user-messages.js';
-import { audioSocketCloseReason, audioSocketUrl, type RelayPort } from './web-test-relay.js';
+import { OneSession, audioSocketCloseReason, audioSocketUrl, type RelayPort } from './web-test-relay.js';
 
 /** 500 ms of the call may wait for a backed-up port; older frames are dropped past it. */
 export const LISTEN_QUEUE_FRAMES = 25;
@@ -41,7 +41,7 @@ export interface ListenRelayOptions {
 }
 
 export class ListenRelay {
-  private active: ListenSession | null = null;
+  private readonly sessions = new OneSession<ListenSession>();
   private readonly url: string;
 
   constructor(private readonly o: ListenRelayOptions) {
@@ -50,21 +50,17 @@ export class ListenRelay {
 
   /** One call at a time: listening to another call stops the first. */
   attach(port: ListenPort, offer: ListenPortOffer): void {
-    this.active?.end(null);
-    const session = new ListenSession(port, this.o.logger.child({ relayId: offer.relayId }), () => {
-      if (this.active === session) this.active = null;
-    });
-    this.active = session;
+    const logger = this.o.logger.child({ relayId: offer.relayId });
+    const session = this.sessions.start((ended) => new ListenSession(port, logger, ended));
     void session.open(this.url, offer.callId, this.o);
   }
 
   closeAll(reason: string | null): void {
-    this.active?.end(reason);
-    this.active = null;
+    this.sessions.closeAll(reason);
   }
 
   get activeCount(): number {
-    return this.active ? 1 : 0;
+    return this.sessions.activeCount;
   }
 }
 

@@ -61,22 +61,18 @@ export interface WebTestRelayOptions {
   logger: Logger;
 }
 
-export class WebTestRelay {
-  private active: RelaySession | null = null;
-  private readonly url: string;
+/** At most one relay session of a kind at a time: starting another ends the one before. */
+export class OneSession<S extends { end(reason: string | null): void }> {
+  private active: S | null = null;
 
-  constructor(private readonly o: WebTestRelayOptions) {
-    this.url = audioSocketUrl(WEB_TEST_SOCKET_PATH, o.backendUrl);
-  }
-
-  /** One web test at a time: a new port ends the previous relay. */
-  attach(port: RelayPort, offer: WebTestPortOffer): void {
+  /** `create` gets the callback its session calls once it has ended. */
+  start(create: (ended: () => void) => S): S {
     this.active?.end(null);
-    const session = new RelaySession(port, offer.relayId, this.o.logger.child({ relayId: offer.relayId }), () => {
+    const session = create(() => {
       if (this.active === session) this.active = null;
     });
     this.active = session;
-    void session.open(this.url, this.o);
+    return session;
   }
 
   closeAll(reason: string | null): void {
@@ -86,6 +82,30 @@ export class WebTestRelay {
 
   get activeCount(): number {
     return this.active ? 1 : 0;
+  }
+}
+
+export class WebTestRelay {
+  private readonly sessions = new OneSession<RelaySession>();
+  private readonly url: string;
+
+  constructor(private readonly o: WebTestRelayOptions) {
+    this.url = audioSocketUrl(WEB_TEST_SOCKET_PATH, o.backendUrl);
+  }
+
+  /** One web test at a time: a new port ends the previous relay. */
+  attach(port: RelayPort, offer: WebTestPortOffer): void {
+    const logger = this.o.logger.child({ relayId: offer.relayId });
+    const session = this.sessions.start((ended) => new RelaySession(port, offer.relayId, logger, ended));
+    void session.open(this.url, this.o);
+  }
+
+  closeAll(reason: string | null): void {
+    this.sessions.closeAll(reason);
+  }
+
+  get activeCount(): number {
+    return this.sessions.activeCount;
   }
 }
 

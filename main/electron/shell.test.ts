@@ -332,6 +332,14 @@ describe('app:// protocol: files from the renderer folder only', () => {
 });
 
 describe('tray', () => {
+  const trayActions = () => ({
+    open: vi.fn(),
+    openCall: vi.fn(),
+    restartToUpdate: vi.fn(),
+    setNotificationsPaused: vi.fn(),
+    signOut: vi.fn(),
+    quit: vi.fn(),
+  });
   const state = (overrides: Partial<TrayState>): TrayState => ({
     connection: 'live',
     attentionCount: 0,
@@ -350,14 +358,7 @@ describe('tray', () => {
   });
 
   it('offers open, status, pause, sign out and quit', () => {
-    const actions = {
-      open: vi.fn(),
-      openCall: vi.fn(),
-      restartToUpdate: vi.fn(),
-      setNotificationsPaused: vi.fn(),
-      signOut: vi.fn(),
-      quit: vi.fn(),
-    };
+    const actions = trayActions();
     const menu = trayMenuTemplate(state({ statusText: 'Live · 1 call needs you' }), actions);
     expect(menu.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Voxanne Desk',
@@ -372,14 +373,7 @@ describe('tray', () => {
   });
 
   it('lists the calls that need a person, each offering Listen and Take call', () => {
-    const actions = {
-      open: vi.fn(),
-      openCall: vi.fn(),
-      restartToUpdate: vi.fn(),
-      setNotificationsPaused: vi.fn(),
-      signOut: vi.fn(),
-      quit: vi.fn(),
-    };
+    const actions = trayActions();
     const callId = randomUUID();
     const menu = trayMenuTemplate(
       state({ attentionCount: 1, attentionCalls: [{ callId, label: 'Ada Lovelace needs a person' }] }),
@@ -397,14 +391,7 @@ describe('tray', () => {
   });
 
   it('offers "Restart to update" once an update has downloaded, and only then', () => {
-    const actions = {
-      open: vi.fn(),
-      openCall: vi.fn(),
-      restartToUpdate: vi.fn(),
-      setNotificationsPaused: vi.fn(),
-      signOut: vi.fn(),
-      quit: vi.fn(),
-    };
+    const actions = trayActions();
     const labels = (menu: ReturnType<typeof trayMenuTemplate>) => menu.filter((i) => i.label).map((i) => i.label);
     expect(labels(trayMenuTemplate(state({}), actions, { status: 'none' }))).not.toContain('Restart to update');
     const menu = trayMenuTemplate(state({}), actions, { status: 'ready', version: '1.2.3' });

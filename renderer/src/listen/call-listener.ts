@@ -7,9 +7,9 @@
 //   relay port ⇄ main ⇄ backend /ws/listen
 //     └→ web-test worklet (jitter buffer) → analyser (level meter) → speakers
 import { LISTEN_PORT_OFFER, ListenPortServerMessageSchema, type ListenEndReason, type ListenPortServerMessage } from '@voxanne/protocol';
-import { levelDbfs } from '../audio/pcm';
 import { WEB_TEST_PROCESSOR, type ProcessorCommand, type ProcessorReport } from '../audio/web-test-processor';
-import { RELAY_ANSWER_TIMEOUT_MS, type WebTestEnvironment } from '../web-test/web-test-call';
+import { RelayAnswerTimer, analyserLevel, releaseAudioGraph } from '../web-test/audio-graph';
+import type { WebTestEnvironment } from '../web-test/web-test-call';
 
 export type ListenPhase = 'idle' | 'connecting' | 'listening' | 'ended' | 'failed';
 
@@ -40,9 +40,10 @@ export class CallListener {
   private state: ListenState = INITIAL;
   private readonly listeners = new Set<() => void>();
   private context: AudioContext | null = null;
+  private nodes: AudioNode[] = [];
   private worklet: AudioWorkletNode | null = null;
   private analyser: AnalyserNode | null = null;
-  private answerTimer: number | null = null;
+  private readonly answerTimer: RelayAnswerTimer;
   /** Bumped on every start and release, so a start that is overtaken stops where it is. */
   private generation = 0;
   private readonly levelBuffer = new Float32Array(1024);
@@ -50,7 +51,9 @@ export class CallListener {
   constructor(
     private readonly env: ListenEnvironment,
     readonly callId: string,
-  ) {}
+  ) {
+    this.answerTimer = new RelayAnswerTimer(env);
+  }
 
   getState = (): ListenState => this.state;
 
@@ -83,6 +86,7 @@ export class CallListener {
       analyser.fftSize = this.levelBuffer.length;
       worklet.connect(analyser);
       analyser.connect(context.destination);
+      this.nodes = [worklet, analyser];
       this.worklet = worklet;
       this.analyser = analyser;
       worklet.port.onmessage = (event: MessageEvent) => this.fromProcessor(event.data as ProcessorReport);
@@ -97,7 +101,7 @@ export class CallListener {
     const channel = this.env.createChannel();
     this.command({ type: 'attach-relay', port: channel.port1 }, [channel.port1]);
     this.env.offerPort({ type: LISTEN_PORT_OFFER, relayId: this.env.randomId(), callId: this.callId }, channel.port2);
-    this.answerTimer = this.env.setTimeout(() => this.finish('failed', ListenMessages.hostSilent), RELAY_ANSWER_TIMEOUT_MS);
+    this.answerTimer.start(() => this.finish('failed', ListenMessages.hostSilent));
   }
 
   /** Stop: main is told (it closes the backend socket) and the audio stops at once. */
@@ -116,9 +120,7 @@ export class CallListener {
 
   /** The call's level in dBFS after the jitter buffer (−Infinity when silent or not playing). */
   level(): number {
-    if (!this.analyser) return -Infinity;
-    this.analyser.getFloatTimeDomainData(this.levelBuffer);
-    return levelDbfs(this.levelBuffer);
+    return analyserLevel(this.analyser, this.levelBuffer);
   }
 
   private fromProcessor(report: ProcessorReport): void {
@@ -132,10 +134,7 @@ export class CallListener {
 
   private fromRelay(message: ListenPortServerMessage): void {
     if (!this.active) return;
-    if (this.answerTimer !== null) {
-      this.env.clearTimeout(this.answerTimer);
-      this.answerTimer = null;
-    }
+    this.answerTimer.stop();
     switch (message.type) {
       case 'relay-status':
         this.set({ audio: { ...this.state.audio, droppedFrames: message.droppedFrames } });
@@ -164,19 +163,11 @@ export class CallListener {
   /** Releases every resource; safe to call any number of times. */
   private release(): void {
     this.generation++;
-    if (this.answerTimer !== null) this.env.clearTimeout(this.answerTimer);
-    this.answerTimer = null;
-    if (this.worklet) {
-      this.command({ type: 'detach' });
-      this.worklet.port.onmessage = null;
-      this.worklet.port.close();
-      this.worklet.disconnect();
-    }
-    this.analyser?.disconnect();
+    this.answerTimer.stop();
+    releaseAudioGraph(this.worklet, this.nodes, this.context);
+    this.nodes = [];
     this.worklet = this.analyser = null;
-    const context = this.context;
     this.context = null;
-    if (context && context.state !== 'closed') void context.close().catch(() => undefined);
   }
 
   private set(patch: Partial<ListenState>): void {
