@@ -1,8 +1,16 @@
 // The preload: exposes `window.voxanne`, built from the IPC channel tables as named methods only
 // (`voxanne.calls.list(query)`, `voxanne.live.onBatch(listener)`), never a generic send or invoke.
-// It also forwards a web-test MessagePort the page offers with window.postMessage (see ipc.ts).
+// It also forwards the web-test and listen-in MessagePorts the page offers with window.postMessage (see ipc.ts).
 // Bundled to CommonJS: sandboxed preloads cannot load ES modules.
-import { WEB_TEST_PORT_CHANNEL, WebTestPortOfferSchema, ipcInvokeChannels, ipcPushChannels, splitChannel } from '@voxanne/protocol';
+import {
+  LISTEN_PORT_CHANNEL,
+  ListenPortOfferSchema,
+  WEB_TEST_PORT_CHANNEL,
+  WebTestPortOfferSchema,
+  ipcInvokeChannels,
+  ipcPushChannels,
+  splitChannel,
+} from '@voxanne/protocol';
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
 type Namespace = Record<string, (arg: never) => unknown>;
@@ -26,8 +34,10 @@ contextBridge.exposeInMainWorld('voxanne', bridge);
 
 window.addEventListener('message', (event: MessageEvent) => {
   if (event.source !== window || event.origin !== window.location.origin) return;
-  const offer = WebTestPortOfferSchema.safeParse(event.data);
   const [port] = event.ports;
-  if (!offer.success || !port) return;
-  ipcRenderer.postMessage(WEB_TEST_PORT_CHANNEL, offer.data, [port]);
+  if (!port) return;
+  const webTest = WebTestPortOfferSchema.safeParse(event.data);
+  if (webTest.success) return ipcRenderer.postMessage(WEB_TEST_PORT_CHANNEL, webTest.data, [port]);
+  const listen = ListenPortOfferSchema.safeParse(event.data);
+  if (listen.success) ipcRenderer.postMessage(LISTEN_PORT_CHANNEL, listen.data, [port]);
 });

@@ -90,7 +90,8 @@ export interface HostProcess {
   output(): string;
   /** What the host's notifier "showed" (the recording notifier). */
   notifications(): Promise<{ id: string; kind: string; title: string; body: string; navigate: unknown; clicked: boolean }[]>;
-  clickNotification(id: string): Promise<void>;
+  /** Clicks it, or one of its buttons (`listen`, `take`). */
+  clickNotification(id: string, action?: 'listen' | 'take'): Promise<void>;
   /** The host core's live connection: its state and the seqs of the raw events it holds (≤ 100). */
   live(): Promise<{ connection: { status: string; lastSeq: number; attempt: number; since: string }; recentSeqs: number[] }>;
 }
@@ -125,8 +126,9 @@ export async function startHost(backendUrl: string): Promise<HostProcess> {
       const response = await fetch(`${parsed.origin}/__host/live`, { headers: { [HOST_KEY_HEADER]: secret } });
       return (await response.json()) as Awaited<ReturnType<HostProcess['live']>>;
     },
-    clickNotification: async (id) => {
-      const response = await fetch(`${hook}/${id}/click`, { method: 'POST', headers: { [HOST_KEY_HEADER]: secret } });
+    clickNotification: async (id, action) => {
+      const query = action ? `?action=${action}` : '';
+      const response = await fetch(`${hook}/${id}/click${query}`, { method: 'POST', headers: { [HOST_KEY_HEADER]: secret } });
       if (response.status !== 200) throw new Error(`no notification ${id}`);
     },
   };

@@ -4,6 +4,7 @@ import { DEFAULT_DESKTOP_SETTINGS, LiveCloseCode, WEB_TEST_PORT_OFFER, type Uplo
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { callSummary } from '../test/live-events.js';
+import { USER } from '../test/fake-backend.js';
 import { UserMessage } from './user-messages.js';
 import type { RelayPort } from './web-test-relay.js';
 import { waitFor } from '../test/wait-for.js';
@@ -222,5 +223,39 @@ describe('Web-test relay (plumbing)', () => {
       expect(received).toContainEqual({ type: 'relay-status', status: 'closed', reason: UserMessage.webTestLostContact, droppedFrames: 0 }),
     );
     expect(h.core.webTest.activeCount).toBe(0);
+  });
+});
+
+describe('Tray: Listen and Take call on a call that needs a person', () => {
+  it('opens the call with the action started; behind the lock it only opens the call', async () => {
+    await h.signIn();
+    const callId = randomUUID();
+    const navigations = () => h.pushes.filter((p) => p.channel === 'app.onNavigate').map((p) => p.payload);
+    h.core.openCall(callId, 'listen');
+    expect(h.shell.focused).toBe(1);
+    expect(navigations()).toEqual([{ page: 'call', callId, action: 'listen' }]);
+    await h.invoke('session.lock');
+    h.core.openCall(callId, 'take');
+    expect(navigations().at(-1)).toEqual({ page: 'call', callId });
+  });
+});
+
+describe('My number for taking calls', () => {
+  it('is always the signed-in staff member’s, normalised in main; a bad number never reaches the backend', async () => {
+    await h.signIn();
+    const bad = await h.invoke('callControl.setTransferNumber', { transferNumber: '020 7946 0123' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_phone_number', message: expect.stringContaining('country code') } });
+    expect(h.backend.requests.some((r) => r.path.endsWith('/transfer-number'))).toBe(false);
+    // The renderer cannot name whose number it is.
+    expect(await h.invoke('callControl.setTransferNumber', { transferNumber: '+442079460123', staffId: randomUUID() })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    expect(await h.invoke('callControl.setTransferNumber', { transferNumber: '+44 20 7946 0123' })).toEqual({
+      ok: true,
+      data: { staffId: USER.id, transferNumber: '+442079460123' },
+    });
+    expect(h.backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: `/api/staff/${USER.id}/transfer-number` });
+    expect(await h.invoke('callControl.getTransferNumber')).toMatchObject({ ok: true, data: { transferNumber: '+442079460123' } });
   });
 });

@@ -5,9 +5,11 @@
 // emits schema-checked pushes for whichever transport the host uses.
 import {
   KNOWLEDGE_EXTENSIONS,
+  ListenPortOfferSchema,
   WebTestPortOfferSchema,
   normalizePhoneNumber,
   type AppInfo,
+  type CallOpenAction,
   type DesktopSettings,
   type IpcHandlers,
   type IpcInvokeChannel,
@@ -17,9 +19,11 @@ import {
   type KnowledgeDocument,
   type Navigate,
 } from '@voxanne/protocol';
+import type { z } from 'zod';
 import { ApiClient } from './api-client.js';
 import { isAllowedExternalLink } from './external-links.js';
 import { checkPush, dispatchInvoke } from './ipc-dispatch.js';
+import { ListenRelay, type ListenPort } from './listen-relay.js';
 import { LiveConnection } from './live-connection.js';
 import { Listeners } from './listeners.js';
 import { createLogger, type Logger } from './logger.js';
@@ -93,6 +97,10 @@ export interface DesktopCore {
   onPush(listener: PushListener): () => void;
   /** A renderer handed over a web-test audio port; false when the offer is not valid. */
   attachWebTestPort(port: RelayPort, offer: unknown): boolean;
+  /** A renderer handed over a port to hear a live call; false when the offer is not valid. */
+  attachListenPort(port: ListenPort, offer: unknown): boolean;
+  /** The tray's Listen / Take call on a call that needs a person: opens the call with the action started. */
+  openCall(callId: string, action: CallOpenAction): void;
   /** The tray's "Pause notifications" (the user at the OS, not the renderer: works while locked too). */
   setNotificationsPaused(paused: boolean): void;
   /** Restores the saved session; resolves when the first session state is known. */
@@ -102,6 +110,7 @@ export interface DesktopCore {
   readonly live: LiveConnection;
   readonly notifier: DesktopNotifier;
   readonly webTest: WebTestRelay;
+  readonly listen: ListenRelay;
   readonly updates: UpdateCoordinator;
   readonly logger: Logger;
 }
@@ -145,6 +154,14 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     logger: logger.child({ part: 'web-test' }),
   });
 
+  const listen = new ListenRelay({
+    backendUrl: ports.backendUrl,
+    openSocket,
+    accessToken: () => session.accessToken(),
+    requestTicket: async (id) => (await session.call('listenToCall', { params: { id } })).ticket,
+    logger: logger.child({ part: 'listen' }),
+  });
+
   const updates = new UpdateCoordinator(ports.updater ?? null, logger.child({ part: 'updates' }));
 
   const pushListeners = new Listeners<{ channel: IpcPushChannel; payload: unknown }>();
@@ -155,7 +172,9 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
   const openFromNotification = (navigate: Navigate) => {
     ports.shell.focusWindow();
-    push('app.onNavigate', navigate);
+    // Nothing starts on a call behind the lock: the call opens once unlocked, and the desk acts then.
+    const locked = session.getState().status === 'locked';
+    push('app.onNavigate', locked && navigate.page === 'call' ? { page: 'call', callId: navigate.callId } : navigate);
   };
   const notifier = new DesktopNotifier({
     port: ports.notifications,
@@ -175,10 +194,13 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     session.onState((state) => {
       push('session.onState', state);
       notifier.setLocked(state.status === 'locked');
+      // A call's voices are patient data: a locked console stops playing them.
+      if (state.status === 'locked') listen.closeAll(UserMessage.locked);
       if (state.status === 'signed-out') {
         live.stop();
         notifier.reset();
         webTest.closeAll(UserMessage.signedOut);
+        listen.closeAll(UserMessage.signedOut);
       } else {
         live.start();
       }
@@ -202,6 +224,13 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     }),
     updates.onState((state) => push('updates.onState', state)),
   ];
+
+  /** Whose own settings a request is about: always the signed-in staff member, never the renderer's say-so. */
+  const signedInStaffId = (): string => {
+    const state = session.getState();
+    if (state.status === 'signed-out') throw userFacing('unauthenticated', UserMessage.notSignedIn);
+    return state.user.id;
+  };
 
   const testCallLimit = new SlidingWindowLimit(clock, TEST_CALL_LIMIT, TEST_CALL_WINDOW_MS);
   let ready: Promise<unknown> = Promise.resolve();
@@ -244,6 +273,15 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     'callControl.say': ({ id, text }) => session.call('sayOnCall', { params: { id }, body: { text } }),
     'callControl.transfer': ({ id, to }) => session.call('transferCall', { params: { id }, body: { to } }),
     'callControl.end': ({ id }) => session.call('endCall', { params: { id } }),
+    'callControl.getTransferNumber': () => session.call('getTransferNumber', { params: { id: signedInStaffId() } }),
+    'callControl.setTransferNumber': ({ transferNumber }) => {
+      const normalized = transferNumber === null ? null : normalizePhoneNumber(transferNumber);
+      if (normalized && !normalized.ok) throw userFacing('invalid_phone_number', normalized.message);
+      return session.call('setTransferNumber', {
+        params: { id: signedInStaffId() },
+        body: { transferNumber: normalized ? normalized.e164 : null },
+      });
+    },
     'bookings.list': (query) => session.call('listBookings', { query }),
     'bookings.update': async ({ id, patch }) => (await session.call('updateBooking', { params: { id }, body: patch })).booking,
 
@@ -341,19 +379,33 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     ]),
   ) as IpcHandlers;
 
+  /** An audio port from the renderer: only a valid offer, only for a signed-in (unlocked) console. */
+  const attachPort = <T>(
+    what: string,
+    schema: z.ZodType<T>,
+    port: { close(): void },
+    offer: unknown,
+    attach: (parsed: T) => void,
+  ): boolean => {
+    const parsed = schema.safeParse(offer);
+    if (!parsed.success || session.getState().status !== 'signed-in') {
+      logger.warn(`${what} port refused`, { validOffer: parsed.success, session: session.getState().status });
+      port.close();
+      return false;
+    }
+    attach(parsed.data);
+    return true;
+  };
+
   return {
     handlers: guarded,
     invoke: (channel, request) => dispatchInvoke(guarded, channel, request, logger),
     onPush: (listener) => pushListeners.subscribe(({ channel, payload }) => listener(channel, payload as never)),
-    attachWebTestPort: (port, offer) => {
-      const parsed = WebTestPortOfferSchema.safeParse(offer);
-      if (!parsed.success || session.getState().status !== 'signed-in') {
-        logger.warn('web-test port refused', { validOffer: parsed.success, session: session.getState().status });
-        port.close();
-        return false;
-      }
-      webTest.attach(port, parsed.data);
-      return true;
+    attachWebTestPort: (port, offer) => attachPort('web-test', WebTestPortOfferSchema, port, offer, (p) => webTest.attach(port, p)),
+    attachListenPort: (port, offer) => attachPort('listen', ListenPortOfferSchema, port, offer, (p) => listen.attach(port, p)),
+    openCall: (callId, action) => {
+      notifier.acknowledge(callId);
+      openFromNotification({ page: 'call', callId, action });
     },
     setNotificationsPaused: (paused) => {
       void handlers['settings.update']({ ...settings, notifications: { ...settings.notifications, paused } });
@@ -365,6 +417,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     dispose: async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
       webTest.closeAll(null);
+      listen.closeAll(null);
       live.dispose();
       notifier.dispose();
       updates.dispose();
@@ -375,6 +428,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
     live,
     notifier,
     webTest,
+    listen,
     updates,
     logger,
   };

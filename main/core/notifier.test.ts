@@ -183,6 +183,48 @@ describe('Notifier: clicks and the tray', () => {
     expect(opened).toEqual([{ page: 'call', callId: event.kind === 'call.started' ? event.data.call.id : '' }]);
   });
 
+  it('offers Listen and Take call on a call that needs a person: a button opens the call with it started', () => {
+    const callId = randomUUID();
+    notifier.handleEvent(attention(callId));
+    notifier.handleEvent(attention(null));
+    const [withCall, without] = port.shown;
+    expect(withCall?.notification.actions).toEqual([
+      { action: 'listen', label: 'Listen' },
+      { action: 'take', label: 'Take call' },
+    ]);
+    expect(without?.notification.actions).toBeUndefined();
+    withCall?.click('take');
+    withCall?.click('listen');
+    withCall?.click();
+    // A button the notification did not offer opens it plainly.
+    without?.click('take');
+    expect(opened).toEqual([
+      { page: 'call', callId, action: 'take' },
+      { page: 'call', callId, action: 'listen' },
+      { page: 'call', callId },
+      { page: 'dashboard' },
+    ]);
+  });
+
+  it('lists the calls that need a person in the tray, newest first, naming no one while locked', () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    notifier.handleEvent(attention(first));
+    notifier.handleEvent(attention(null));
+    notifier.handleEvent(attention(second));
+    expect(port.lastTray?.attentionCalls).toEqual([
+      { callId: second, label: '+44••••••••58 needs a person' },
+      { callId: first, label: '+44••••••••58 needs a person' },
+    ]);
+    notifier.setLocked(true);
+    expect(port.lastTray?.attentionCalls.map((c) => c.label)).toEqual(['A caller needs a person', 'A caller needs a person']);
+    notifier.setLocked(false);
+    notifier.handleEvent(
+      stamp({ kind: 'call.ended', data: { call: callSummary({ id: second, status: 'ended', needsAttention: false }) } }, ++seq, at()),
+    );
+    expect(port.lastTray?.attentionCalls.map((c) => c.callId)).toEqual([first]);
+  });
+
   it('shows the connection state and how many calls need a human', () => {
     notifier.setConnection(connection('live'));
     expect(port.lastTray).toMatchObject({ connection: 'live', attentionCount: 0, statusText: 'Live' });

@@ -5,10 +5,13 @@
 // shared work queue. Never shows a transcript or a full phone number (the reception screen may be in
 // view of patients). While the console is locked the person at the screen may not be staff at all:
 // notifications still announce that something happened, in words that name no one.
-// The tray counts the clinic's work items not yet done, once the backend has said how many.
+// The tray counts the clinic's work items not yet done, once the backend has said how many, and lists
+// the calls in progress that need a person, each with Listen and Take call (as the notification's
+// buttons offer, where the OS shows buttons).
 import {
   WORK_ITEM_KIND_LABELS,
   maskPhoneNumber,
+  type CallOpenAction,
   type ConnectionState,
   type DesktopSettings,
   type LiveEvent,
@@ -22,6 +25,14 @@ export const STORM_LIMIT = 3;
 export const STORM_WINDOW_MS = 10_000;
 /** A call that started longer ago than this (replayed after a reconnect) is not announced. */
 export const STALE_CALL_MS = 60_000;
+/** The tray menu lists at most this many calls that need a person (newest first). */
+export const TRAY_ATTENTION_CALLS = 5;
+
+/** The buttons a call that needs a person offers, on its notification and in the tray. */
+export const CALL_OPEN_ACTIONS: { action: CallOpenAction; label: string }[] = [
+  { action: 'listen', label: 'Listen' },
+  { action: 'take', label: 'Take call' },
+];
 
 const ATTENTION_TEXT = {
   transfer_requested: 'A caller asked to be transferred',
@@ -53,8 +64,8 @@ export class DesktopNotifier {
   private settings: DesktopSettings;
   private connection: ConnectionState['status'] = 'signed-out';
   private connectionReason: string | null = null;
-  /** Calls (or call-less alerts) waiting for a human, by call id or event id. */
-  private readonly attention = new Set<string>();
+  /** Calls (or call-less alerts) waiting for a human, by call id or event id, in arrival order; `who` names the caller. */
+  private readonly attention = new Map<string, { callId: string | null; who: string | null }>();
   /** The clinic's work items not yet done; null until the backend has said. */
   private workQueueOpen: number | null = null;
   private locked = false;
@@ -164,13 +175,15 @@ export class DesktopNotifier {
       }
       case 'attention.needed': {
         const d = event.data;
-        const who = d.patientName ?? (d.callerNumber ? maskPhoneNumber(d.callerNumber) : null);
-        return this.make(
+        const who = attentionWho(event);
+        const notification = this.make(
           'attention',
           ATTENTION_TEXT[d.reason],
           who ? `${who}: ${d.message}` : d.message,
           d.callId ? { page: 'call', callId: d.callId } : { page: 'dashboard' },
         );
+        if (d.callId) notification.actions = CALL_OPEN_ACTIONS;
+        return notification;
       }
       case 'work_item.changed': {
         const { item, change } = event.data;
@@ -195,7 +208,7 @@ export class DesktopNotifier {
     if (event.kind === 'attention.needed') {
       const key = event.data.callId ?? event.id;
       changed = !this.attention.has(key);
-      this.attention.add(key);
+      this.attention.set(key, { callId: event.data.callId, who: attentionWho(event) });
     } else if ((event.kind === 'call.status' || event.kind === 'call.ended') && !event.data.call.needsAttention) {
       changed = this.attention.delete(event.data.call.id);
     }
@@ -292,9 +305,13 @@ export class DesktopNotifier {
         : original;
     this.shownAt.push(now);
     this.o.logger.debug('notification', { kind: notification.kind });
-    this.o.port.show(notification, () => {
-      if (notification.navigate.page === 'call') this.acknowledge(notification.navigate.callId);
-      this.o.onOpen(notification.navigate);
+    this.o.port.show(notification, (action) => {
+      const navigate = notification.navigate;
+      if (navigate.page !== 'call') return this.o.onOpen(navigate);
+      this.acknowledge(navigate.callId);
+      // Only a button this notification offered: a port cannot make up an action.
+      const offered = action && notification.actions?.some((a) => a.action === action);
+      this.o.onOpen(offered ? { ...navigate, action } : navigate);
     });
   }
 
@@ -321,12 +338,25 @@ export class DesktopNotifier {
     }
     if (this.settings.notifications.paused) statusText += ' · notifications paused';
     if (this.locked) statusText += ' · locked';
+    const attentionCalls = [...this.attention.values()]
+      .filter((a): a is { callId: string; who: string | null } => a.callId !== null)
+      .reverse()
+      .slice(0, TRAY_ATTENTION_CALLS)
+      // The tray is on screen while locked too: then it names no one.
+      .map((a) => ({ callId: a.callId, label: `${(!this.locked && a.who) || 'A caller'} needs a person` }));
     const state: TrayState = {
       connection,
       attentionCount: this.workQueueOpen ?? this.attention.size,
+      attentionCalls,
       notificationsPaused: this.settings.notifications.paused,
       statusText,
     };
     this.o.port.setTrayState(state);
   }
+}
+
+/** The caller of an attention event as a notification may name them: a patient's name or a masked number. */
+function attentionWho(event: Extract<LiveEvent, { kind: 'attention.needed' }>): string | null {
+  const d = event.data;
+  return d.patientName ?? (d.callerNumber ? maskPhoneNumber(d.callerNumber) : null);
 }

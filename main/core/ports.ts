@@ -1,6 +1,6 @@
 // The OS-facing parts main/core is built from. The Electron shell and the browser host each supply
 // their own; tests supply real servers and fake timers. Nothing here imports `electron`.
-import type { DesktopSettings, Navigate } from '@voxanne/protocol';
+import type { CallOpenAction, DesktopSettings, Navigate } from '@voxanne/protocol';
 
 /** Time and timers, injected so backoff, refresh, heartbeat, coalescing and auto-lock run under fake timers. */
 export interface Clock {
@@ -40,6 +40,8 @@ export interface DesktopNotification {
   body: string;
   /** Where a click takes the user. */
   navigate: Navigate;
+  /** Buttons on the notification (a call that needs a person: Listen, Take call), where the OS shows them. */
+  actions?: { action: CallOpenAction; label: string }[];
 }
 
 export type TrayConnection = 'live' | 'reconnecting' | 'offline' | 'signed-out';
@@ -47,6 +49,8 @@ export interface TrayState {
   connection: TrayConnection;
   /** The clinic's work items not yet done (before the backend has said: calls waiting for a human). */
   attentionCount: number;
+  /** Calls in progress that need a person, newest first (a few): the tray offers Listen and Take call on each. */
+  attentionCalls: { callId: string; label: string }[];
   notificationsPaused: boolean;
   /** One line for the tooltip and the menu's status item. */
   statusText: string;
@@ -54,7 +58,8 @@ export interface TrayState {
 
 /** Native notifications and the tray icon. */
 export interface NotificationPort {
-  show(notification: DesktopNotification, onClick: () => void): void;
+  /** `onClick` gets the button's action when one of the notification's `actions` was clicked. */
+  show(notification: DesktopNotification, onClick: (action?: CallOpenAction) => void): void;
   setTrayState(state: TrayState): void;
 }
 

@@ -11,6 +11,9 @@ export const UserMessage = {
   lostContact: 'Lost contact with the Voxanne server. Reconnecting…',
   /** A web test cannot pick up where it was: it ends, and the user starts another. */
   webTestLostContact: 'Lost contact with the Voxanne server, so the test call ended. Start it again once the connection is back.',
+  /** Listening cannot pick up where it was either: the desk presses Listen again. */
+  listenLostContact: 'Lost contact with the Voxanne server, so listening stopped. Press Listen again once the connection is back.',
+  tooManyListening: 'You are already listening to calls elsewhere. Stop one of them, then press Listen again.',
   tooManyWebTests: 'You already have web tests open elsewhere. End one of them, then start this one again.',
   tooManyConsoles: 'This account has too many consoles open. Close one; this one keeps trying to connect.',
   computerOffline: 'This computer is offline. Live updates resume when it reconnects.',

@@ -27,11 +27,31 @@ export const MAX_QUEUED_FRAMES = 10;
 export const MAX_BUFFERED_BYTES = 25 * WEB_TEST_AUDIO.frameBytes;
 
 /** One end of a MessageChannel, whatever the host (Electron MessagePortMain, DOM or Node MessagePort, a loopback socket). */
-export interface RelayPort {
-  post(message: Uint8Array | WebTestPortServerMessage): void;
+export interface RelayPort<M = WebTestPortServerMessage> {
+  post(message: Uint8Array | M): void;
   onMessage(listener: (data: unknown) => void): void;
   onClose(listener: () => void): void;
   close(): void;
+  /**
+   * Bytes posted that the other end has not taken yet, where the transport can tell (the browser
+   * host's loopback socket). Absent for a MessagePort, which never pushes back.
+   */
+  readonly backlogBytes?: number;
+}
+
+/** The backend socket URL for a path (`/ws/web-test`, `/ws/listen`): ws: or wss: as the backend is http: or https:. */
+export function audioSocketUrl(path: string, backendUrl: string): string {
+  const url = new URL(path, backendUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+/** What the person at the desk reads when an audio socket closed: null for a normal close. */
+export function audioSocketCloseReason(closed: SocketClosed, words: { lostContact: string; tooMany: string }): string | null {
+  if (closed.code === 1000) return null;
+  if (closed.handshakeStatus === 401) return UserMessage.sessionExpired;
+  if (closed.code === LiveCloseCode.tooManyConnections) return words.tooMany;
+  return closed.wasOpen ? words.lostContact : UserMessage.serverUnreachable;
 }
 
 export interface WebTestRelayOptions {
@@ -41,24 +61,18 @@ export interface WebTestRelayOptions {
   logger: Logger;
 }
 
-export class WebTestRelay {
-  private active: RelaySession | null = null;
-  private readonly url: string;
+/** At most one relay session of a kind at a time: starting another ends the one before. */
+export class OneSession<S extends { end(reason: string | null): void }> {
+  private active: S | null = null;
 
-  constructor(private readonly o: WebTestRelayOptions) {
-    const url = new URL(WEB_TEST_SOCKET_PATH, o.backendUrl);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.url = url.toString();
-  }
-
-  /** One web test at a time: a new port ends the previous relay. */
-  attach(port: RelayPort, offer: WebTestPortOffer): void {
+  /** `create` gets the callback its session calls once it has ended. */
+  start(create: (ended: () => void) => S): S {
     this.active?.end(null);
-    const session = new RelaySession(port, offer.relayId, this.o.logger.child({ relayId: offer.relayId }), () => {
+    const session = create(() => {
       if (this.active === session) this.active = null;
     });
     this.active = session;
-    void session.open(this.url, this.o);
+    return session;
   }
 
   closeAll(reason: string | null): void {
@@ -68,6 +82,30 @@ export class WebTestRelay {
 
   get activeCount(): number {
     return this.active ? 1 : 0;
+  }
+}
+
+export class WebTestRelay {
+  private readonly sessions = new OneSession<RelaySession>();
+  private readonly url: string;
+
+  constructor(private readonly o: WebTestRelayOptions) {
+    this.url = audioSocketUrl(WEB_TEST_SOCKET_PATH, o.backendUrl);
+  }
+
+  /** One web test at a time: a new port ends the previous relay. */
+  attach(port: RelayPort, offer: WebTestPortOffer): void {
+    const logger = this.o.logger.child({ relayId: offer.relayId });
+    const session = this.sessions.start((ended) => new RelaySession(port, offer.relayId, logger, ended));
+    void session.open(this.url, this.o);
+  }
+
+  closeAll(reason: string | null): void {
+    this.sessions.closeAll(reason);
+  }
+
+  get activeCount(): number {
+    return this.sessions.activeCount;
   }
 }
 
@@ -198,16 +236,7 @@ class RelaySession {
   private backendClosed(closed: SocketClosed): void {
     this.socket = null;
     if (this.ended) return;
-    const normal = closed.code === 1000;
-    const reason = normal
-      ? null
-      : closed.handshakeStatus === 401
-        ? UserMessage.sessionExpired
-        : closed.code === LiveCloseCode.tooManyConnections
-          ? UserMessage.tooManyWebTests
-          : closed.wasOpen
-            ? UserMessage.webTestLostContact
-            : UserMessage.serverUnreachable;
+    const reason = audioSocketCloseReason(closed, { lostContact: UserMessage.webTestLostContact, tooMany: UserMessage.tooManyWebTests });
     this.logger.info('web-test socket closed', { code: closed.code, handshakeStatus: closed.handshakeStatus, droppedFrames: this.dropped });
     this.end(reason);
   }

@@ -1,7 +1,7 @@
 // Binds the IPC channel tables to ipcMain. Every handler first checks that the sender is the app's
 // own main frame in the app's own window, then hands the raw request to the core's IPC door, which
 // validates it with the protocol schema. Pushes go only to that window.
-import { WEB_TEST_PORT_CHANNEL, ipcInvokeChannels, type IpcResult } from '@voxanne/protocol';
+import { LISTEN_PORT_CHANNEL, WEB_TEST_PORT_CHANNEL, ipcInvokeChannels, type IpcResult } from '@voxanne/protocol';
 import type { BrowserWindow, IpcMain, IpcMainEvent, IpcMainInvokeEvent, MessagePortMain } from 'electron';
 import type { DesktopCore } from '../core/desktop-core.js';
 import type { Logger } from '../core/logger.js';
@@ -34,17 +34,21 @@ export function bindIpc(ipcMain: IpcMain, core: DesktopCore, getWindow: () => Br
     });
   }
 
-  const onWebTestPort = (event: IpcMainEvent, offer: unknown) => {
+  /** An audio port from the renderer: only from our own window, then the core validates the offer. */
+  const portHandler = (what: string, attach: (port: MessagePortMain, offer: unknown) => void) => (event: IpcMainEvent, offer: unknown) => {
     const [port] = event.ports;
     if (!port) return;
     if (!isTrustedSender(event, getWindow())) {
-      logger.warn('web-test port from an untrusted sender refused');
+      logger.warn(`${what} port from an untrusted sender refused`);
       port.close();
       return;
     }
-    core.attachWebTestPort(relayPortOf(port), offer);
+    attach(port, offer);
   };
+  const onWebTestPort = portHandler('web-test', (port, offer) => core.attachWebTestPort(relayPortOf(port), offer));
+  const onListenPort = portHandler('listen', (port, offer) => core.attachListenPort(relayPortOf(port), offer));
   ipcMain.on(WEB_TEST_PORT_CHANNEL, onWebTestPort);
+  ipcMain.on(LISTEN_PORT_CHANNEL, onListenPort);
 
   const stopPushes = core.onPush((channel, payload) => {
     const window = getWindow();
@@ -54,12 +58,13 @@ export function bindIpc(ipcMain: IpcMain, core: DesktopCore, getWindow: () => Br
   return () => {
     for (const channel of channels) ipcMain.removeHandler(channel);
     ipcMain.removeListener(WEB_TEST_PORT_CHANNEL, onWebTestPort);
+    ipcMain.removeListener(LISTEN_PORT_CHANNEL, onListenPort);
     stopPushes();
   };
 }
 
-export function relayPortOf(port: MessagePortMain): RelayPort {
-  const relay: RelayPort = {
+export function relayPortOf<M>(port: MessagePortMain): RelayPort<M> {
+  const relay: RelayPort<M> = {
     post: (message) => port.postMessage(message),
     onMessage: (listener) => port.on('message', (event) => listener(event.data)),
     onClose: (listener) => port.on('close', listener),

@@ -106,6 +106,7 @@ async function run(): Promise<void> {
 
   tray = new AppTray(iconDir, {
     open: focusWindow,
+    openCall: (callId, action) => desktop.openCall(callId, action),
     // Through the guarded door: a locked console must be unlocked first (a restart signs back in).
     restartToUpdate: () =>
       void desktop.invoke('updates.restart', { confirmed: true }).then((result) => {

@@ -1,7 +1,14 @@
 // The preload: named methods only, built from the channel tables; push listeners that can be
 // removed; a web-test port forwarded only when this very window offers it.
 import { randomUUID } from 'node:crypto';
-import { WEB_TEST_PORT_CHANNEL, WEB_TEST_PORT_OFFER, ipcInvokeChannels, ipcPushChannels } from '@voxanne/protocol';
+import {
+  LISTEN_PORT_CHANNEL,
+  LISTEN_PORT_OFFER,
+  WEB_TEST_PORT_CHANNEL,
+  WEB_TEST_PORT_OFFER,
+  ipcInvokeChannels,
+  ipcPushChannels,
+} from '@voxanne/protocol';
 import { describe, expect, it, vi } from 'vitest';
 
 const electron = vi.hoisted(() => ({
@@ -57,5 +64,15 @@ describe('preload', () => {
     expect(electron.ipcRenderer.postMessage).not.toHaveBeenCalled();
     const port = offerPort(offer, fakeWindow, 'app://voxanne');
     expect(electron.ipcRenderer.postMessage).toHaveBeenCalledWith(WEB_TEST_PORT_CHANNEL, offer, [port]);
+  });
+
+  it('forwards a listen port for a call on its own channel; a listen offer carrying a ticket is not one', () => {
+    electron.ipcRenderer.postMessage.mockClear();
+    const offer = { type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: randomUUID() };
+    offerPort({ ...offer, ticket: 'ticket-0123456789abcdef' }, fakeWindow, 'app://voxanne');
+    offerPort(offer, fakeWindow, 'https://evil.example');
+    expect(electron.ipcRenderer.postMessage).not.toHaveBeenCalled();
+    const port = offerPort(offer, fakeWindow, 'app://voxanne');
+    expect(electron.ipcRenderer.postMessage).toHaveBeenCalledWith(LISTEN_PORT_CHANNEL, offer, [port]);
   });
 });

@@ -1,10 +1,11 @@
 // The Electron shell's security checklist and vault, against a faked `electron`
 // module: the binary is not on this machine, and these are the decisions the shell makes itself.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WEB_TEST_PORT_CHANNEL, ipcInvokeChannels } from '@voxanne/protocol';
+import { LISTEN_PORT_CHANNEL, WEB_TEST_PORT_CHANNEL, ipcInvokeChannels } from '@voxanne/protocol';
 import type { BrowserWindow, IpcMain, Session, WebContents } from 'electron';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesktopCore } from '../core/desktop-core.js';
@@ -170,6 +171,7 @@ describe('IPC binding: sender checked, arguments validated', () => {
         return () => (push = undefined);
       }),
       attachWebTestPort: vi.fn(() => true),
+      attachListenPort: vi.fn(() => true),
     };
     const unbind = bindIpc(
       ipcMain as unknown as IpcMain,
@@ -183,7 +185,7 @@ describe('IPC binding: sender checked, arguments validated', () => {
   it('binds every invoke channel, and nothing else', () => {
     const { handlers, listeners } = setup();
     expect([...handlers.keys()].sort()).toEqual(Object.keys(ipcInvokeChannels).sort());
-    expect([...listeners.keys()]).toEqual([WEB_TEST_PORT_CHANNEL]);
+    expect([...listeners.keys()]).toEqual([WEB_TEST_PORT_CHANNEL, LISTEN_PORT_CHANNEL]);
   });
 
   it('passes a request from the app’s main frame to the core’s validating door', async () => {
@@ -219,6 +221,21 @@ describe('IPC binding: sender checked, arguments validated', () => {
     );
     expect(stranger.close).toHaveBeenCalled();
     expect(core.attachWebTestPort).toHaveBeenCalledTimes(1);
+  });
+
+  it('hands a listen port from the app to the core, and closes one from anywhere else', () => {
+    const { listeners, core, webContents, mainFrame } = setup();
+    const port = { start: vi.fn(), close: vi.fn(), on: vi.fn(), postMessage: vi.fn() };
+    listeners.get(LISTEN_PORT_CHANNEL)?.({ sender: webContents, senderFrame: mainFrame, ports: [port] }, { type: 'offer' });
+    expect(core.attachListenPort).toHaveBeenCalledTimes(1);
+    expect(core.attachWebTestPort).not.toHaveBeenCalled();
+    const stranger = { start: vi.fn(), close: vi.fn(), on: vi.fn(), postMessage: vi.fn() };
+    listeners.get(LISTEN_PORT_CHANNEL)?.(
+      { sender: webContents, senderFrame: { url: 'https://evil.example/', parent: null }, ports: [stranger] },
+      {},
+    );
+    expect(stranger.close).toHaveBeenCalled();
+    expect(core.attachListenPort).toHaveBeenCalledTimes(1);
   });
 
   it('sends pushes to the app window only, and unbinds everything', () => {
@@ -315,9 +332,18 @@ describe('app:// protocol: files from the renderer folder only', () => {
 });
 
 describe('tray', () => {
+  const trayActions = () => ({
+    open: vi.fn(),
+    openCall: vi.fn(),
+    restartToUpdate: vi.fn(),
+    setNotificationsPaused: vi.fn(),
+    signOut: vi.fn(),
+    quit: vi.fn(),
+  });
   const state = (overrides: Partial<TrayState>): TrayState => ({
     connection: 'live',
     attentionCount: 0,
+    attentionCalls: [],
     notificationsPaused: false,
     statusText: 'Live',
     ...overrides,
@@ -332,7 +358,7 @@ describe('tray', () => {
   });
 
   it('offers open, status, pause, sign out and quit', () => {
-    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const actions = trayActions();
     const menu = trayMenuTemplate(state({ statusText: 'Live · 1 call needs you' }), actions);
     expect(menu.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Voxanne Desk',
@@ -346,8 +372,26 @@ describe('tray', () => {
     expect(actions.setNotificationsPaused).toHaveBeenCalledWith(true);
   });
 
+  it('lists the calls that need a person, each offering Listen and Take call', () => {
+    const actions = trayActions();
+    const callId = randomUUID();
+    const menu = trayMenuTemplate(
+      state({ attentionCount: 1, attentionCalls: [{ callId, label: 'Ada Lovelace needs a person' }] }),
+      actions,
+    );
+    const item = menu.find((i) => i.label === 'Ada Lovelace needs a person');
+    const submenu = item?.submenu as Electron.MenuItemConstructorOptions[];
+    expect(submenu.map((i) => i.label)).toEqual(['Listen', 'Take call']);
+    submenu[0]?.click?.({} as never, undefined, undefined as never);
+    submenu[1]?.click?.({} as never, undefined, undefined as never);
+    expect(actions.openCall.mock.calls).toEqual([
+      [callId, 'listen'],
+      [callId, 'take'],
+    ]);
+  });
+
   it('offers "Restart to update" once an update has downloaded, and only then', () => {
-    const actions = { open: vi.fn(), restartToUpdate: vi.fn(), setNotificationsPaused: vi.fn(), signOut: vi.fn(), quit: vi.fn() };
+    const actions = trayActions();
     const labels = (menu: ReturnType<typeof trayMenuTemplate>) => menu.filter((i) => i.label).map((i) => i.label);
     expect(labels(trayMenuTemplate(state({}), actions, { status: 'none' }))).not.toContain('Restart to update');
     const menu = trayMenuTemplate(state({}), actions, { status: 'ready', version: '1.2.3' });

@@ -1,13 +1,17 @@
 // The tray icon: its picture follows the connection (live / reconnecting / offline) and the
-// needs-attention count; its menu opens the window, shows the status, offers "Restart to update" once
-// an update has downloaded, pauses notifications, signs out and quits.
+// needs-attention count; its menu opens the window, shows the status, lists the calls that need a
+// person (each with Listen and Take call, which open the call with that action started), offers
+// "Restart to update" once an update has downloaded, pauses notifications, signs out and quits.
 import path from 'node:path';
 import { Menu, Tray, nativeImage } from 'electron';
-import type { UpdateState } from '@voxanne/protocol';
+import type { CallOpenAction, UpdateState } from '@voxanne/protocol';
+import { CALL_OPEN_ACTIONS } from '../core/notifier.js';
 import type { TrayState } from '../core/ports.js';
 
 export interface TrayActions {
   open(): void;
+  /** Opens the call with the action started (the core drops the action while the console is locked). */
+  openCall(callId: string, action: CallOpenAction): void;
   restartToUpdate(): void;
   setNotificationsPaused(paused: boolean): void;
   signOut(): void;
@@ -31,6 +35,10 @@ export function trayMenuTemplate(
   return [
     { label: 'Open Voxanne Desk', click: () => actions.open() },
     { label: state.statusText, enabled: false },
+    ...state.attentionCalls.map((call): Electron.MenuItemConstructorOptions => ({
+      label: call.label,
+      submenu: CALL_OPEN_ACTIONS.map(({ action, label }) => ({ label, click: () => actions.openCall(call.callId, action) })),
+    })),
     ...(update.status === 'ready'
       ? ([{ label: 'Restart to update', toolTip: `Installs version ${update.version}`, click: () => actions.restartToUpdate() }] as const)
       : []),
@@ -50,7 +58,13 @@ export function trayMenuTemplate(
 export class AppTray {
   private readonly tray: Tray;
   private shownIcon: TrayIconName | null = null;
-  private state: TrayState = { connection: 'signed-out', attentionCount: 0, notificationsPaused: false, statusText: 'Starting…' };
+  private state: TrayState = {
+    connection: 'signed-out',
+    attentionCount: 0,
+    attentionCalls: [],
+    notificationsPaused: false,
+    statusText: 'Starting…',
+  };
   private updateState: UpdateState = { status: 'none' };
 
   constructor(

@@ -9,12 +9,12 @@ import {
   HOST_BRIDGE_PATH,
   HOST_BRIDGE_PROTOCOL,
   HOST_KEY_SUBPROTOCOL_PREFIX,
+  HOST_LISTEN_PATH,
   HOST_WEB_TEST_PATH,
   HostBridgeClientMessageSchema,
   decodeBridgeJson,
   encodeBridgeJson,
   type HostBridgeServerMessage,
-  type WebTestPortServerMessage,
 } from '@voxanne/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DesktopCore } from '../core/desktop-core.js';
@@ -57,7 +57,7 @@ export class BridgeServer {
   refusal(req: IncomingMessage): number | null {
     const origin = this.o.origin();
     const url = new URL(req.url ?? '/', origin);
-    if (url.pathname !== HOST_BRIDGE_PATH && url.pathname !== HOST_WEB_TEST_PATH) return 404;
+    if (url.pathname !== HOST_BRIDGE_PATH && url.pathname !== HOST_WEB_TEST_PATH && url.pathname !== HOST_LISTEN_PATH) return 404;
     // A page elsewhere (or a DNS-rebinding name for this port) never gets in.
     if (req.headers.origin !== origin || `http://${req.headers.host ?? ''}` !== origin) return 403;
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
@@ -76,7 +76,11 @@ export class BridgeServer {
       return;
     }
     const path = new URL(req.url ?? '/', this.o.origin()).pathname;
-    this.wss.handleUpgrade(req, socket, head, (ws) => (path === HOST_WEB_TEST_PATH ? this.onWebTest(ws) : this.onBridge(ws)));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (path === HOST_WEB_TEST_PATH) this.onPort(ws, (port, offer) => this.o.core.attachWebTestPort(port, offer));
+      else if (path === HOST_LISTEN_PATH) this.onPort(ws, (port, offer) => this.o.core.attachListenPort(port, offer));
+      else this.onBridge(ws);
+    });
   }
 
   close(): void {
@@ -107,13 +111,16 @@ export class BridgeServer {
     });
   }
 
-  /** First text message: the WebTestPortOffer. Then binary frames and JSON control, as on a MessagePort. */
-  private onWebTest(ws: WebSocket): void {
+  /**
+   * An audio port (web test, listen-in) carried by its own socket. First text message: the port's
+   * offer, which the core validates. Then binary frames and JSON control, as on a MessagePort.
+   */
+  private onPort(ws: WebSocket, attach: (port: RelayPort<unknown>, offer: unknown) => boolean): void {
     const listeners: ((data: unknown) => void)[] = [];
     const closers: (() => void)[] = [];
     let attached = false;
-    const port: RelayPort = {
-      post: (message: Uint8Array | WebTestPortServerMessage) => {
+    const port: RelayPort<unknown> = {
+      post: (message) => {
         if (ws.readyState !== ws.OPEN) return;
         if (message instanceof Uint8Array) ws.send(message, { binary: true });
         else ws.send(JSON.stringify(message));
@@ -121,6 +128,9 @@ export class BridgeServer {
       onMessage: (listener) => void listeners.push(listener),
       onClose: (listener) => void closers.push(listener),
       close: () => ws.close(1000, 'relay closed'),
+      get backlogBytes() {
+        return ws.bufferedAmount;
+      },
     };
     ws.on('close', () => closers.forEach((c) => c()));
     ws.on('message', (data, isBinary) => {
@@ -133,7 +143,7 @@ export class BridgeServer {
         } catch {
           offer = null;
         }
-        if (isBinary || !this.o.core.attachWebTestPort(port, offer)) ws.close(1008, 'bad offer');
+        if (isBinary || !attach(port, offer)) ws.close(1008, 'bad offer');
         return;
       }
       let value: unknown;

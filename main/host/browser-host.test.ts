@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   HOST_BRIDGE_PROTOCOL,
   HOST_KEY_SUBPROTOCOL_PREFIX,
+  LISTEN_PORT_OFFER,
   WEB_TEST_PORT_OFFER,
   decodeBridgeJson,
   encodeBridgeJson,
@@ -147,6 +148,35 @@ describe('browser host: the loopback bridge', () => {
     ws.close();
   });
 
+  it('clicks a notification’s Listen button for a test: the call opens with listening started', async () => {
+    await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
+    await waitFor(() => expect(host.core.live.getState().status).toBe('live'));
+    const callId = randomUUID();
+    backend.emit({
+      kind: 'attention.needed',
+      data: { callId, reason: 'caller_asked_for_staff', message: 'Wants a person', patientName: 'Ada Lovelace', callerNumber: null },
+    });
+    const hook = `${host.origin}${HOST_NOTIFICATIONS_PATH}`;
+    const headers = { [HOST_KEY_HEADER]: host.secret };
+    let id = '';
+    await waitFor(async () => {
+      const list = (await (await fetch(hook, { headers })).json()) as { notifications: { id: string }[] };
+      id = list.notifications[0]?.id ?? '';
+      expect(id).not.toBe('');
+    });
+    expect(host.notifier.tray?.attentionCalls).toEqual([{ callId, label: 'Ada Lovelace needs a person' }]);
+    const { ws, messages } = connect();
+    await opened(ws);
+    expect((await fetch(`${hook}/${id}/click?action=shell`, { method: 'POST', headers })).status).toBe(400);
+    expect((await fetch(`${hook}/${id}/click?action=listen`, { method: 'POST', headers })).status).toBe(200);
+    await waitFor(() =>
+      expect(messages).toContainEqual({ type: 'push', channel: 'app.onNavigate', payload: { page: 'call', callId, action: 'listen' } }),
+    );
+    // Opened: it no longer waits in the tray's list.
+    expect(host.notifier.tray?.attentionCalls).toEqual([]);
+    ws.close();
+  });
+
   it('relays a web-test session over its own socket', async () => {
     await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
     const ws = new WebSocket(
@@ -165,6 +195,29 @@ describe('browser host: the loopback bridge', () => {
     await waitFor(() => expect(received).toContainEqual(expect.objectContaining({ type: 'ready' })));
     await waitFor(() => expect(received).toContain(640));
     ws.close();
+  });
+
+  it('relays a call to listen to over its own socket, and closes it when the console signs out', async () => {
+    await host.core.invoke('session.login', { email: USER.email, password: PASSWORD });
+    const ws = new WebSocket(
+      `${host.origin.replace('http', 'ws')}/bridge/listen`,
+      [HOST_BRIDGE_PROTOCOL, HOST_KEY_SUBPROTOCOL_PREFIX + host.secret],
+      {
+        origin: host.origin,
+      },
+    );
+    const received: unknown[] = [];
+    ws.on('message', (data, isBinary) => received.push(isBinary ? (data as Buffer).length : JSON.parse(String(data))));
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await opened(ws);
+    ws.send(JSON.stringify({ type: LISTEN_PORT_OFFER, relayId: randomUUID(), callId: randomUUID() }));
+    await waitFor(() => expect(received).toContainEqual(expect.objectContaining({ type: 'listening' })));
+    for (const socket of backend.listenSockets) socket.send(Buffer.alloc(640, 3), { binary: true });
+    await waitFor(() => expect(received).toContain(640));
+    await host.core.invoke('session.logout', {});
+    expect(await closed).toBe(1000);
+    expect(received.at(-1)).toMatchObject({ type: 'relay-status', status: 'closed', reason: 'Signed out.' });
+    await waitFor(() => expect(backend.listenSockets.size).toBe(0));
   });
 
   it('serves a clear page when the renderer is not built', async () => {

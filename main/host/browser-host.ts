@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { HOST_KEY_FRAGMENT } from '@voxanne/protocol';
+import { CallOpenActionSchema, HOST_KEY_FRAGMENT } from '@voxanne/protocol';
 import sirv from 'sirv';
 import { createDesktopCore, type DesktopCore } from '../core/desktop-core.js';
 import { KeyValueSettingsStore } from '../core/kv-settings-store.js';
@@ -163,7 +163,12 @@ function handleTestHook(
   if (req.method === 'GET' && url.pathname === HOST_LIVE_PATH) {
     return json(200, { connection: core.live.getState(), recentSeqs: core.live.recentEvents().map((e) => e.seq) });
   }
+  // `?action=listen|take` clicks one of the notification's buttons instead.
   const click = /^\/__host\/notifications\/([\w-]{1,64})\/click$/.exec(url.pathname);
-  if (req.method === 'POST' && click?.[1]) return json(notifier.click(click[1]) ? 200 : 404, {});
+  if (req.method === 'POST' && click?.[1]) {
+    const action = url.searchParams.has('action') ? CallOpenActionSchema.safeParse(url.searchParams.get('action')) : null;
+    if (action && !action.success) return json(400, {});
+    return json(notifier.click(click[1], action?.data) ? 200 : 404, {});
+  }
   json(404, {});
 }

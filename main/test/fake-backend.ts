@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import {
   AUTH_SUBPROTOCOL_PREFIX,
   CSRF_HEADER,
+  LISTEN_SOCKET_PATH,
   LIVE_PROTOCOL,
   LIVE_SOCKET_PATH,
   LiveClientMessageSchema,
@@ -76,6 +77,13 @@ export class FakeBackend {
   readonly webTestSockets = new Set<WebSocket>();
   /** Every JSON message the web-test sockets received, in order. */
   readonly webTestMessages: unknown[] = [];
+  readonly listenSockets = new Set<WebSocket>();
+  /** Every JSON message the listen sockets received, in order. */
+  readonly listenMessages: unknown[] = [];
+  /** Listen tickets are refused for this call id (as the backend refuses a call that has ended). */
+  endedCallId: string | null = null;
+  /** The signed-in user's own number for taking calls. */
+  transferNumber: string | null = null;
   readonly requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly access = new Map<string, AccessRecord>();
@@ -109,6 +117,7 @@ export class FakeBackend {
   async stop(): Promise<void> {
     for (const record of this.live) record.socket.terminate();
     for (const socket of this.webTestSockets) socket.terminate();
+    for (const socket of this.listenSockets) socket.terminate();
     this.live.clear();
     const server = this.server;
     this.server = null;
@@ -256,6 +265,22 @@ export class FakeBackend {
     if (req.method === 'GET' && url.pathname === '/api/calls') {
       return json(200, { items: [], nextCursor: url.searchParams.get('limit') === '7' ? 'seven' : null });
     }
+    const own = /^\/api\/staff\/([\w-]+)\/transfer-number$/.exec(url.pathname);
+    if (own?.[1]) {
+      if (own[1] !== USER.id) return error(403, 'forbidden', 'You can set only your own number for taking calls.');
+      if (req.method === 'PUT') this.transferNumber = (parse() as { transferNumber: string | null }).transferNumber;
+      return json(200, { staffId: USER.id, transferNumber: this.transferNumber });
+    }
+    const listen = /^\/api\/calls\/([\w-]+)\/listen$/.exec(url.pathname);
+    if (req.method === 'POST' && listen?.[1]) {
+      if (listen[1] === this.endedCallId) return error(409, 'conflict', 'This call has ended: there is nothing left to control.');
+      const at = new Date(this.now()).toISOString();
+      return json(201, {
+        ticket: `ticket-${randomUUID()}`,
+        expiresAt: new Date(this.now() + 30_000).toISOString(),
+        action: { id: randomUUID(), callId: listen[1], action: 'listen', staffId: USER.id, staffName: USER.name, detail: null, at },
+      });
+    }
     if (req.method === 'POST' && url.pathname === '/api/test-calls/phone') return json(202, { callId: randomUUID() });
     if (req.method === 'POST' && url.pathname === '/api/knowledge-base') {
       const type = req.headers['content-type'] ?? '';
@@ -286,7 +311,7 @@ export class FakeBackend {
     const refuse = (status: number) => {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== LIVE_SOCKET_PATH && url.pathname !== WEB_TEST_SOCKET_PATH) return refuse(404);
+    if (![LIVE_SOCKET_PATH, WEB_TEST_SOCKET_PATH, LISTEN_SOCKET_PATH].includes(url.pathname)) return refuse(404);
     if (url.search.includes('token')) return refuse(401);
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -298,6 +323,7 @@ export class FakeBackend {
     if (!auth) return refuse(401);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (url.pathname === WEB_TEST_SOCKET_PATH) return this.onWebTest(ws);
+      if (url.pathname === LISTEN_SOCKET_PATH) return this.onListen(ws);
       this.onLive(ws, token, auth);
     });
   }
@@ -344,6 +370,17 @@ export class FakeBackend {
       if (message.type === 'start')
         ws.send(JSON.stringify({ type: 'ready', sessionId: randomUUID(), callId: randomUUID(), maxSeconds: 300 }));
       if (message.type === 'end') ws.close(1000, 'ended');
+    });
+  }
+
+  /** Answers a ticket with `listening`; the test sends the call's frames and the ending through `listenSockets`. */
+  private onListen(ws: WebSocket): void {
+    this.listenSockets.add(ws);
+    ws.on('close', () => this.listenSockets.delete(ws));
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; ticket?: string };
+      this.listenMessages.push(message);
+      if (message.type === 'listen') ws.send(JSON.stringify({ type: 'listening', callId: randomUUID() }));
     });
   }
 }

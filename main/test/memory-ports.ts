@@ -1,6 +1,6 @@
 // In-memory ports for tests: a vault, a settings store, a notification recorder, a shell and
 // OS hints that a test drives by hand. Real enough to assert on; no OS involved.
-import { DEFAULT_DESKTOP_SETTINGS, type DesktopSettings } from '@voxanne/protocol';
+import { DEFAULT_DESKTOP_SETTINGS, type CallOpenAction, type DesktopSettings } from '@voxanne/protocol';
 import type {
   DesktopNotification,
   NotificationPort,
@@ -38,9 +38,9 @@ export class MemorySettings implements SettingsStore {
 }
 
 export class RecordingNotifications implements NotificationPort {
-  shown: { notification: DesktopNotification; click: () => void }[] = [];
+  shown: { notification: DesktopNotification; click: (action?: CallOpenAction) => void }[] = [];
   tray: TrayState[] = [];
-  show(notification: DesktopNotification, onClick: () => void) {
+  show(notification: DesktopNotification, onClick: (action?: CallOpenAction) => void) {
     this.shown.push({ notification, click: onClick });
   }
   setTrayState(state: TrayState) {

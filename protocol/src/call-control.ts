@@ -3,6 +3,7 @@
 // appears on the call's timeline and in the live stream.
 import { z } from 'zod';
 import { IdSchema, IsoDateTimeSchema, text } from './common.js';
+import { E164Schema, PhoneInputSchema } from './phone.js';
 
 export const CALL_ACTION_KINDS = ['listen', 'coach', 'say', 'transfer', 'end'] as const;
 export const CallActionKindSchema = z.enum(CALL_ACTION_KINDS);
@@ -22,10 +23,13 @@ export const SayRequestSchema = z.strictObject({ text: ControlText });
 export type SayRequest = z.infer<typeof SayRequestSchema>;
 
 /**
- * `POST /api/calls/:id/transfer`: take the call. `clinic` (the default) puts the caller through to the
- * clinic's transfer number; `me` to the number the signed-in staff member set for themselves.
+ * `POST /api/calls/:id/transfer`: take the call. `auto` (the default) puts the caller through to the
+ * number the signed-in staff member set for themselves when they set one, otherwise to the clinic's
+ * transfer number; `clinic` and `me` pick one of the two (`me` refuses when none is set).
  */
-export const TransferRequestSchema = z.strictObject({ to: z.enum(['clinic', 'me']).default('clinic') });
+export const TransferTargetSchema = z.enum(['auto', 'clinic', 'me']);
+export type TransferTarget = z.infer<typeof TransferTargetSchema>;
+export const TransferRequestSchema = z.strictObject({ to: TransferTargetSchema.default('auto') });
 export type TransferRequest = z.input<typeof TransferRequestSchema>;
 
 /** What every control answers: the action as recorded on the call. */
@@ -86,3 +90,14 @@ export const ListenServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ended'), reason: ListenEndReasonSchema, message: text() }),
 ]);
 export type ListenServerMessage = z.infer<typeof ListenServerMessageSchema>;
+
+/**
+ * `PUT /api/staff/:id/transfer-number`: the number a staff member takes calls on ("Take call" puts
+ * callers through to it). Typed freely with its country code, stored as E.164; null clears it. A staff
+ * member sets their own; an administrator may set anyone's in the clinic.
+ */
+export const TransferNumberUpdateSchema = z.strictObject({ transferNumber: PhoneInputSchema.nullable() });
+export type TransferNumberUpdate = z.input<typeof TransferNumberUpdateSchema>;
+
+export const TransferNumberResponseSchema = z.object({ staffId: IdSchema, transferNumber: E164Schema.nullable() });
+export type TransferNumberResponse = z.infer<typeof TransferNumberResponseSchema>;

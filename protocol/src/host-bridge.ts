@@ -12,6 +12,8 @@ import { ipcResultSchema } from './ipc.js';
 export const HOST_BRIDGE_PATH = '/bridge';
 /** One socket per web-test relay; first text message is a WebTestPortOffer, then frames. */
 export const HOST_WEB_TEST_PATH = '/bridge/web-test';
+/** One socket per listen-in relay; first text message is a ListenPortOffer, then frames. */
+export const HOST_LISTEN_PATH = '/bridge/listen';
 export const HOST_BRIDGE_PROTOCOL = 'voxanne-host.v1';
 export const HOST_KEY_SUBPROTOCOL_PREFIX = 'key.';
 /** The URL fragment parameter carrying the secret (a fragment never reaches a server or a log). */

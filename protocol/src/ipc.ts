@@ -9,7 +9,14 @@ import { z } from 'zod';
 import { ApiErrorSchema, IdSchema, IsoDateTimeSchema, isStorableText, text, TimeOfDaySchema, UNSTORABLE_TEXT_MESSAGE } from './common.js';
 import { FrontDeskUserSchema, LoginRequestSchema } from './auth.js';
 import { CallDetailSchema, CallListQuerySchema, CallListResponseSchema } from './calls.js';
-import { CallActionSchema, CoachRequestSchema, SayRequestSchema } from './call-control.js';
+import {
+  CallActionSchema,
+  CoachRequestSchema,
+  ListenServerMessageSchema,
+  SayRequestSchema,
+  TransferNumberResponseSchema,
+  TransferTargetSchema,
+} from './call-control.js';
 import {
   WorkItemCallbackResponseSchema,
   WorkItemDetailResponseSchema,
@@ -123,9 +130,13 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
+/** What a tray menu item or a notification button asks the opened call to start: listen in, or take the call. */
+export const CallOpenActionSchema = z.enum(['listen', 'take']);
+export type CallOpenAction = z.infer<typeof CallOpenActionSchema>;
+
 export const NavigateSchema = z.discriminatedUnion('page', [
   z.object({ page: z.literal('dashboard') }),
-  z.object({ page: z.literal('call'), callId: IdSchema }),
+  z.object({ page: z.literal('call'), callId: IdSchema, action: CallOpenActionSchema.optional() }),
 ]);
 export type Navigate = z.infer<typeof NavigateSchema>;
 
@@ -178,10 +189,16 @@ export const ipcInvokeChannels = {
   'callControl.coach': { request: z.strictObject({ id: IdSchema, text: CoachRequestSchema.shape.text }), response: CallActionSchema },
   'callControl.say': { request: z.strictObject({ id: IdSchema, text: SayRequestSchema.shape.text }), response: CallActionSchema },
   'callControl.transfer': {
-    request: z.strictObject({ id: IdSchema, to: z.enum(['clinic', 'me']).default('clinic') }),
+    request: z.strictObject({ id: IdSchema, to: TransferTargetSchema.default('auto') }),
     response: CallActionSchema,
   },
   'callControl.end': { request: IdArgs, response: CallActionSchema },
+  /** The signed-in staff member's own number for taking calls (main adds their id). As typed: main and the backend normalise it. */
+  'callControl.getTransferNumber': { request: NoArgs, response: TransferNumberResponseSchema },
+  'callControl.setTransferNumber': {
+    request: z.strictObject({ transferNumber: text().min(1).max(40).nullable() }),
+    response: TransferNumberResponseSchema,
+  },
   'bookings.list': { request: BookingListQuerySchema, response: BookingListResponseSchema },
   'bookings.update': { request: z.strictObject({ id: IdSchema, patch: BookingPatchSchema }), response: BookingSchema },
 
@@ -319,3 +336,23 @@ export type WebTestRelayStatus = z.infer<typeof WebTestRelayStatusSchema>;
 /** main → renderer over the port: binary PCM16 frames of the assistant's voice, or one of these. */
 export const WebTestPortServerMessageSchema = z.union([WebTestServerMessageSchema, WebTestRelayStatusSchema]);
 export type WebTestPortServerMessage = z.infer<typeof WebTestPortServerMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Listen-in audio port: the web-test port's design, one way. The renderer offers a port for a call
+// (`window.postMessage({ type: LISTEN_PORT_OFFER, relayId, callId }, origin, [port])`); main asks the
+// backend for a listen ticket itself, opens `/ws/listen` with the access token, presents the ticket
+// and relays the call's 20 ms PCM16 frames to the port. Neither the ticket, the token nor the voice
+// platform's listen URL ever reaches the renderer.
+
+export const LISTEN_PORT_OFFER = 'voxanne:listen-port';
+export const LISTEN_PORT_CHANNEL = 'listen.port';
+export const ListenPortOfferSchema = z.strictObject({ type: z.literal(LISTEN_PORT_OFFER), relayId: IdSchema, callId: IdSchema });
+export type ListenPortOffer = z.infer<typeof ListenPortOfferSchema>;
+
+/** renderer → main over the port: Stop. (The same word the web test's port uses to hang up.) */
+export const ListenPortClientMessageSchema = z.strictObject({ type: z.literal('end') });
+export type ListenPortClientMessage = z.infer<typeof ListenPortClientMessageSchema>;
+
+/** main → renderer over the port: binary PCM16 frames of the call, the backend's word, or main's relay status. */
+export const ListenPortServerMessageSchema = z.union([ListenServerMessageSchema, WebTestRelayStatusSchema]);
+export type ListenPortServerMessage = z.infer<typeof ListenPortServerMessageSchema>;

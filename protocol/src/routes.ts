@@ -13,6 +13,8 @@ import {
   CallActionSchema,
   CoachRequestSchema,
   ListenTicketResponseSchema,
+  TransferNumberResponseSchema,
+  TransferNumberUpdateSchema,
   SayRequestSchema,
   TransferRequestSchema,
 } from './call-control.js';
@@ -143,6 +145,24 @@ export const apiRoutes = {
     response: CallActionSchema,
   },
   endCall: { method: 'POST', path: '/api/calls/:id/end', status: 200, auth: true, csrf: true, response: CallActionSchema },
+  // A staff member's own number for taking calls: their own, or anyone's in the clinic for an administrator.
+  getTransferNumber: {
+    method: 'GET',
+    path: '/api/staff/:id/transfer-number',
+    status: 200,
+    auth: true,
+    csrf: false,
+    response: TransferNumberResponseSchema,
+  },
+  setTransferNumber: {
+    method: 'PUT',
+    path: '/api/staff/:id/transfer-number',
+    status: 200,
+    auth: true,
+    csrf: true,
+    body: TransferNumberUpdateSchema,
+    response: TransferNumberResponseSchema,
+  },
   listBookings: {
     method: 'GET',
     path: '/api/bookings',

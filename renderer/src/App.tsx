@@ -14,6 +14,9 @@ import { SignInPage } from './pages/SignInPage';
 import { LockScreen } from './pages/LockScreen';
 import { DashboardPage } from './pages/DashboardPage';
 import { Loading } from './components/ui/Loading';
+import { ListenEnvironmentContext } from './listen/use-call-listener';
+import type { ListenEnvironment } from './listen/call-listener';
+import { browserEnvironment } from './web-test/browser-environment';
 
 // The dashboard is what opens first and stays open; the other screens load when first visited,
 // keeping the start-up bundle small.
@@ -108,13 +111,16 @@ function Console() {
 }
 
 /** Everything one console window runs: subscriptions, address sync and the screens. */
-export function ConsoleRoot(props: { bridge: VoxanneBridge; stores: ConsoleStores }) {
+/** `listenEnvironment`: the browser calls are listened in on (a fake one in tests; the real one by default). */
+export function ConsoleRoot(props: { bridge: VoxanneBridge; stores: ConsoleStores; listenEnvironment?: () => ListenEnvironment }) {
   const { bridge, stores } = props;
   useEffect(() => startConsole(bridge, stores), [bridge, stores]);
   useEffect(() => syncNavigationWithLocation(stores.navigation, window.location, window.history), [stores]);
   return (
     <ConsoleProvider bridge={bridge} stores={stores}>
-      <Console />
+      <ListenEnvironmentContext value={props.listenEnvironment ?? browserEnvironment}>
+        <Console />
+      </ListenEnvironmentContext>
     </ConsoleProvider>
   );
 }

@@ -295,6 +295,8 @@ export class FakeBridge {
 
   /** Every live call action taken through the bridge. */
   readonly callActions: CallAction[] = [];
+  /** The signed-in staff member's own number for taking calls (E.164). */
+  transferNumber: string | null = null;
   private workItem(itemId: string): WorkItem {
     const item = this.world.workItems.find((w) => w.id === itemId);
     if (!item) throw new FakeIpcError('not_found', 'Work item not found');
@@ -393,7 +395,16 @@ export class FakeBridge {
     },
     'callControl.coach': ({ id: callId, text }) => this.callAction(callId, 'coach', text),
     'callControl.say': ({ id: callId, text }) => this.callAction(callId, 'say', text),
-    'callControl.transfer': ({ id: callId }) => this.callAction(callId, 'transfer', '+44••••••••99'),
+    'callControl.transfer': ({ id: callId, to }) =>
+      this.callAction(callId, 'transfer', to !== 'clinic' && this.transferNumber ? '+44••••••••11' : '+44••••••••99'),
+    'callControl.getTransferNumber': () => ({ staffId: this.world.user.id, transferNumber: this.transferNumber }),
+    'callControl.setTransferNumber': ({ transferNumber }) => {
+      // As main does: normalise as typed, refuse what is not a number.
+      const normalized = transferNumber === null ? null : normalizePhoneNumber(transferNumber);
+      if (normalized && !normalized.ok) throw new FakeIpcError('invalid_phone_number', normalized.message);
+      this.transferNumber = normalized ? normalized.e164 : null;
+      return { staffId: this.world.user.id, transferNumber: this.transferNumber };
+    },
     'callControl.end': ({ id: callId }) => this.callAction(callId, 'end', null),
     'bookings.list': (query) => {
       const from = query.from ?? this.world.stats.date;

@@ -1,7 +1,7 @@
 // A fake browser for web-test tests: microphone tracks, an AudioContext with its nodes, the worklet's
 // port and the port hand-over, each recording what was opened and released (teardown checks).
 import { expect } from 'vitest';
-import type { WebTestPortOffer, WebTestPortServerMessage } from '@voxanne/protocol';
+import type { ListenPortOffer, ListenPortServerMessage, WebTestPortOffer, WebTestPortServerMessage } from '@voxanne/protocol';
 import type { WebTestEnvironment } from '../src/web-test/web-test-call';
 
 export class FakeTrack {
@@ -47,7 +47,7 @@ class FakeWorkletPort {
 export class FakeWorkletNode extends FakeNode {
   readonly port = new FakeWorkletPort();
   /** What the processor would pass up from the relay. */
-  relay(message: WebTestPortServerMessage) {
+  relay(message: WebTestPortServerMessage | ListenPortServerMessage) {
     this.port.onmessage?.({ data: { type: 'relay', message } } as MessageEvent);
   }
 }
@@ -89,7 +89,7 @@ export function fakeWebTestEnvironment(options: { getUserMedia?: (c: MediaStream
   const tracks: FakeTrack[] = [];
   const contexts: FakeContext[] = [];
   const worklets: FakeWorkletNode[] = [];
-  const offers: Array<{ offer: WebTestPortOffer; port: MessagePort }> = [];
+  const offers: Array<{ offer: WebTestPortOffer | ListenPortOffer; port: MessagePort }> = [];
   const constraints: MediaStreamConstraints[] = [];
   const timers = new Map<number, () => void>();
   let nextTimer = 1;

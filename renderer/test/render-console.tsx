@@ -7,6 +7,7 @@ import { ConsoleRoot } from '../src/App';
 import { createConsoleStores, type ConsoleStores } from '../src/stores/console-stores';
 import { routeToHash, type Route } from '../src/stores/navigation-store';
 import { FakeBridge, type FakeWorld } from './fake-bridge';
+import type { ListenEnvironment } from '../src/listen/call-listener';
 
 export interface RenderedConsole extends RenderResult {
   fake: FakeBridge;
@@ -19,13 +20,15 @@ afterEach(() => {
   window.history.replaceState(null, '', '#/');
 });
 
-export function renderConsole(options: { world?: Partial<FakeWorld>; fake?: FakeBridge; route?: Route } = {}): RenderedConsole {
+export function renderConsole(
+  options: { world?: Partial<FakeWorld>; fake?: FakeBridge; route?: Route; listenEnvironment?: () => ListenEnvironment } = {},
+): RenderedConsole {
   const fake = options.fake ?? new FakeBridge(options.world);
   rendered.push(fake);
   const route = options.route ?? { page: 'dashboard' };
   window.history.replaceState(null, '', routeToHash(route));
   const stores = createConsoleStores(fake.bridge, route);
-  const result = render(<ConsoleRoot bridge={fake.bridge} stores={stores} />);
+  const result = render(<ConsoleRoot bridge={fake.bridge} stores={stores} listenEnvironment={options.listenEnvironment} />);
   return { ...result, fake, stores };
 }
 

@@ -215,6 +215,24 @@ describe.each(databaseKinds())('live call control from the console on %s', (kind
     expect(transfers.at(-1)).toBe('connected');
   });
 
+  it('takes the call to the staff member’s own number when they set one in Settings', async () => {
+    const { desk, line } = await clinicOnTheLine();
+    const own = await desk.api(`/api/staff/${desk.session.user.id}/transfer-number`, {
+      method: 'PUT',
+      body: JSON.stringify({ transferNumber: '+44 20 7946 0123' }),
+    });
+    expect(own.status).toBe(200);
+    const { id, providerCallId } = await holdingCall(line);
+    const taken = await act(desk, id, 'transfer', {});
+    expect(taken.body).toMatchObject({ action: 'transfer', detail: maskPhoneNumber('+442079460123') });
+    // `clinic` still reaches the clinic's number; only one transfer per call, so it is refused now.
+    expect((await act(desk, id, 'transfer', { to: 'clinic' })).status).toBe(409);
+    await backend.sandbox!.callFinished(providerCallId);
+    expect(backend.sandbox!.controls.describe(providerCallId)!.received).toEqual([
+      expect.objectContaining({ type: 'transfer', destination: '+442079460123' }),
+    ]);
+  });
+
   it('refuses another clinic’s call (404), a request without CSRF (403), a finished call (409) and bad text (400)', async () => {
     const { desk, line } = await clinicOnTheLine();
     const { id, providerCallId } = await holdingCall(line);

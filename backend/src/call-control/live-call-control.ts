@@ -7,7 +7,7 @@
 //
 // The control URL is read from call_monitors (telephony/call-monitors.ts) and never leaves this
 // module: refusals and log lines say what went wrong, not where.
-import { maskPhoneNumber, type CallAction, type CallActionKind, type CallStatus } from '@voxanne/protocol';
+import { maskPhoneNumber, type CallAction, type CallActionKind, type CallStatus, type TransferTarget } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { CallRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -103,17 +103,25 @@ export class LiveCallControl {
    * the briefing the clinic chose. Recorded as a transfer first, so every console shows "Transferring
    * to …"; the platform's webhooks then settle it as for the assistant's own transfers.
    */
-  async transfer(principal: Principal, callId: string, to: 'clinic' | 'me'): Promise<CallAction> {
+  async transfer(principal: Principal, callId: string, to: TransferTarget): Promise<CallAction> {
     const { call, controlUrl } = await this.controllable(principal, callId);
     if (call.transfer_status === 'requested' || call.transfer_status === 'forwarding' || call.transfer_status === 'connected') {
       throw new AppError('conflict', 'This call is already being put through.');
     }
     const { personality } = await getAgent(this.deps.db, principal.clinicId);
     let number = personality.transferNumber;
-    if (to === 'me') {
-      const me = await this.deps.db.selectFrom('staff').select('transfer_number').where('id', '=', principal.staffId).executeTakeFirst();
-      number = me?.transfer_number ?? null;
-      if (!number) throw new AppError('conflict', 'You have not set a number of your own to take calls on.');
+    if (to !== 'clinic') {
+      const me = await this.deps.db
+        .selectFrom('staff')
+        .select('transfer_number')
+        .where('id', '=', principal.staffId)
+        .where('clinic_id', '=', principal.clinicId)
+        .executeTakeFirst();
+      const own = me?.transfer_number ?? null;
+      if (to === 'me' && !own)
+        throw new AppError('conflict', 'You have not set a number of your own to take calls on: add one in Settings.');
+      // `auto`: the staff member's own number when they set one, otherwise the clinic's.
+      number = own ?? number;
     }
     if (!number) throw new AppError('conflict', 'No front-desk number is set: add one on the assistant page to take calls.');
     const destination = number;

@@ -1,8 +1,10 @@
 // GET/POST /api/staff, PATCH /api/staff/:id, POST /api/staff/:id/reset-password and
-// /api/staff/:id/sign-out-everywhere: the clinic's administrators manage its staff. Every change goes
-// into the audit log (never a password).
+// /api/staff/:id/sign-out-everywhere: the clinic's administrators manage its staff.
+// GET/PUT /api/staff/:id/transfer-number: a staff member's own number for taking calls (their own,
+// or anyone's in the clinic for an administrator). Every change goes into the audit log (never a
+// password; numbers masked).
 import { Router } from 'express';
-import { StaffInviteRequestSchema, StaffUpdateRequestSchema } from '@voxanne/protocol';
+import { StaffInviteRequestSchema, StaffUpdateRequestSchema, TransferNumberUpdateSchema, maskPhoneNumber } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import { principalOf, requireRole } from '../auth/middleware.js';
 import { parseBody, parseIdParam } from '../http/validate.js';
@@ -10,6 +12,7 @@ import { auditBy } from '../http/audit-context.js';
 import { changedFields, type AuditAppender } from '../audit/audit-log.js';
 import type { ScryptCost } from '../auth/passwords.js';
 import { inviteStaff, listClinicStaff, resetStaffPassword, signOutStaffEverywhere, updateStaff } from './staff-service.js';
+import { getTransferNumber, setTransferNumber } from './transfer-numbers.js';
 
 export function staffRoutes(deps: {
   db: Db;
@@ -85,6 +88,25 @@ export function staffRoutes(deps: {
       details: { revokedSessions: result.revokedSessions },
     });
     res.json(result);
+  });
+
+  router.get('/staff/:id/transfer-number', async (req, res) => {
+    res.json(await getTransferNumber(deps.db, principalOf(req), parseIdParam(req, 'Staff member')));
+  });
+
+  router.put('/staff/:id/transfer-number', async (req, res) => {
+    const staffId = parseIdParam(req, 'Staff member');
+    const body = parseBody(TransferNumberUpdateSchema, req);
+    const { before, after } = await setTransferNumber(deps.db, principalOf(req), staffId, body.transferNumber);
+    const changes = changedFields(
+      { transferNumber: before },
+      { transferNumber: after.transferNumber },
+      { transferNumber: (n) => (typeof n === 'string' ? maskPhoneNumber(n) : null) },
+    );
+    if (Object.keys(changes).length) {
+      await deps.audit({ ...auditBy(req), action: 'staff.updated', object: { type: 'staff', id: staffId }, details: { changes } });
+    }
+    res.json(after);
   });
 
   return router;

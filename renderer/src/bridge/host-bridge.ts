@@ -10,8 +10,10 @@ import {
   HOST_BRIDGE_PROTOCOL,
   HOST_KEY_FRAGMENT,
   HOST_KEY_SUBPROTOCOL_PREFIX,
+  HOST_LISTEN_PATH,
   HOST_WEB_TEST_PATH,
   HostBridgeServerMessageSchema,
+  ListenPortOfferSchema,
   WebTestPortOfferSchema,
   decodeBridgeJson,
   encodeBridgeJson,
@@ -145,17 +147,20 @@ export function connectHostBridge(): Promise<VoxanneBridge> {
 
   window.addEventListener('message', (event: MessageEvent) => {
     if (event.source !== window || event.origin !== window.location.origin) return;
-    const offer = WebTestPortOfferSchema.safeParse(event.data);
     const [port] = event.ports;
-    if (offer.success && port) relayWebTestPort(port, offer.data, protocols);
+    if (!port) return;
+    const webTest = WebTestPortOfferSchema.safeParse(event.data);
+    if (webTest.success) return relayPort(HOST_WEB_TEST_PATH, port, webTest.data, protocols);
+    const listen = ListenPortOfferSchema.safeParse(event.data);
+    if (listen.success) relayPort(HOST_LISTEN_PATH, port, listen.data, protocols);
   });
 
   return ready.then(() => bridge as unknown as VoxanneBridge);
 }
 
-/** Pipes a web-test MessagePort through its own loopback socket to the host's relay. */
-function relayWebTestPort(port: MessagePort, offer: unknown, protocols: string[]): void {
-  const ws = new WebSocket(socketUrl(HOST_WEB_TEST_PATH), protocols);
+/** Pipes an audio MessagePort (web test, listen-in) through its own loopback socket to the host's relay. */
+function relayPort(path: string, port: MessagePort, offer: unknown, protocols: string[]): void {
+  const ws = new WebSocket(socketUrl(path), protocols);
   ws.binaryType = 'arraybuffer';
   const early: unknown[] = [];
   const send = (data: unknown) => {

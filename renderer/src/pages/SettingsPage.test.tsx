@@ -209,4 +209,26 @@ describe('Settings', () => {
       expect(await axeViolations()).toEqual([]);
     });
   });
+
+  it('sets my own number for taking calls, checks it as typed, and can go back to the clinic’s number', async () => {
+    const { fake } = renderConsole({ route: { page: 'settings' } });
+    const field = await screen.findByLabelText('My number for taking calls');
+    await userEvent.type(field, '020 7946 0123');
+    await userEvent.click(screen.getByRole('button', { name: 'Save my number' }));
+    expect(await screen.findByText(/Include the country code/)).toBeInTheDocument();
+    expect(fake.requestsOn('callControl.setTransferNumber')).toEqual([]);
+
+    await userEvent.clear(field);
+    await userEvent.type(field, '+44 20 7946 0123');
+    await userEvent.click(screen.getByRole('button', { name: 'Save my number' }));
+    expect(await screen.findByText(/Calls you take now come to/)).toBeInTheDocument();
+    expect(fake.requestsOn('callControl.setTransferNumber')).toEqual([{ transferNumber: '+442079460123' }]);
+    expect(fake.transferNumber).toBe('+442079460123');
+    expect(await axeViolations()).toEqual([]);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Use the clinic’s number' }));
+    expect(await screen.findByText('Calls you take now go to the clinic’s number.')).toBeInTheDocument();
+    expect(fake.transferNumber).toBeNull();
+    expect(field).toHaveValue('');
+  });
 });

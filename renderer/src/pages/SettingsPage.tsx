@@ -1,7 +1,7 @@
-// This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, and what
-// version is running. Every change is saved at once and says so. Administrators also see the
-// clinic's work-queue, records and privacy settings (saved with their own buttons: they apply to
-// every console of the clinic).
+// This PC's preferences: notifications, quiet hours, auto-lock, start at login, theme, the signed-in
+// staff member's own number for taking calls, and what version is running. Every change is saved
+// at once and says so. Administrators also see the clinic's work-queue, records and privacy settings
+// (saved with their own buttons: they apply to every console of the clinic).
 import { useId } from 'react';
 import type { DesktopSettings } from '@voxanne/protocol';
 import { useSettings, useStores } from '../stores/context';
@@ -12,6 +12,7 @@ import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { Loading } from '../components/ui/Loading';
 import { FollowUpSettings } from '../components/work-queue/FollowUpSettings';
 import { ClinicCompliance } from '../components/settings/ClinicCompliance';
+import { TransferNumberPanel } from '../components/calls/TransferNumberPanel';
 import { useCanConfigure } from '../hooks/use-can-configure';
 
 const AUTO_LOCK_CHOICES = [0, 5, 10, 15, 30, 60, 120];
@@ -186,6 +187,7 @@ export function SettingsPage() {
       ) : (
         load.status !== 'error' && <Loading label="Loading settings…" rows={4} />
       )}
+      <TransferNumberPanel />
       {isAdmin && <FollowUpSettings />}
       {isAdmin && <ClinicCompliance />}
       <Panel title="About">

@@ -96,9 +96,12 @@ export function startConsole(bridge: VoxanneBridge, stores: ConsoleStores): () =
     bridge.live.onBatch((batch) => applyLiveBatch(stores, batch)),
     bridge.settings.onChanged((settings) => stores.settings.getState().apply(settings)),
     bridge.updates.onState((update) => stores.updates.getState().apply(update)),
-    bridge.app.onNavigate((target) =>
-      stores.navigation.getState().navigate(target.page === 'call' ? { page: 'call', callId: target.callId } : target),
-    ),
+    bridge.app.onNavigate((target) => {
+      const navigation = stores.navigation.getState();
+      if (target.page !== 'call') navigation.navigate(target);
+      else if (target.action) navigation.openCallWith(target.callId, target.action);
+      else navigation.navigate({ page: 'call', callId: target.callId });
+    }),
   ];
   void stores.session.getState().load();
   void stores.connection.getState().load();

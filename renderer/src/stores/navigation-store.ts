@@ -24,7 +24,13 @@ export interface NavigationStore {
   pending: Route | null;
   /** Set by a navigation; the arriving page's heading takes focus once and clears it. */
   focusHeading: boolean;
+  /** An action to start on a call as it opens (the tray's or a notification's Listen / Take call). */
+  callAction: { callId: string; action: 'listen' | 'take' } | null;
   navigate(route: Route): void;
+  /** Opens the call with the action waiting for its controls. */
+  openCallWith(callId: string, action: 'listen' | 'take'): void;
+  /** The call's controls take the waiting action (once); null when none waits for this call. */
+  takeCallAction(callId: string): 'listen' | 'take' | null;
   headingFocused(): void;
   block(blocked: boolean): void;
   /** The user chose to leave and lose the edits. */
@@ -65,6 +71,17 @@ export function createNavigationStore(initial: Route = { page: 'dashboard' }) {
     blocked: false,
     pending: null,
     focusHeading: false,
+    callAction: null,
+    openCallWith(callId, action) {
+      set({ callAction: { callId, action } });
+      get().navigate({ page: 'call', callId });
+    },
+    takeCallAction(callId) {
+      const waiting = get().callAction;
+      if (waiting?.callId !== callId) return null;
+      set({ callAction: null });
+      return waiting.action;
+    },
     navigate(route) {
       if (sameRoute(route, get().route)) return;
       if (get().blocked) set({ pending: route });

@@ -9,10 +9,11 @@
 import {
   WEB_TEST_PORT_OFFER,
   WebTestPortServerMessageSchema,
+  type ListenPortOffer,
   type WebTestPortOffer,
   type WebTestPortServerMessage,
 } from '@voxanne/protocol';
-import { levelDbfs } from '../audio/pcm';
+import { RelayAnswerTimer, analyserLevel, releaseAudioGraph } from './audio-graph';
 import { WEB_TEST_PROCESSOR, type ProcessorCommand, type ProcessorReport } from '../audio/web-test-processor';
 
 export type WebTestPhase = 'idle' | 'starting' | 'connecting' | 'live' | 'ended' | 'failed';
@@ -52,16 +53,15 @@ export interface WebTestEnvironment {
   createAudioContext(): AudioContext;
   createWorkletNode(context: AudioContext, name: string, options: AudioWorkletNodeOptions): AudioWorkletNode;
   createChannel(): MessageChannel;
-  /** Hands main the port (window.postMessage with the port transferred). */
-  offerPort(offer: WebTestPortOffer, port: MessagePort): void;
+  /** Hands main the port (window.postMessage with the port transferred); the listen-in player uses it too. */
+  offerPort(offer: WebTestPortOffer | ListenPortOffer, port: MessagePort): void;
   workletUrl: string;
   randomId(): string;
   setTimeout(run: () => void, ms: number): number;
   clearTimeout(id: number): void;
 }
 
-/** The relay answers within moments; silence this long means main never got the port. */
-export const RELAY_ANSWER_TIMEOUT_MS = 10_000;
+export { RELAY_ANSWER_TIMEOUT_MS } from './audio-graph';
 
 export const Messages = {
   askingForMicrophone: 'Asking for the microphone…',
@@ -100,13 +100,15 @@ export class WebTestCall {
   private worklet: AudioWorkletNode | null = null;
   private inputAnalyser: AnalyserNode | null = null;
   private outputAnalyser: AnalyserNode | null = null;
-  private answerTimer: number | null = null;
+  private readonly answerTimer: RelayAnswerTimer;
   private nextLineId = 1;
   /** Bumped on every start and release, so a start that is overtaken stops where it is. */
   private generation = 0;
   private readonly levelBuffer = new Float32Array(1024);
 
-  constructor(private readonly env: WebTestEnvironment) {}
+  constructor(private readonly env: WebTestEnvironment) {
+    this.answerTimer = new RelayAnswerTimer(env);
+  }
 
   getState = (): WebTestState => this.state;
 
@@ -182,7 +184,7 @@ export class WebTestCall {
     this.env.offerPort({ type: WEB_TEST_PORT_OFFER, relayId: this.env.randomId() }, channel.port2);
     this.command({ type: 'control', message: { type: 'start' } });
     this.set({ phase: 'connecting', message: Messages.connecting });
-    this.answerTimer = this.env.setTimeout(() => this.fail(Messages.hostSilent), RELAY_ANSWER_TIMEOUT_MS);
+    this.answerTimer.start(() => this.fail(Messages.hostSilent));
   }
 
   setMuted(muted: boolean): void {
@@ -210,13 +212,7 @@ export class WebTestCall {
 
   /** Microphone and assistant levels in dBFS, for the meters (−Infinity when silent or not running). */
   levels(): { input: number; output: number } {
-    return { input: this.levelOf(this.inputAnalyser), output: this.levelOf(this.outputAnalyser) };
-  }
-
-  private levelOf(analyser: AnalyserNode | null): number {
-    if (!analyser) return -Infinity;
-    analyser.getFloatTimeDomainData(this.levelBuffer);
-    return levelDbfs(this.levelBuffer);
+    return { input: analyserLevel(this.inputAnalyser, this.levelBuffer), output: analyserLevel(this.outputAnalyser, this.levelBuffer) };
   }
 
   private fromProcessor(report: ProcessorReport): void {
@@ -230,10 +226,7 @@ export class WebTestCall {
 
   private fromRelay(message: WebTestPortServerMessage): void {
     if (!this.active) return;
-    if (this.answerTimer !== null) {
-      this.env.clearTimeout(this.answerTimer);
-      this.answerTimer = null;
-    }
+    this.answerTimer.stop();
     switch (message.type) {
       case 'relay-status':
         this.set({ audio: { ...this.state.audio, droppedFrames: message.droppedFrames } });
@@ -283,21 +276,13 @@ export class WebTestCall {
   /** Releases every resource the call holds; safe to call any number of times. */
   private release(): void {
     this.generation++;
-    if (this.answerTimer !== null) this.env.clearTimeout(this.answerTimer);
-    this.answerTimer = null;
-    if (this.worklet) {
-      this.command({ type: 'detach' });
-      this.worklet.port.onmessage = null;
-      this.worklet.port.close();
-    }
-    for (const node of this.nodes) node.disconnect();
+    this.answerTimer.stop();
+    releaseAudioGraph(this.worklet, this.nodes, this.context);
     this.nodes = [];
     this.worklet = this.inputAnalyser = this.outputAnalyser = null;
+    this.context = null;
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
-    const context = this.context;
-    this.context = null;
-    if (context && context.state !== 'closed') void context.close().catch(() => undefined);
   }
 
   private set(patch: Partial<WebTestState>): void {

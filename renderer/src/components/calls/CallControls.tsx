@@ -1,13 +1,15 @@
 // What the front desk can do on a call in progress, on the live call card and the call's page:
-// coach the assistant (a note the caller does not hear), make it say a line, take the call (a warm
-// transfer to the front desk), end it (after a confirmation). Every control has an accessible name;
-// on a focused card T takes the call and E asks to end it. What anyone did last, from any console,
-// is shown ("Sam is listening").
+// listen in (the call's audio, played here until Stop), coach the assistant (a note the caller does
+// not hear), make it say a line, take the call (a warm transfer to the front desk), end it (after a
+// confirmation). Every control has an accessible name; on a focused card L listens (or stops), T
+// takes the call and E asks to end it. What anyone did last, from any console, is shown ("Sam is
+// listening").
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { CALL_CONTROL_TEXT_MAX, type CallAction, type CallTransfer } from '@voxanne/protocol';
-import { useBridge, useCalls } from '../../stores/context';
+import { useBridge, useCalls, useNavigation } from '../../stores/context';
 import { useAsyncAction } from '../../hooks/use-async-action';
 import { callActionLabel } from '../../format/labels';
+import { ListenLevel, useCallListener } from '../../listen/use-call-listener';
 
 type Mode = 'idle' | 'coach' | 'say' | 'confirm-end';
 
@@ -25,8 +27,9 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
   const [done, setDone] = useState<string | null>(null);
   const coach = useAsyncAction((note: string) => bridge.callControl.coach({ id: props.callId, text: note }));
   const say = useAsyncAction((line: string) => bridge.callControl.say({ id: props.callId, text: line }));
-  const take = useAsyncAction(() => bridge.callControl.transfer({ id: props.callId, to: 'clinic' }));
+  const take = useAsyncAction(() => bridge.callControl.transfer({ id: props.callId, to: 'auto' }));
   const end = useAsyncAction(() => bridge.callControl.end({ id: props.callId }));
+  const { listener, state: listening } = useCallListener(props.callId);
   const error = coach.error ?? say.error ?? take.error ?? end.error;
   const pending = coach.pending || say.pending || take.pending || end.pending;
   const transferring = props.transfer && (props.transfer.status === 'requested' || props.transfer.status === 'forwarding');
@@ -61,12 +64,20 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
     if (result.ok) setDone('Ending the call…');
   };
 
+  const toggleListening = () => {
+    if (listener.active) listener.stop();
+    else void listener.start();
+  };
+
   /** Keyboard shortcuts on the focused card (the article around the controls); never while typing a note. */
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const key = event.key.toLowerCase();
-    if (key === 't' && !pending && !transferring) {
+    if (key === 'l') {
+      event.preventDefault();
+      toggleListening();
+    } else if (key === 't' && !pending && !transferring) {
       event.preventDefault();
       void takeCall();
     } else if (key === 'e' && !pending) {
@@ -74,6 +85,20 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
       open('confirm-end');
     }
   };
+
+  // Opened from the tray or a notification's Listen / Take call: start that action once.
+  const waitingAction = useNavigation((s) => (s.callAction?.callId === props.callId ? s.callAction.action : null));
+  const takeWaitingAction = useNavigation((s) => s.takeCallAction);
+  const latestTakeCall = useRef(takeCall);
+  useEffect(() => {
+    latestTakeCall.current = takeCall;
+  });
+  useEffect(() => {
+    if (!waitingAction) return;
+    const action = takeWaitingAction(props.callId);
+    if (action === 'listen' && !listener.active) void listener.start();
+    else if (action === 'take') void latestTakeCall.current();
+  }, [waitingAction, takeWaitingAction, props.callId, listener]);
 
   const root = useRef<HTMLDivElement>(null);
   const latestKeyDown = useRef(onKeyDown);
@@ -92,6 +117,15 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
     <div className="call-controls" ref={root} role="group" aria-label={`Live controls for the call with ${props.who}`}>
       <div className="call-controls__buttons">
         {props.children}
+        <button
+          type="button"
+          className="button button--small"
+          onClick={toggleListening}
+          aria-keyshortcuts="L"
+          aria-label={listener.active ? `Stop listening to the call with ${props.who}` : `Listen to the call with ${props.who}`}
+        >
+          {listener.active ? 'Stop listening' : 'Listen'}
+        </button>
         <button
           type="button"
           className="button button--small"
@@ -160,6 +194,20 @@ export function CallControls(props: { callId: string; who: string; transfer: Cal
             Keep it
           </button>
         </div>
+      )}
+      <p className="call-controls__listening" role="status">
+        {listening.phase === 'listening' ? (
+          <>
+            Listening <ListenLevel listener={listener} who={props.who} />
+          </>
+        ) : listening.phase !== 'failed' ? (
+          (listening.message ?? '')
+        ) : null}
+      </p>
+      {listening.phase === 'failed' && listening.message && (
+        <p className="call-controls__error" role="alert">
+          {listening.message}
+        </p>
       )}
       <p className="call-controls__status" role="status">
         {done ?? ''}
