@@ -7,6 +7,7 @@ import { MemoryVault } from '../test/memory-ports.js';
 import { ApiClient } from './api-client.js';
 import { silentLogger } from './logger.js';
 import { UserMessage } from './user-messages.js';
+import { REFRESH_RETRY_MS } from './session.js';
 import { createTestClock } from '../test/test-clock.js';
 import { waitFor } from '../test/wait-for.js';
 
@@ -118,11 +119,12 @@ describe('Session: restoring at start-up', () => {
       expect(second.core.session.getState()).toEqual({ status: 'signed-out', reason: UserMessage.serverUnreachable });
       expect(vault.token).not.toBeNull();
       await h.backend.start();
-      // Each tick lets the next retry run; on a busy machine one retry may still meet a closed port.
-      await waitFor(async () => {
-        await second.clock.tick(10_000);
-        expect(second.core.session.getState().status).toBe('signed-in');
-      });
+      // The retry is due in REFRESH_RETRY_MS; moving the clock exactly that far runs it, and no
+      // further: ticking on while its answer is on the way would fire the request's own time-out on
+      // the test clock, however slow the machine.
+      expect(second.clock.pendingDelays()).toContain(REFRESH_RETRY_MS);
+      await second.clock.tick(REFRESH_RETRY_MS);
+      await waitFor(() => expect(second.core.session.getState().status).toBe('signed-in'));
     } finally {
       await second.close();
     }
