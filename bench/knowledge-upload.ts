@@ -197,8 +197,9 @@ try {
   await createStaff(database.db, {
     clinicId: clinic.id,
     email: EMAIL,
-    name: 'Bench Desk',
-    role: 'front_desk',
+    // Knowledge-base uploads are an administrator's change.
+    name: 'Bench Admin',
+    role: 'admin',
     passwordHash: await hashPassword(PASSWORD),
   });
   await database.close();
