@@ -1,6 +1,12 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_DESKTOP_SETTINGS, LiveCloseCode, WEB_TEST_PORT_OFFER, type UploadProgress } from '@voxanne/protocol';
+import {
+  DEFAULT_DESKTOP_SETTINGS,
+  LiveCloseCode,
+  WEB_TEST_PORT_OFFER,
+  type UploadProgress,
+  type WorkItemDetailResponse,
+} from '@voxanne/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreHarness, settle, type CoreHarness } from '../test/core-harness.js';
 import { callSummary } from '../test/live-events.js';
@@ -257,5 +263,89 @@ describe('My number for taking calls', () => {
     });
     expect(h.backend.requests.at(-1)).toMatchObject({ method: 'PUT', path: `/api/staff/${USER.id}/transfer-number` });
     expect(await h.invoke('callControl.getTransferNumber')).toMatchObject({ ok: true, data: { transferNumber: '+442079460123' } });
+  });
+});
+
+describe('A work item with its history', () => {
+  const itemId = randomUUID();
+  const callId = randomUUID();
+  const detail: WorkItemDetailResponse = {
+    item: {
+      id: itemId,
+      kind: 'missed_call',
+      priority: 'normal',
+      status: 'claimed',
+      title: 'Missed call',
+      detail: null,
+      callerNumber: '+442079460958',
+      patientId: null,
+      patientName: null,
+      callId,
+      bookingId: null,
+      callCount: 1,
+      dueAt: '2026-11-24T11:00:00.000Z',
+      claimedBy: { id: USER.id, name: USER.name },
+      claimedAt: '2026-11-24T09:20:00.000Z',
+      outcome: null,
+      note: null,
+      doneBy: null,
+      doneAt: null,
+      createdAt: '2026-11-24T09:00:00.000Z',
+      updatedAt: '2026-11-24T09:20:00.000Z',
+    },
+    history: [
+      { id: randomUUID(), at: '2026-11-24T09:00:00.000Z', action: 'created', staff: null, callId, outcome: null, note: null },
+      {
+        id: randomUUID(),
+        at: '2026-11-24T09:05:00.000Z',
+        action: 'text_reply',
+        staff: null,
+        callId: null,
+        outcome: null,
+        note: 'After 3?',
+      },
+      {
+        id: randomUUID(),
+        at: '2026-11-24T09:20:00.000Z',
+        action: 'claimed',
+        staff: { id: USER.id, name: USER.name },
+        callId: null,
+        outcome: null,
+        note: null,
+      },
+    ],
+  };
+  // Main lists the queue itself for the tray badge; only requests for one item count here.
+  const asked = () => h.backend.requests.filter((r) => r.path.startsWith('/api/work-items/'));
+
+  it('asks only with a well-formed id, and hands over the item and its history as the backend sent them', async () => {
+    await h.signIn();
+    expect(await h.invoke('workItems.get', { id: 'not-an-id' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await h.invoke('workItems.get', { id: itemId, history: true })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
+    expect(asked()).toEqual([]);
+
+    h.backend.workItems.set(itemId, detail);
+    expect(await h.invoke('workItems.get', { id: itemId })).toEqual({ ok: true, data: detail });
+    expect(asked()).toMatchObject([{ method: 'GET', path: `/api/work-items/${itemId}` }]);
+    // Another clinic's item, or none: the backend's 404 reaches the renderer as it is.
+    expect(await h.invoke('workItems.get', { id: randomUUID() })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: 'Work item not found.' },
+    });
+  });
+
+  it('keeps an answer outside the contract from the renderer', async () => {
+    await h.signIn();
+    const created = detail.history[0]!;
+    h.backend.workItems.set(itemId, { ...detail, history: [{ ...created, action: 'teleported' }] });
+    expect(await h.invoke('workItems.get', { id: itemId })).toEqual({
+      ok: false,
+      error: { code: 'internal', message: UserMessage.serverConfused },
+    });
+    h.backend.workItems.set(itemId, { ...detail, history: [{ ...created, note: 'bad\u0000note' }] });
+    expect(await h.invoke('workItems.get', { id: itemId })).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 });

@@ -84,6 +84,8 @@ export class FakeBackend {
   endedCallId: string | null = null;
   /** The signed-in user's own number for taking calls. */
   transferNumber: string | null = null;
+  /** Work items with their history by id, answered as stored (a test may store one outside the contract). */
+  readonly workItems = new Map<string, unknown>();
   readonly requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly access = new Map<string, AccessRecord>();
@@ -270,6 +272,11 @@ export class FakeBackend {
       if (own[1] !== USER.id) return error(403, 'forbidden', 'You can set only your own number for taking calls.');
       if (req.method === 'PUT') this.transferNumber = (parse() as { transferNumber: string | null }).transferNumber;
       return json(200, { staffId: USER.id, transferNumber: this.transferNumber });
+    }
+    const workItem = /^\/api\/work-items\/([\w-]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && workItem?.[1]) {
+      const detail = this.workItems.get(workItem[1]);
+      return detail === undefined ? error(404, 'not_found', 'Work item not found.') : json(200, detail);
     }
     const listen = /^\/api\/calls\/([\w-]+)\/listen$/.exec(url.pathname);
     if (req.method === 'POST' && listen?.[1]) {

@@ -37,7 +37,9 @@ import {
   type VoxanneBridge,
   type WebTestDiagnostics,
   type WorkItem,
+  type WorkItemAction,
   type WorkItemCounts,
+  type WorkItemHistoryEntry,
   WORK_ITEM_KINDS,
   WORK_ITEM_PRIORITIES,
   WORK_QUEUE_SETTING_LIMITS,
@@ -80,6 +82,8 @@ export interface FakeWorld {
   webTest: WebTestDiagnostics;
   update: UpdateState;
   workItems: WorkItem[];
+  /** Each item's history, oldest first, by item id; the fake's own claims, closes… are appended. */
+  workItemHistory: Map<string, WorkItemHistoryEntry[]>;
   /** The clinic's staff (the Staff page); the admin user by default. */
   staff: StaffMember[];
   /** The activity log, newest first as the backend lists it. */
@@ -120,6 +124,7 @@ export function createWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     webTest: structuredClone(webTestDiagnostics),
     update: { status: 'none' },
     workItems: [],
+    workItemHistory: new Map(),
     staff: [makeStaffMember()],
     auditLog: [],
     clinicSettings: {
@@ -303,11 +308,20 @@ export class FakeBridge {
     return item;
   }
 
-  /** Stores a change as the backend does: each version newer than the last. */
-  private saveWorkItem(item: WorkItem): WorkItem {
+  /** Stores a change as the backend does: each version newer than the last, and a line on its history. */
+  private saveWorkItem(
+    item: WorkItem,
+    action: WorkItemAction,
+    entry: Partial<Pick<WorkItemHistoryEntry, 'callId' | 'outcome' | 'note'>> = {},
+  ): WorkItem {
     const before = this.workItem(item.id);
     const saved = { ...item, updatedAt: new Date(Math.max(Date.now(), Date.parse(before.updatedAt) + 1)).toISOString() };
     this.world.workItems = this.world.workItems.map((w) => (w.id === item.id ? saved : w));
+    const history = this.world.workItemHistory.get(item.id) ?? [];
+    this.world.workItemHistory.set(item.id, [
+      ...history,
+      { id: id(), at: saved.updatedAt, action, staff: this.me(), callId: null, outcome: null, note: null, ...entry },
+    ]);
     return saved;
   }
 
@@ -441,7 +455,7 @@ export class FakeBridge {
         counts: countsOf(this.world.workItems),
       };
     },
-    'workItems.get': ({ id: itemId }) => ({ item: this.workItem(itemId), history: [] }),
+    'workItems.get': ({ id: itemId }) => ({ item: this.workItem(itemId), history: this.world.workItemHistory.get(itemId) ?? [] }),
     'workItems.claim': ({ id: itemId, takeOver }) => {
       const item = this.workItem(itemId);
       if (item.status === 'done') throw new FakeIpcError('conflict', 'This item is already done; reopen it first.');
@@ -449,37 +463,55 @@ export class FakeBridge {
         throw new FakeIpcError('conflict', `${item.claimedBy.name} is already on this item.`);
       }
       const now = new Date().toISOString();
-      return this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now });
+      const takenOver = item.status === 'claimed' && item.claimedBy?.id !== this.world.user.id;
+      return this.saveWorkItem(
+        { ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now },
+        'claimed',
+        takenOver ? { note: 'Took it over.' } : {},
+      );
     },
     'workItems.release': ({ id: itemId }) => {
       const item = this.workItem(itemId);
-      return this.saveWorkItem({ ...item, status: 'open', claimedBy: null, claimedAt: null, updatedAt: new Date().toISOString() });
+      return this.saveWorkItem(
+        { ...item, status: 'open', claimedBy: null, claimedAt: null, updatedAt: new Date().toISOString() },
+        'released',
+      );
     },
     'workItems.done': ({ id: itemId, outcome, note }) => {
       const item = this.workItem(itemId);
       const now = new Date().toISOString();
-      return this.saveWorkItem({
-        ...item,
-        status: 'done',
-        outcome,
-        note: note ?? null,
-        doneBy: this.me(),
-        doneAt: now,
-        claimedBy: null,
-        claimedAt: null,
-        updatedAt: now,
-      });
+      return this.saveWorkItem(
+        {
+          ...item,
+          status: 'done',
+          outcome,
+          note: note ?? null,
+          doneBy: this.me(),
+          doneAt: now,
+          claimedBy: null,
+          claimedAt: null,
+          updatedAt: now,
+        },
+        'done',
+        { outcome, note: note ?? null },
+      );
     },
     'workItems.reopen': ({ id: itemId }) => {
       const item = this.workItem(itemId);
-      return this.saveWorkItem({ ...item, status: 'open', outcome: null, doneBy: null, doneAt: null, updatedAt: new Date().toISOString() });
+      return this.saveWorkItem(
+        { ...item, status: 'open', outcome: null, doneBy: null, doneAt: null, updatedAt: new Date().toISOString() },
+        'reopened',
+      );
     },
     'workItems.callBack': ({ id: itemId }) => {
       const item = this.workItem(itemId);
       const now = new Date().toISOString();
+      const callId = id();
       return {
-        item: this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now }),
-        callId: id(),
+        item: this.saveWorkItem({ ...item, status: 'claimed', claimedBy: this.me(), claimedAt: now, updatedAt: now }, 'callback_started', {
+          callId,
+        }),
+        callId,
       };
     },
 

@@ -1,5 +1,5 @@
 // The front desk's work queue: every item not yet done, filtered by kind with counts per kind, and
-// the recently closed ones to reopen if closing was a mistake.
+// the recently closed ones to reopen if closing was a mistake. Every item's history opens below it.
 import { useEffect, useState } from 'react';
 import { WORK_ITEM_KINDS, WORK_ITEM_KIND_LABELS, WORK_ITEM_OUTCOME_LABELS, type WorkItem, type WorkItemKind } from '@voxanne/protocol';
 import { PageHeader } from '../components/ui/PageHeader';
@@ -7,6 +7,7 @@ import { Panel } from '../components/ui/Panel';
 import { EmptyState, Loading } from '../components/ui/Loading';
 import { ErrorNotice } from '../components/ui/ErrorNotice';
 import { WorkItemCard } from '../components/work-queue/WorkItemCard';
+import { WorkItemHistory } from '../components/work-queue/WorkItemHistory';
 import { settle } from '../bridge';
 import { useBridge, useStores, useWorkQueue } from '../stores/context';
 import { formatPhoneNumber } from '../format/phone';
@@ -90,6 +91,7 @@ export function WorkQueuePage() {
                       Reopen
                     </button>
                   </div>
+                  <WorkItemHistory item={item} label={`${who} (${WORK_ITEM_KIND_LABELS[item.kind]}, done)`} />
                 </li>
               );
             })}

@@ -2,6 +2,7 @@
 // it over from a colleague, give it back, call back (the PC's phone handler, or the assistant), and
 // close it with how it ended. A refusal (someone else got there first) is said in the card, and an
 // item past its due time (the clinic's callback promise, for missed calls and messages) is marked.
+// Its history (who did what, and when) opens below it.
 import { useId, useState } from 'react';
 import {
   WORK_ITEM_KIND_LABELS,
@@ -15,6 +16,7 @@ import { useSession, useStores } from '../../stores/context';
 import { formatPhoneNumber } from '../../format/phone';
 import { formatTime } from '../../format/time';
 import { CallLink } from '../ui/CallLink';
+import { WorkItemHistory } from './WorkItemHistory';
 import { useNow } from '../../hooks/use-now';
 
 export function WorkItemCard(props: { item: WorkItem }) {
@@ -155,6 +157,7 @@ export function WorkItemCard(props: { item: WorkItem }) {
           </div>
         </form>
       )}
+      <WorkItemHistory item={item} label={`${who} (${WORK_ITEM_KIND_LABELS[item.kind]})`} />
     </li>
   );
 }
