@@ -179,6 +179,12 @@ async function startBackend(server: string, env: Record<string, string>): Promis
       PUBLIC_URL: 'https://voxanne.example.test',
       JWT_SECRET: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'info',
+      // Production wants the real voice platform and a guarded /metrics; nothing measured here calls
+      // Vapi (the address is a closed loopback port).
+      VAPI_API_KEY: 'vapi-key-for-the-bench',
+      VAPI_BASE_URL: 'http://127.0.0.1:9',
+      VAPI_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+      METRICS_TOKEN: randomBytes(24).toString('hex'),
       // As in the image (backend/Dockerfile): glibc keeps fewer per-thread malloc arenas.
       MALLOC_ARENA_MAX: '2',
       API_RATE_LIMIT_PER_MINUTE: '100000000',
