@@ -119,12 +119,18 @@ describe('Session: restoring at start-up', () => {
       expect(second.core.session.getState()).toEqual({ status: 'signed-out', reason: UserMessage.serverUnreachable });
       expect(vault.token).not.toBeNull();
       await h.backend.start();
-      // The retry is due in REFRESH_RETRY_MS; moving the clock exactly that far runs it, and no
-      // further: ticking on while its answer is on the way would fire the request's own time-out on
-      // the test clock, however slow the machine.
-      expect(second.clock.pendingDelays()).toContain(REFRESH_RETRY_MS);
-      await second.clock.tick(REFRESH_RETRY_MS);
-      await waitFor(() => expect(second.core.session.getState().status).toBe('signed-in'));
+      // Each retry is due in REFRESH_RETRY_MS: move the clock that far, then wait for that attempt's
+      // verdict (every attempt ends by setting the state) before the next. Ticking on while an answer
+      // is on the way would fire the request's own time-out on the test clock; and on a busy machine
+      // an attempt may still meet a connection the restart closed, which the next retry outlives.
+      const stateChanges = () => second.pushes.filter((p) => p.channel === 'session.onState').length;
+      for (let retry = 1; second.core.session.getState().status !== 'signed-in'; retry++) {
+        if (retry > 10) throw new Error('still signed out after ten retries');
+        expect(second.clock.pendingDelays()).toContain(REFRESH_RETRY_MS);
+        const before = stateChanges();
+        await second.clock.tick(REFRESH_RETRY_MS);
+        await waitFor(() => expect(stateChanges()).toBeGreaterThan(before));
+      }
     } finally {
       await second.close();
     }
