@@ -3,6 +3,7 @@
 // console, docs/call-control.md). They are capabilities: stored only if they point at the voice
 // platform, never selected by a read API, never logged, and deleted as soon as the call ends.
 import type { Db } from '../db/database.js';
+import type { CallRow } from '../db/schema.js';
 import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
 
 /** Listen URLs of real Vapi calls: wss on a vapi.ai host, default port, no credentials. */
@@ -32,19 +33,17 @@ function parsedUrl(value: string | null | undefined): URL | undefined {
   }
 }
 
-/** Keeps (or, once the call ended, forgets) the monitor URLs a stored status update or report carries. */
+/**
+ * Keeps (or, once the call ended, forgets) the monitor URLs a stored status update or report carries;
+ * `stored` is the message's call as stored after it.
+ */
 export async function recordCallMonitors(
   db: Db,
   policy: MonitorPolicy,
   message: (StatusUpdate | EndOfCallReport) & { call: VapiCall },
+  stored: Pick<CallRow, 'id' | 'clinic_id' | 'status'>,
 ): Promise<void> {
   const ended = message.type === 'end-of-call-report' || message.status === 'ended';
-  const stored = await db
-    .selectFrom('calls')
-    .select(['id', 'clinic_id', 'status'])
-    .where('provider_call_id', '=', message.call.id)
-    .executeTakeFirst();
-  if (!stored) return;
   if (ended || stored.status === 'ended') {
     await db.deleteFrom('call_monitors').where('call_id', '=', stored.id).execute();
     return;

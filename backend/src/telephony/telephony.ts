@@ -12,12 +12,10 @@ import type { LiveEventBus } from '../live/event-bus.js';
 import { AssistantTools } from './assistant-tools.js';
 import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
-import { recordTransferFromWebhook } from './call-transfers.js';
-import { recordMissedCall } from '../work-queue/missed-calls.js';
 import { MissedCallTextBack } from '../work-queue/text-back.js';
-import { recordCallbackResult } from '../work-queue/callback-results.js';
 import { CallIngestion, type StatsProvider } from './call-ingestion.js';
-import { isVapiListenUrl, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
+import { isVapiListenUrl, type MonitorPolicy } from './call-monitors.js';
+import { followUpStoredMessage } from './stored-message-follow-ups.js';
 import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
 import { VapiAssistantSync, WebhookServer } from './vapi-assistant-sync.js';
@@ -134,24 +132,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   };
   const ingestion = new CallIngestion({
     ...ingestionDeps,
-    // The message itself is stored by then: a failure here is logged, never turned into a refusal.
-    afterStored: async (message, receivedAt) => {
-      await recordTransferFromWebhook(ingestionDeps, message, receivedAt).catch((err: unknown) =>
-        logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
-      );
-      // The error names no URL (a database error about the statement, its values not included).
-      await recordCallMonitors(deps.db, monitorPolicy, message).catch((err: unknown) =>
-        logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
-      );
-      const missed = await recordMissedCall(ingestionDeps, message.call.id).catch((err: unknown) => {
-        logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed');
-        return undefined;
-      });
-      if (missed) textBack.queue(missed.item, missed.missedAt);
-      await recordCallbackResult(ingestionDeps, message.call.id).catch((err: unknown) =>
-        logger.error({ err, type: message.type }, 'recording the call-back’s result in the work queue failed'),
-      );
-    },
+    afterStored: (message, receivedAt) => followUpStoredMessage({ ...ingestionDeps, logger, monitorPolicy, textBack }, message, receivedAt),
   });
   const tools = new AssistantTools({
     ...ingestionDeps,
