@@ -12,7 +12,8 @@
 //               partial and final transcripts, end-of-call report), new calls until `seconds` pass;
 //               after an unmeasured warm-up (a quarter of the time, at most 3 s);
 //               events/s = webhooks answered 200 per second of wall time; CPU per event of the
-//               backend process, of the (local) PostgreSQL server and of this process, from /proc.
+//               backend process, of the (local) PostgreSQL server's connections to the bench database (and
+//               the processes all databases share) and of this process, from /proc.
 //   tool calls  tool-calls webhooks (checkAvailability, lookupCaller, bookAppointment) 4 at a time;
 //               latency = request sent → answer received, p50/p99.
 //   floor       first, under the same load: a bare node:http + pg server (webhooks-floor-server.ts)
@@ -54,6 +55,8 @@ interface Server {
   /** Absent on the floor server, which stores raw bodies only. */
   controlUrl?: string;
   clinics: Array<{ clinicId: string; assistantId: string; phoneNumberId: string }>;
+  /** The PostgreSQL database it uses (its connections' CPU is counted), none on PGlite. */
+  database?: string;
 }
 
 /** The backend (webhooks-server.ts) or the floor it is measured against (webhooks-floor-server.ts). */
@@ -88,7 +91,7 @@ async function startServer(databaseUrl: string | undefined, script = 'webhooks-s
       reject(new Error(`bench server exited (${code})`));
     });
     child.on('message', (ready: Omit<Server, 'child' | 'clinics'> & Partial<Pick<Server, 'clinics'>>) =>
-      resolve({ child, clinics: FLOOR_CLINICS, ...ready }),
+      resolve({ child, clinics: FLOOR_CLINICS, ...ready, ...(databaseUrl ? { database: new URL(databaseUrl).pathname.slice(1) } : {}) }),
     );
   });
 }
@@ -201,7 +204,7 @@ async function ingestion(server: Server, seconds = SECONDS) {
   let calls = 0;
   const started = Date.now();
   const backendCpuBefore = cpuMs(server.child.pid!);
-  const postgresCpuBefore = postgresCpuMs();
+  const postgresCpuBefore = postgresCpuMs(server.database);
   const benchCpuBefore = cpuMs(process.pid);
   // Answer time per kind of webhook, to show where the time goes.
   const byKind = new Map<string, number[]>();
@@ -223,7 +226,7 @@ async function ingestion(server: Server, seconds = SECONDS) {
   const elapsed = (Date.now() - started) / 1000;
   const cpu = {
     backend: (cpuMs(server.child.pid!) - backendCpuBefore) / events,
-    postgres: (postgresCpuMs() - postgresCpuBefore) / events,
+    postgres: (postgresCpuMs(server.database) - postgresCpuBefore) / events,
     // This process plays Vapi on the same 2 cores; in production that work is Vapi's, not ours.
     bench: (cpuMs(process.pid) - benchCpuBefore) / events,
   };
