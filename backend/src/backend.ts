@@ -398,8 +398,9 @@ export async function startBackend(config: Config, logger: Logger, overrides: Ba
       checks,
       onFailure: (check, err) => logger.warn({ check, err }, 'health check failed'),
     });
+    // Probes and Vapi's webhooks (most of the traffic) are answered ahead of Express.
     const server = http.createServer((req, res) => {
-      if (!health(req, res)) app(req, res);
+      if (!health(req, res) && !telephony.vapiWebhook(req, res)) app(req, res);
     });
     server.on('upgrade', upgrades.handle);
     server.keepAliveTimeout = 65_000;

@@ -14,7 +14,5 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Set by requireAuth. */
     principal?: Principal;
-    /** The exact request bytes, kept for webhook signature checks. */
-    rawBody?: Buffer;
   }
 }

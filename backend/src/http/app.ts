@@ -1,6 +1,5 @@
 // The Express application: cross-cutting middleware, the capability routers, errors in one shape.
 // Capabilities own their routes (auth/, calls/, telephony/ ...); this file only wires them.
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import helmet from 'helmet';
@@ -10,7 +9,7 @@ import { runWithRequestId, type Logger } from '../logging/logger.js';
 import { AppError } from '../errors.js';
 import { httpStatusOf } from './errors.js';
 import { httpMetrics, type Metrics } from '../metrics.js';
-import { requestLog } from './request-log.js';
+import { requestIdOf, requestLog } from './request-log.js';
 
 export interface HttpAppParts {
   config: Config;
@@ -18,13 +17,11 @@ export interface HttpAppParts {
   metrics: Metrics;
   /** Mounted at `/` ahead of the browser-facing middleware (metrics; /health is answered before Express). */
   operational: Router[];
-  /** Mounted at `/webhooks`; they see `req.rawBody` for signature checks. */
+  /** Mounted at `/webhooks` (Twilio's, form-encoded). */
   webhooks: Router[];
   /** Mounted at `/api`. */
   api: Router[];
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export function createHttpApp(parts: HttpAppParts): express.Express {
   const { config, logger } = parts;
@@ -35,8 +32,7 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
 
   // Request id first, so every later log line of the request carries it.
   app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdOf(req.headers['x-request-id']);
     (req as { id?: string }).id = id;
     res.setHeader('X-Request-Id', id);
     runWithRequestId(id, next);
@@ -49,15 +45,11 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   app.use(httpMetrics(parts.metrics));
 
   const limit = config.http.bodyLimitBytes;
-  const keepRawBody = (req: express.Request, _res: unknown, buf: Buffer) => {
-    req.rawBody = buf;
-  };
-  // Webhooks come from Vapi's and Twilio's servers, never from a browser: mounted ahead of the
-  // browser-facing middleware (security headers, CORS), which has nothing to protect on them and
-  // cost CPU on the backend's busiest route (bench/webhooks).
+  // Twilio's webhooks (form-encoded) come from its servers, never from a browser: mounted ahead of the
+  // browser-facing middleware (security headers, CORS), which has nothing to protect on them. Vapi's,
+  // most of the traffic, are answered before Express (telephony/vapi-webhook-routes.ts).
   const webhooks = express.Router();
-  webhooks.use(express.json({ limit, verify: keepRawBody }));
-  webhooks.use(express.urlencoded({ limit, extended: false, verify: keepRawBody }));
+  webhooks.use(express.urlencoded({ limit, extended: false }));
   for (const router of parts.webhooks) webhooks.use(router);
   app.use('/webhooks', webhooks);
 

@@ -20,7 +20,7 @@ import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
 import { VapiAssistantSync, WebhookServer } from './vapi-assistant-sync.js';
 import { VapiClient } from './vapi-client.js';
-import { vapiWebhookRoutes } from './vapi-webhook-routes.js';
+import { vapiWebhookRoute } from './vapi-webhook-routes.js';
 import { VapiWebhookService } from './vapi-webhook-service.js';
 import type { WebhookAuth } from './webhook-auth.js';
 
@@ -95,7 +95,9 @@ export interface Telephony {
   monitorPolicy: MonitorPolicy;
   webhookAuth: WebhookAuth;
   vendors: VendorEndpoints;
-  /** Mounted at /webhooks. */
+  /** POST /webhooks/vapi, answered ahead of Express. */
+  vapiWebhook: ReturnType<typeof vapiWebhookRoute>;
+  /** Mounted at /webhooks (Twilio's). */
   webhookRoutes: Router[];
   /** For /health `checks.telephony`. */
   check(): Promise<Record<string, unknown>>;
@@ -142,14 +144,14 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     bookingLimits: settings.bookingLimits,
     defaultCountry: settings.defaultCountry,
   });
+  const vapiWebhook = vapiWebhookRoute({
+    logger,
+    metrics: deps.metrics,
+    auth: webhookAuth,
+    service: new VapiWebhookService({ db: deps.db, logger, ingestion, tools, assistantSync }),
+    bodyLimitBytes: config.http.bodyLimitBytes,
+  });
   const webhookRoutes = [
-    vapiWebhookRoutes({
-      logger,
-      metrics: deps.metrics,
-      auth: webhookAuth,
-      service: new VapiWebhookService({ db: deps.db, logger, ingestion, tools, assistantSync }),
-      bodyLimitBytes: config.http.bodyLimitBytes,
-    }),
     twilioWebhookRoutes({ authToken: smsSender?.authToken, publicUrl: deps.publicUrl, sms, textBack, logger, metrics: deps.metrics }),
   ];
 
@@ -178,6 +180,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     monitorPolicy,
     webhookAuth,
     vendors,
+    vapiWebhook,
     webhookRoutes,
     async check() {
       return {
