@@ -35,6 +35,10 @@ export async function followUpStoredMessage(
   await recordTransferFromWebhook(deps, message, receivedAt).catch((err: unknown) =>
     logger.error({ err, type: message.type }, 'recording the call’s transfer failed'),
   );
+  // Only a message that ends the call can settle it (a missed call, a call-back's result), and only
+  // one with monitor URLs has any to keep: for the others, nothing here can apply.
+  const ends = message.type === 'end-of-call-report' || message.status === 'ended';
+  if (!ends && !message.call.monitor?.controlUrl && !message.call.monitor?.listenUrl) return;
   const call = await deps.db
     .selectFrom('calls')
     .selectAll()
