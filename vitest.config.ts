@@ -18,6 +18,8 @@ export default defineConfig({
           environment: 'node',
           include: ['protocol/**/*.test.ts', 'backend/**/*.test.ts', 'main/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
+          // Migrates one PostgreSQL template per run for the suites' databases to be copied from.
+          globalSetup: ['backend/test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

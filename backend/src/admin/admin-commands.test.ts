@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
-import { verifyPassword } from '../auth/passwords.js';
+import { TEST_PASSWORD_COST } from '../../test/support/test-backend.js';
+import { costOf, PASSWORD_COST, verifyPassword } from '../auth/passwords.js';
 import {
   AdminError,
   createClinicCommand,
@@ -12,6 +13,9 @@ import {
 } from './admin-commands.js';
 
 const PASSWORD = 'a long enough password';
+// Hashes here use the test cost, a millisecond each rather than production's few hundred; the test
+// 'hashes with production's cost unless told otherwise' proves what the CLI (which passes no cost) gets.
+const TEST_COST = { passwordCost: TEST_PASSWORD_COST };
 
 describe.each(databaseKinds())('operator commands on %s', (kind) => {
   const database = useTestDatabase(kind);
@@ -25,15 +29,19 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     return error as AdminError;
   };
   const user = (clinicId: string, overrides: Partial<Parameters<typeof createUserCommand>[1]> = {}) =>
-    createUserCommand(database.db, {
-      clinicId,
-      email: 'Desk@Oak.test',
-      role: 'front_desk',
-      name: undefined,
-      password: PASSWORD,
-      authProvider: 'local',
-      ...overrides,
-    });
+    createUserCommand(
+      database.db,
+      {
+        clinicId,
+        email: 'Desk@Oak.test',
+        role: 'front_desk',
+        name: undefined,
+        password: PASSWORD,
+        authProvider: 'local',
+        ...overrides,
+      },
+      TEST_COST,
+    );
 
   it('creates a clinic in a real time zone and refuses an unknown one', async () => {
     const clinic = await createClinicCommand(database.db, { name: '  Oak Clinic ', timeZone: 'Europe/Berlin' });
@@ -54,6 +62,26 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     expect(await verifyPassword(PASSWORD, row.password_hash!)).toBe(true);
   });
 
+  it('hashes with production’s cost unless told otherwise, as the CLI does, on create and on reset', async () => {
+    const { clinicId } = await createClinicCommand(database.db, { name: 'Oak Clinic', timeZone: undefined });
+    const created = await createUserCommand(database.db, {
+      clinicId,
+      email: 'desk@oak.test',
+      role: 'front_desk',
+      name: undefined,
+      password: PASSWORD,
+      authProvider: 'local',
+    });
+    const hashOf = async () =>
+      (await database.db.selectFrom('staff').select('password_hash').where('id', '=', created.userId).executeTakeFirstOrThrow())
+        .password_hash!;
+    expect(costOf(await hashOf())).toEqual(PASSWORD_COST);
+    await resetPasswordCommand(database.db, { email: 'desk@oak.test', password: 'a brand new password' });
+    const reset = await hashOf();
+    expect(costOf(reset)).toEqual(PASSWORD_COST);
+    expect(await verifyPassword('a brand new password', reset)).toBe(true);
+  });
+
   it('refuses duplicate emails, unknown clinics, bad roles, bad emails and short passwords', async () => {
     const { clinicId } = await createClinicCommand(database.db, { name: 'Oak Clinic', timeZone: undefined });
     await user(clinicId);
@@ -71,7 +99,7 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
     const created = await user(clinicId, { password: null, authProvider: 'supabase' });
     const row = await database.db.selectFrom('staff').selectAll().where('id', '=', created.userId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ auth_provider: 'supabase', password_hash: null, external_id: null });
-    expect((await refusal(resetPasswordCommand(database.db, { email: 'desk@oak.test', password: PASSWORD }))).message).toContain(
+    expect((await refusal(resetPasswordCommand(database.db, { email: 'desk@oak.test', password: PASSWORD }, TEST_COST))).message).toContain(
       'Supabase',
     );
   });
@@ -91,7 +119,7 @@ describe.each(databaseKinds())('operator commands on %s', (kind) => {
         .execute();
     await session();
     await session();
-    expect(await resetPasswordCommand(database.db, { email: 'desk@oak.test', password: 'a brand new password' })).toMatchObject({
+    expect(await resetPasswordCommand(database.db, { email: 'desk@oak.test', password: 'a brand new password' }, TEST_COST)).toMatchObject({
       revokedSessions: 2,
     });
     await session();

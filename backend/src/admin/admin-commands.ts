@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AgentPersonalitySchema, RoleSchema, type Role } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
-import { hashPassword, passwordProblem } from '../auth/passwords.js';
+import { hashPassword, PASSWORD_COST, passwordProblem, type ScryptCost } from '../auth/passwords.js';
 import { revokeAllSessions } from '../auth/local-identity.js';
 import { verifyAuditChain } from '../audit/audit-log.js';
 import { AppError } from '../errors.js';
@@ -47,6 +47,11 @@ export async function createClinicCommand(db: Db, input: { name: string; timeZon
   return { clinicId: clinic.id, name, timeZone };
 }
 
+/** How the commands hash passwords: the CLI always uses production's cost; tests may lower it. */
+export interface PasswordOptions {
+  passwordCost?: ScryptCost;
+}
+
 export async function createUserCommand(
   db: Db,
   input: {
@@ -58,6 +63,7 @@ export async function createUserCommand(
     password: string | null;
     authProvider: 'local' | 'supabase';
   },
+  options: PasswordOptions = {},
 ) {
   const clinicId = check(z.uuid('must be a clinic id (see list-clinics)'), input.clinicId, '--clinic');
   const email = check(EmailSchema, input.email, '--email').toLowerCase();
@@ -65,7 +71,8 @@ export async function createUserCommand(
   const name = check(StaffNameSchema, input.name ?? email.split('@')[0], '--name');
   if (input.authProvider === 'local' && input.password === null)
     throw new AdminError('invalid', 'A password is required (--password-stdin).');
-  const passwordHash = input.password === null ? null : await hashPassword(checkPassword(input.password));
+  const passwordHash =
+    input.password === null ? null : await hashPassword(checkPassword(input.password), options.passwordCost ?? PASSWORD_COST);
 
   const clinic = await findClinic(db, clinicId);
   if (!clinic) throw new AdminError('not_found', `No clinic with id ${clinicId} (see list-clinics).`);
@@ -81,11 +88,14 @@ export async function createUserCommand(
 }
 
 /** Sets a new password and signs the user out everywhere (their old sessions may be why it is reset). */
-export async function resetPasswordCommand(db: Db, input: { email: string; password: string }) {
+export async function resetPasswordCommand(db: Db, input: { email: string; password: string }, options: PasswordOptions = {}) {
   const staff = await existingStaff(db, input.email);
   const password = checkPassword(input.password);
   try {
-    const revokedSessions = await setStaffPassword(db, staff, password, { reason: 'password reset by operator' });
+    const revokedSessions = await setStaffPassword(db, staff, password, {
+      reason: 'password reset by operator',
+      passwordCost: options.passwordCost ?? PASSWORD_COST,
+    });
     return { userId: staff.id, email: staff.email, revokedSessions };
   } catch (error) {
     // The one refusal: a Supabase account.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { openDatabase, openPglite, PGLITE_EXTENSIONS, PGLITE_START_PARAMS, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrate, migrationsDir } from '../../src/db/migrate.js';
 
@@ -121,15 +121,18 @@ async function openServerDatabase(): Promise<DatabaseHandle & { url: string }> {
   await admin.connect().catch((error: Error) => {
     throw new Error(`TEST_DATABASE_URL is set but the PostgreSQL server is unreachable: ${error.message}`);
   });
+  // The run's migrated template (global-setup.ts) when there is one: copying it is far cheaper than
+  // running every migration again. Without it (a run with another config), migrate here.
+  const template = inject('postgresTemplate');
   try {
-    await admin.query(`create database ${name}`);
+    await admin.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
   } finally {
     await admin.end();
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: true });
-  await migrate(handle.db);
+  if (!template) await migrate(handle.db);
   return {
     ...handle,
     url: url.toString(),
