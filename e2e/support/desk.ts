@@ -102,6 +102,9 @@ export async function startHost(backendUrl: string): Promise<HostProcess> {
     VOXANNE_BACKEND_URL: backendUrl,
     VOXANNE_HOST_PORT: '0',
     VOXANNE_HOST_DATA_DIR: dataDir,
+    // Sign-ins hash at production's password cost while lint, types and the unit suites share the
+    // 2 cores: the console's 10 s default gave up on them under that load. No test waits on this limit.
+    VOXANNE_REQUEST_TIMEOUT_MS: '60000',
     LOG_LEVEL: 'warn',
   });
   const [, url = ''] = await running.waitForLine(/voxanne host: open (\S+)/, 60_000);

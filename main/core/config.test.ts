@@ -62,4 +62,16 @@ describe('main config: where the app connects and updates from', () => {
     expect(readMainConfig({}, { backendUrl: 'http://built.clinic.example' }).ok).toBe(false);
     expect(readMainConfig({}, { ...built, updateUrl: 'http://updates.clinic.example/' }).ok).toBe(false);
   });
+
+  it('gives REST requests 10 s unless VOXANNE_REQUEST_TIMEOUT_MS says otherwise, within 1 s to 5 min', () => {
+    const base = { VOXANNE_BACKEND_URL: 'https://api.clinic.example' };
+    expect(readMainConfig(base)).toMatchObject({ ok: true, config: { requestTimeoutMs: 10_000 } });
+    expect(readMainConfig({ ...base, VOXANNE_REQUEST_TIMEOUT_MS: '' })).toMatchObject({ ok: true, config: { requestTimeoutMs: 10_000 } });
+    expect(readMainConfig({ ...base, VOXANNE_REQUEST_TIMEOUT_MS: '60000' })).toMatchObject({
+      ok: true,
+      config: { requestTimeoutMs: 60_000 },
+    });
+    for (const bad of ['999', '300001', '2.5', 'soon'])
+      expect(problemsOf({ ...base, VOXANNE_REQUEST_TIMEOUT_MS: bad })).toEqual([expect.stringMatching(/^VOXANNE_REQUEST_TIMEOUT_MS: /)]);
+  });
 });

@@ -1,5 +1,6 @@
 // The main process's configuration, read once from environment variables and validated.
 // The Electron shell and the browser host both read it here; nothing else reads process.env.
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './api-client.js';
 import { z } from 'zod';
 import { parseLogLevel, type LogLevel } from './logger.js';
 
@@ -35,6 +36,10 @@ const EnvSchema = z.object({
   VOXANNE_BACKEND_URL: BackendUrl,
   VOXANNE_EXTERNAL_LINK_HOSTS: HostList.default([]),
   VOXANNE_UPDATE_URL: z.preprocess(unsetIfEmpty, UpdateUrl.optional()),
+  VOXANNE_REQUEST_TIMEOUT_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().int().min(1_000, 'at least 1000 ms').max(300_000, 'at most 300000 ms').default(DEFAULT_REQUEST_TIMEOUT_MS),
+  ),
   LOG_LEVEL: z.string().optional(),
 });
 
@@ -45,6 +50,8 @@ export interface MainConfig {
   externalLinkHosts: string[];
   /** The generic feed electron-updater polls; null: this build does not update itself. */
   updateUrl: string | null;
+  /** How long a REST request to the backend may take before the console says the server is slow. */
+  requestTimeoutMs: number;
   logLevel: LogLevel;
 }
 
@@ -72,6 +79,7 @@ export function readMainConfig(env: NodeJS.ProcessEnv, built: BuiltDefaults = {}
       backendUrl: parsed.data.VOXANNE_BACKEND_URL.replace(/\/+$/, ''),
       externalLinkHosts: parsed.data.VOXANNE_EXTERNAL_LINK_HOSTS,
       updateUrl: parsed.data.VOXANNE_UPDATE_URL ?? null,
+      requestTimeoutMs: parsed.data.VOXANNE_REQUEST_TIMEOUT_MS,
       logLevel: parseLogLevel(parsed.data.LOG_LEVEL),
     },
   };

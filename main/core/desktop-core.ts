@@ -66,6 +66,8 @@ const ALLOWED_WHILE_LOCKED = new Set<IpcInvokeChannel>([
 
 export interface DesktopCorePorts {
   backendUrl: string;
+  /** REST requests give up after this long (VOXANNE_REQUEST_TIMEOUT_MS); the client's default otherwise. */
+  requestTimeoutMs?: number;
   host: AppInfo['host'];
   version: string;
   platform: string;
@@ -123,6 +125,7 @@ export function createDesktopCore(ports: DesktopCorePorts): DesktopCore {
 
   const api = new ApiClient({
     baseUrl: ports.backendUrl,
+    ...(ports.requestTimeoutMs ? { timeoutMs: ports.requestTimeoutMs } : {}),
     fetch: ports.fetch ?? globalThis.fetch,
     clock,
     logger: logger.child({ part: 'api' }),

@@ -79,6 +79,7 @@ async function run(): Promise<void> {
 
   core = createDesktopCore({
     backendUrl: config.backendUrl,
+    requestTimeoutMs: config.requestTimeoutMs,
     host: 'electron',
     version: app.getVersion(),
     platform: process.platform,

@@ -28,6 +28,7 @@ export const HOST_KEY_HEADER = 'x-voxanne-host-key';
 
 export interface BrowserHostOptions {
   backendUrl: string;
+  requestTimeoutMs?: number;
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
@@ -64,6 +65,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   const core = createDesktopCore({
     backendUrl: options.backendUrl,
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     host: 'browser',
     version: options.version,
     platform: process.platform,

@@ -31,6 +31,7 @@ if (!config.ok || !hostEnv.success) {
 const logger = createLogger({ level: config.config.logLevel, bindings: { app: 'voxanne-host' } });
 const host = await startBrowserHost({
   backendUrl: config.config.backendUrl,
+  requestTimeoutMs: config.config.requestTimeoutMs,
   port: hostEnv.data.VOXANNE_HOST_PORT,
   dataDir: hostEnv.data.VOXANNE_HOST_DATA_DIR,
   rendererDir: path.join(root, 'renderer/dist'),
