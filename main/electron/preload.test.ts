@@ -9,7 +9,7 @@ import {
   ipcInvokeChannels,
   ipcPushChannels,
 } from '@voxanne/protocol';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 const electron = vi.hoisted(() => ({
   contextBridge: { exposeInMainWorld: vi.fn() },
@@ -19,6 +19,9 @@ vi.mock('electron', () => electron);
 
 const fakeWindow = Object.assign(new EventTarget(), { location: { origin: 'app://voxanne' } });
 vi.stubGlobal('window', fakeWindow);
+// Test files share their worker's globals: a `window` left behind makes other code (PGlite's loader)
+// believe it runs in a browser.
+afterAll(() => vi.unstubAllGlobals());
 await import('../preload.js');
 const [[name, bridge]] = electron.contextBridge.exposeInMainWorld.mock.calls as unknown as [
   [string, Record<string, Record<string, (arg: unknown) => unknown>>],
