@@ -6,6 +6,7 @@ import { openTestDatabase, type TestDatabase } from '../../test/support/test-dat
 import { startTestBackend, type TestBackend } from '../../test/support/test-backend.js';
 import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
 import { postSigned, transcript } from '../../test/support/vapi-fixtures.js';
+import { eventually } from '../../test/support/eventually.js';
 
 interface LogLine {
   level: string;
@@ -37,10 +38,13 @@ describe('request logging', () => {
     lines.length = 0;
   });
 
-  /** The lines written once a response has arrived (the log line follows the response's last byte). */
-  async function linesAfter(res: Response): Promise<LogLine[]> {
+  /**
+   * The lines written by the test's `requests` requests, `res` the last: a request's "request
+   * completed" line is its last and follows the response's last byte, so wait for that many.
+   */
+  async function linesAfter(res: Response, requests = 1): Promise<LogLine[]> {
     await res.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => expect(lines.filter((line) => line.msg === 'request completed')).toHaveLength(requests));
     return [...lines];
   }
 
@@ -93,7 +97,7 @@ describe('request logging', () => {
       transcript({ id: randomUUID(), assistantId: 'asst-unknown', customerNumber: '+447700900123' }, 'user', 'final', said, Date.now()),
     );
     expect(webhook.status).toBe(404);
-    const written = JSON.stringify(await linesAfter(webhook));
+    const written = JSON.stringify(await linesAfter(webhook, 2));
     expect(written).toContain('/api/calls');
     expect(written).toContain('/webhooks/vapi');
     expect(written).not.toContain('7700900123');
@@ -101,7 +105,10 @@ describe('request logging', () => {
   });
 
   it('does not log health probes and metrics scrapes', async () => {
-    const res = await fetch(`${backend.url}/health`);
-    expect(await linesAfter(res)).toEqual([]);
+    await (await fetch(`${backend.url}/health`)).arrayBuffer();
+    await (await fetch(`${backend.url}/metrics`)).arrayBuffer();
+    // A request that is logged, sent after both: once its line is written, theirs would have been.
+    const marker = await fetch(`${backend.url}/api/me`);
+    expect((await linesAfter(marker)).map((line) => line.req?.path)).toEqual(['/api/me']);
   });
 });
