@@ -68,7 +68,7 @@ export async function startBackend(env: NodeJS.ProcessEnv = {}): Promise<Backend
         throw error;
       }
       // Pay the cold start of the sign-in path (first queries, the password hash) here, with no time
-      // limit, rather than in the console's first sign-in, which gives up after 10 s.
+      // limit, rather than in the console's first sign-in, which gives up (VOXANNE_REQUEST_TIMEOUT_MS).
       await fetch(`${url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

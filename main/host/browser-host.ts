@@ -65,7 +65,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   const core = createDesktopCore({
     backendUrl: options.backendUrl,
-    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    requestTimeoutMs: options.requestTimeoutMs,
     host: 'browser',
     version: options.version,
     platform: process.platform,
