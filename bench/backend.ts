@@ -47,6 +47,7 @@ import { migrate } from '../backend/src/db/migrate.js';
 import { hashPassword } from '../backend/src/auth/passwords.js';
 import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
 import { judge } from './budget.js';
+import { imageEnv } from './image-env.js';
 import { pacedLoad } from './paced-load.js';
 import { cpuMs } from './proc-cpu.js';
 
@@ -185,8 +186,8 @@ async function startBackend(server: string, env: Record<string, string>): Promis
       VAPI_BASE_URL: 'http://127.0.0.1:9',
       VAPI_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
       METRICS_TOKEN: randomBytes(24).toString('hex'),
-      // As in the image (backend/Dockerfile): glibc keeps fewer per-thread malloc arenas.
-      MALLOC_ARENA_MAX: '2',
+      // The image's memory settings (malloc arenas, V8's young generation).
+      ...imageEnv(),
       API_RATE_LIMIT_PER_MINUTE: '100000000',
       // The sign-in phase signs one account in from one address, eight at once: not an attack.
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',

@@ -32,6 +32,7 @@ import { hashPassword } from '../backend/src/auth/passwords.js';
 import { createClinic, createStaff } from '../backend/src/clinics/clinic-queries.js';
 import { pdfBomb } from '../backend/test/support/pdf.js';
 import { judge } from './budget.js';
+import { imageEnv } from './image-env.js';
 import { pacedLoad, type PacedLoadResult } from './paced-load.js';
 
 const { values: args } = parseArgs({
@@ -87,7 +88,8 @@ async function startBackend(server: string, dataDir: string): Promise<{ child: C
       VAPI_BASE_URL: 'http://127.0.0.1:9',
       VAPI_WEBHOOK_SECRET: 'bench-webhook-secret',
       LOG_LEVEL: 'info',
-      MALLOC_ARENA_MAX: '2',
+      // The image's memory settings (malloc arenas, V8's young generation).
+      ...imageEnv(),
       API_RATE_LIMIT_PER_MINUTE: '100000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
