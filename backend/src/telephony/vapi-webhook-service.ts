@@ -4,7 +4,7 @@
 //
 // The clinic comes from what we stored, never from the body's say-so: the owner of the message's phone
 // number (what a clinic owns), else of its assistant, else the stored call's clinic
-// (`vapi_message_clinic` in migrations/0021 is the one definition). A message whose number or
+// (`vapi_message_clinic`, migrations/0021, now as in 0090, is the one definition). A message whose number or
 // assistant belongs to another clinic than its stored call changes nothing (409).
 //
 // Only `assistant-request` and `tool-calls` need an answer, and Vapi acts only on a 200 to them, so
