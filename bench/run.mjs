@@ -54,7 +54,8 @@ try {
     }
     const missesFile = path.join(scratch, `${path.basename(file)}.misses`);
     fs.rmSync(missesFile, { force: true });
-    const result = spawnSync(process.execPath, ['--conditions=@voxanne/source', '--import', 'tsx', file], {
+    // --expose-gc: benches that read memory (main-core's soak) collect garbage before each sample.
+    const result = spawnSync(process.execPath, ['--expose-gc', '--conditions=@voxanne/source', '--import', 'tsx', file], {
       stdio: 'inherit',
       env: { ...process.env, BENCH_MISSES_FILE: missesFile },
     });

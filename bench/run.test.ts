@@ -22,6 +22,7 @@ describe('bench/run.mjs', () => {
     const run = runBenches([fixture('meets.ts')]);
     expect(run.stdout).toContain('budget met');
     expect(run.stdout).toContain('bench: every budget met');
+    expect(run.stdout).toMatch(/budget met +garbage collection can be forced/);
     expect(run.status).toBe(0);
   });
 
