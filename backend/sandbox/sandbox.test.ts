@@ -19,6 +19,21 @@ const EXPECTED_OUTCOME = {
 /** Every script that ends by itself; `waits-on-hold` waits for the control URL (call-control-api.test.ts). */
 const SELF_ENDING = SCRIPT_NAMES.filter((name): name is keyof typeof EXPECTED_OUTCOME => name !== 'waits-on-hold');
 
+/** A clinic whose administrator has connected a sandbox Twilio number (the line its calls ring on). */
+async function connectSandboxLine(database: TestDatabase, backend: TestBackend): Promise<{ admin: SignedIn; line: string }> {
+  const admin = await signIn(backend.url, await createClinicWithStaff(database.db, { role: 'admin' }));
+  const account = await json(
+    await sandboxControl(backend)('/twilio-accounts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+  );
+  const line: string = account.numbers[0];
+  const connected = await admin.api('/api/phone-numbers', {
+    method: 'POST',
+    body: JSON.stringify({ phoneNumber: line, twilioAccountSid: account.accountSid, twilioAuthToken: account.authToken }),
+  });
+  expect(connected.status).toBe(201);
+  return { admin, line };
+}
+
 describe('the telephony sandbox plays every scripted conversation through the real webhooks', () => {
   let database: TestDatabase;
   let backend: TestBackend;
@@ -28,17 +43,7 @@ describe('the telephony sandbox plays every scripted conversation through the re
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
     backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '100' });
-    const staff = await createClinicWithStaff(database.db, { role: 'admin' });
-    admin = await signIn(backend.url, staff);
-    const account = await json(
-      await sandboxControl(backend)('/twilio-accounts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
-    );
-    line = account.numbers[0];
-    const connected = await admin.api('/api/phone-numbers', {
-      method: 'POST',
-      body: JSON.stringify({ phoneNumber: line, twilioAccountSid: account.accountSid, twilioAuthToken: account.authToken }),
-    });
-    expect(connected.status).toBe(201);
+    ({ admin, line } = await connectSandboxLine(database, backend));
     const form = new FormData();
     const faq = [
       'We offer flu vaccinations every autumn.',
@@ -129,5 +134,57 @@ describe('a gentle stream of simulated patients (npm start)', () => {
       expect(calls.length).toBeGreaterThanOrEqual(3);
       expect(calls.every((c) => c.clinic_id === numbers[0]!.clinic_id && c.direction === 'inbound')).toBe(true);
     }, 20_000);
+  });
+});
+
+describe('many calls at once in the sandbox', () => {
+  let database: TestDatabase;
+  let backend: TestBackend;
+  let line: string;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    // Real time: every call rings for 1.2 s, so the calls placed together wait on the sandbox at once.
+    backend = await startTestBackend(database, { SANDBOX_TIME_SCALE: '1' });
+    ({ line } = await connectSandboxLine(database, backend));
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await database?.close();
+  });
+
+  it('plays twelve calls side by side without Node warning of a listener leak', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const placed = await Promise.all(
+        Array.from({ length: 12 }, async () =>
+          json(
+            await sandboxControl(backend)('/inbound-calls', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ to: line, script: 'new-booking' }),
+            }),
+          ),
+        ),
+      );
+      // Past the ring: each call's wait on the sandbox's stop signal has come and gone.
+      await eventually(async () => {
+        const calls = await database.db
+          .selectFrom('calls')
+          .select('status')
+          .where(
+            'provider_call_id',
+            'in',
+            placed.map((p: { callId: string }) => p.callId),
+          )
+          .execute();
+        expect(calls.filter((c) => c.status === 'in-progress')).toHaveLength(12);
+      });
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -24,6 +24,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { normalizePhoneNumber } from '@voxanne/protocol';
@@ -123,6 +124,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const simulator = new CallSimulator({ state, delivery, controls, listens, timeScale: options.timeScale, logger, random });
   const running = new Map<string, Promise<void>>();
   const abort = new AbortController();
+  // Every call in progress waits on this one stop signal: more than Node's default of 10 listeners is
+  // normal, not a leak (each wait removes its own).
+  setMaxListeners(0, abort.signal);
   let outboundScript: ScriptName = 'new-booking';
 
   // Hours of simulated traffic must not grow memory: finished calls beyond the newest
