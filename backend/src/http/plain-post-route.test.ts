@@ -8,25 +8,18 @@ import { createLogger } from '../logging/logger.js';
 import { createMetrics } from '../metrics.js';
 import { AppError } from '../errors.js';
 import { eventually } from '../../test/support/eventually.js';
+import { capturedLog } from '../../test/support/log-lines.js';
 import { plainPostRoute, type PlainRequest } from './plain-post-route.js';
 
-interface LogLine {
-  level: string;
-  msg: string;
-  reqId?: string;
-  req?: { method: string; path: string };
-  res?: { statusCode: number };
-}
-
 describe('plain POST route', () => {
-  const lines: LogLine[] = [];
+  const { lines, destination } = capturedLog();
   const metrics = createMetrics();
   const seen: PlainRequest[] = [];
   let server: http.Server;
   let base: string;
 
   beforeAll(async () => {
-    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+    const logger = createLogger('info', destination);
     const route = plainPostRoute('/hooks/echo', { logger, metrics, bodyLimitBytes: 1_000 }, async (request) => {
       seen.push(request);
       const text = request.body.toString('utf8');

@@ -7,23 +7,13 @@ import { startTestBackend, type TestBackend } from '../../test/support/test-back
 import { createClinicWithStaff, signIn, type SignedIn } from '../../test/support/fixtures.js';
 import { postSigned, transcript } from '../../test/support/vapi-fixtures.js';
 import { eventually } from '../../test/support/eventually.js';
-
-interface LogLine {
-  level: string;
-  msg: string;
-  reqId?: string;
-  req?: { method: string; path: string };
-  res?: { statusCode: number };
-  responseTime?: number;
-}
+import { capturedLog, type LogLine } from '../../test/support/log-lines.js';
 
 describe('request logging', () => {
   let database: TestDatabase;
   let backend: TestBackend;
   let staff: SignedIn;
-  const lines: LogLine[] = [];
-  // Each write is one JSON line (pino's contract with a destination stream).
-  const destination = { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) };
+  const { lines, destination } = capturedLog();
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
