@@ -66,6 +66,23 @@ export async function recordCallMonitors(
     .execute();
 }
 
+/**
+ * The stored call a message that ends it is about, read in the same statement that forgets its monitor
+ * URLs: an ending message's follow-ups need both, and it is one of the busiest webhooks.
+ */
+export function readEndedCallForgettingMonitors(db: Db, providerCallId: string): Promise<CallRow | undefined> {
+  return db
+    .with('forgotten', (q) =>
+      q
+        .deleteFrom('call_monitors')
+        .where('call_id', 'in', (eb) => eb.selectFrom('calls').select('id').where('provider_call_id', '=', providerCallId)),
+    )
+    .selectFrom('calls')
+    .selectAll()
+    .where('provider_call_id', '=', providerCallId)
+    .executeTakeFirst();
+}
+
 /** The live call's monitor URLs, for the backend's own use only. */
 export async function monitorsOf(
   db: Db,

@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import { recordCallbackResult } from '../work-queue/callback-results.js';
 import { callSettled, isMissedCall, recordMissedCall } from '../work-queue/missed-calls.js';
 import type { MissedCallTextBack } from '../work-queue/text-back.js';
-import { recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
+import { readEndedCallForgettingMonitors, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
 import type { IngestionDeps } from './call-ingestion.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
 import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
@@ -39,21 +39,22 @@ export async function followUpStoredMessage(
   // one with monitor URLs has any to keep: for the others, nothing here can apply.
   const ends = message.type === 'end-of-call-report' || message.status === 'ended';
   if (!ends && !message.call.monitor?.controlUrl && !message.call.monitor?.listenUrl) return;
-  const call = await deps.db
-    .selectFrom('calls')
-    .selectAll()
-    .where('provider_call_id', '=', message.call.id)
-    .executeTakeFirst()
-    .catch((err: unknown) => {
-      logger.error({ err, type: message.type }, 'reading the stored call for its follow-ups failed');
-      return undefined;
-    });
+  // A message that ends the call forgets its monitor URLs in the same round trip as the read.
+  const read = ends
+    ? readEndedCallForgettingMonitors(deps.db, message.call.id)
+    : deps.db.selectFrom('calls').selectAll().where('provider_call_id', '=', message.call.id).executeTakeFirst();
+  // The error names no URL (a database error about the statement, its values not included).
+  const call = await read.catch((err: unknown) => {
+    logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'reading the stored call for its follow-ups failed');
+    return undefined;
+  });
   // Deleted meanwhile (an erasure): nothing is left to follow up.
   if (!call) return;
-  // The error names no URL (a database error about the statement, its values not included).
-  await recordCallMonitors(deps.db, deps.monitorPolicy, message, call).catch((err: unknown) =>
-    logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
-  );
+  if (!ends) {
+    await recordCallMonitors(deps.db, deps.monitorPolicy, message, call).catch((err: unknown) =>
+      logger.error({ errCode: (err as { code?: unknown }).code, type: message.type }, 'keeping the call’s monitor URLs failed'),
+    );
+  }
   if (isMissedCall(call)) {
     const missed = await recordMissedCall(deps, message.call.id).catch((err: unknown) => {
       logger.error({ err, type: message.type }, 'recording the missed call in the work queue failed');
