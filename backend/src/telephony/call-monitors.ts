@@ -4,7 +4,7 @@
 // platform, never selected by a read API, never logged, and deleted as soon as the call ends.
 import type { Db } from '../db/database.js';
 import type { CallRow } from '../db/schema.js';
-import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
+import type { StatusUpdate, VapiCall } from './vapi-messages.js';
 
 /** Listen URLs of real Vapi calls: wss on a vapi.ai host, default port, no credentials. */
 export function isVapiListenUrl(url: URL): boolean {
@@ -34,17 +34,17 @@ function parsedUrl(value: string | null | undefined): URL | undefined {
 }
 
 /**
- * Keeps (or, once the call ended, forgets) the monitor URLs a stored status update or report carries;
- * `stored` is the message's call as stored after it.
+ * Keeps the monitor URLs a stored status update carries, or forgets them when its call has ended
+ * meanwhile (a late update); `stored` is the message's call as stored after it. A message that itself
+ * ends the call forgets them with readEndedCallForgettingMonitors.
  */
 export async function recordCallMonitors(
   db: Db,
   policy: MonitorPolicy,
-  message: (StatusUpdate | EndOfCallReport) & { call: VapiCall },
+  message: StatusUpdate & { call: VapiCall },
   stored: Pick<CallRow, 'id' | 'clinic_id' | 'status'>,
 ): Promise<void> {
-  const ended = message.type === 'end-of-call-report' || message.status === 'ended';
-  if (ended || stored.status === 'ended') {
+  if (stored.status === 'ended') {
     await db.deleteFrom('call_monitors').where('call_id', '=', stored.id).execute();
     return;
   }
