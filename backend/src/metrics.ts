@@ -8,6 +8,7 @@ export interface Metrics {
   wsConnections: Gauge<'socket'>;
   webhookEvents: Counter<'source' | 'type' | 'outcome'>;
   liveEventsPublished: Counter<'kind'>;
+  transcriptLinesPerStatement: Histogram;
 }
 
 export function createMetrics(): Metrics {
@@ -38,6 +39,12 @@ export function createMetrics(): Metrics {
       name: 'live_events_published_total',
       help: 'Live events appended to the log and published, by kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    transcriptLinesPerStatement: new Histogram({
+      name: 'live_transcript_lines_per_statement',
+      help: 'Live transcript lines stored together by one statement (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 200],
       registers: [registry],
     }),
   };

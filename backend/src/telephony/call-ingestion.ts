@@ -37,7 +37,7 @@ import { redact } from '../compliance/redact.js';
 import { getClinicSettings } from '../compliance/clinic-settings.js';
 import { raiseWorkItem } from '../work-queue/work-items.js';
 import { fromMillis, toDate, type Receipt } from './ingestion-common.js';
-import { liveSegmentKey, storeLiveTranscript, type LiveTranscriptOutcome } from './live-transcript.js';
+import { liveSegmentKey, LiveTranscriptWriter, type LiveTranscriptOutcome } from './live-transcript.js';
 import {
   reportContent,
   VapiConversationMessageSchema,
@@ -59,6 +59,10 @@ export interface IngestionDeps {
   stats?: StatsProvider;
   /** Runs after a status update or report was stored (not for replays): the transfer record reads them. */
   afterStored?: (message: (StatusUpdate | EndOfCallReport) & { call: VapiCall }, receivedAt: Date) => Promise<void>;
+  /** At most how many live transcript lines one statement stores (LINES_PER_STATEMENT); default 1. */
+  transcriptLinesPerStatement?: number;
+  /** Told how many live transcript lines each statement stored together. */
+  onTranscriptBatch?: (lines: number) => void;
 }
 
 export type { Receipt } from './ingestion-common.js';
@@ -300,7 +304,11 @@ function callOf(message: { call?: VapiCall | null; customer?: { number?: string 
 }
 
 export class CallIngestion {
-  constructor(private readonly deps: IngestionDeps) {}
+  private readonly liveLines: LiveTranscriptWriter;
+
+  constructor(private readonly deps: IngestionDeps) {
+    this.liveLines = new LiveTranscriptWriter(deps.db, deps.bus, deps.transcriptLinesPerStatement ?? 1, deps.onTranscriptBatch);
+  }
 
   /**
    * A status update, applied by the database in one statement (migrations/0020_call_ingestion.sql):
@@ -329,9 +337,12 @@ export class CallIngestion {
     return outcome;
   }
 
-  /** A transcript line of a call already in progress, in one statement; `not-live` → use transcript(). */
+  /**
+   * A transcript line of a call already in progress, stored by one statement with the lines that
+   * arrived beside it; `not-live` → use transcript().
+   */
   liveTranscript(message: TranscriptMessage, receivedAt: Date, receipt?: Receipt): Promise<LiveTranscriptOutcome> {
-    return storeLiveTranscript(this.deps.db, this.deps.bus, message, receivedAt, receipt);
+    return this.liveLines.store(message, receivedAt, receipt);
   }
 
   async transcript(clinicId: string, message: TranscriptMessage, receivedAt: Date, receipt?: Receipt): Promise<void> {
