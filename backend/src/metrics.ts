@@ -8,7 +8,7 @@ export interface Metrics {
   wsConnections: Gauge<'socket'>;
   webhookEvents: Counter<'source' | 'type' | 'outcome'>;
   liveEventsPublished: Counter<'kind'>;
-  transcriptLinesPerStatement: Histogram;
+  webhooksPerStatement: Histogram<'kind'>;
 }
 
 export function createMetrics(): Metrics {
@@ -41,9 +41,10 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'],
       registers: [registry],
     }),
-    transcriptLinesPerStatement: new Histogram({
-      name: 'live_transcript_lines_per_statement',
-      help: 'Live transcript lines stored together by one statement (group commit)',
+    webhooksPerStatement: new Histogram({
+      name: 'webhooks_per_statement',
+      help: 'Webhooks stored together by one statement (group commit), by kind: live transcript lines, call status updates and reports',
+      labelNames: ['kind'],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 200],
       registers: [registry],
     }),

@@ -27,6 +27,7 @@ import { sql } from 'kysely';
 import type { LiveEvent } from '@voxanne/protocol';
 import type { Db } from '../db/database.js';
 import type { LiveEventBus } from '../live/event-bus.js';
+import { GroupCommit } from '../db/group-commit.js';
 import { retryOnConflict } from '../live/event-log.js';
 import { fromMillis, type Receipt } from './ingestion-common.js';
 import type { TranscriptMessage } from './vapi-messages.js';
@@ -58,122 +59,42 @@ interface LiveLine {
   eventAt: Date;
 }
 
+/**
+ * Stores live transcript lines, each statement taking every line that arrived while the one before
+ * it ran (db/group-commit.ts). One per backend (its queue is the batch).
+ */
+export class LiveTranscriptWriter {
+  private readonly lines: GroupCommit<LiveLine, LiveTranscriptOutcome>;
+
+  constructor(db: Db, bus: LiveEventBus, linesPerStatement: number, onBatch?: (lines: number) => void) {
+    this.lines = new GroupCommit({
+      maxPerBatch: linesPerStatement,
+      onBatch,
+      // A line that repeats the receipt or the segment of a line already taken waits for the next
+      // statement (it will find that line stored: a duplicate, or nothing new to announce), so that
+      // within a statement every receipt and segment is new and the database sorts nothing out.
+      keysOf: (line) => (line.receipt ? [`receipt:${line.receipt.key}`, `segment:${line.providerCallId}:${line.segmentKey}`] : []),
+      async write(lines) {
+        const written = await retryOnConflict(() => writeLines(db, lines));
+        // Published clinic by clinic, each clinic's events in seq order (what the bus takes).
+        const byClinic = new Map<string, LiveEvent[]>();
+        for (const { event } of written) if (event) byClinic.set(event.clinicId, [...(byClinic.get(event.clinicId) ?? []), event]);
+        for (const events of byClinic.values()) bus.publish(events);
+        return written.map(({ outcome }) => outcome);
+      },
+    });
+  }
+
+  async store(message: TranscriptMessage, receivedAt: Date, receipt: Receipt | undefined): Promise<LiveTranscriptOutcome> {
+    const line = liveLineOf(message, receivedAt, receipt);
+    return line ? this.lines.submit(line) : 'not-live';
+  }
+}
+
 interface WrittenLine {
   outcome: LiveTranscriptOutcome;
   /** The line's call.transcript event, when it made one. */
   event?: LiveEvent;
-}
-
-interface Queued {
-  line: LiveLine;
-  settle: (written: Promise<WrittenLine>) => void;
-}
-
-/**
- * Lines per statement on a PostgreSQL server: capped so that one statement stays short. On embedded
- * PGlite there is no round trip or commit flush to share, and measured there (bench/webhooks) lines
- * written together cost more CPU than lines written one at a time (2.46-2.61 against 2.09-2.23 ms
- * per webhook), so it writes each line alone.
- */
-export const LINES_PER_STATEMENT = { postgres: 200, pglite: 1 } as const;
-
-/**
- * Stores live transcript lines, each statement taking every line that arrived while the one before
- * it ran. One per backend (its queue is the batch).
- */
-export class LiveTranscriptWriter {
-  private queue: Queued[] = [];
-  private writing = false;
-
-  constructor(
-    private readonly db: Db,
-    private readonly bus: LiveEventBus,
-    private readonly linesPerStatement: number,
-    /** Told the size of every statement's batch (the webhook metrics). */
-    private readonly onBatch: (lines: number) => void = () => undefined,
-  ) {}
-
-  async store(message: TranscriptMessage, receivedAt: Date, receipt: Receipt | undefined): Promise<LiveTranscriptOutcome> {
-    const line = liveLineOf(message, receivedAt, receipt);
-    if (!line) return 'not-live';
-    const written = await new Promise<Promise<WrittenLine>>((settle) => {
-      this.queue.push({ line, settle });
-      if (!this.writing) void this.writeQueued();
-    });
-    return (await written).outcome;
-  }
-
-  private async writeQueued(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.nextBatch();
-        this.onBatch(batch.length);
-        const results = await this.writeIsolated(batch.map((queued) => queued.line));
-        // Published clinic by clinic, each clinic's events in seq order (what the bus takes).
-        const byClinic = new Map<string, LiveEvent[]>();
-        for (const result of results) {
-          if (result.status !== 'fulfilled' || !result.value.event) continue;
-          const event = result.value.event;
-          byClinic.set(event.clinicId, [...(byClinic.get(event.clinicId) ?? []), event]);
-        }
-        for (const events of byClinic.values()) this.bus.publish(events);
-        batch.forEach((queued, i) => {
-          const result = results[i]!;
-          queued.settle(result.status === 'fulfilled' ? Promise.resolve(result.value) : Promise.reject(result.reason));
-        });
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
-
-  /**
-   * The queued lines the next statement takes, in arrival order. A line that repeats the receipt or
-   * the segment of a line already taken waits for the statement after (it will find that line stored:
-   * a duplicate, or nothing new to announce), so that within a statement every receipt and segment is
-   * new to it and the database sorts nothing out.
-   */
-  private nextBatch(): Queued[] {
-    const batch: Queued[] = [];
-    const later: Queued[] = [];
-    const keys = new Set<string>();
-    for (const queued of this.queue) {
-      const { receipt, segmentKey, providerCallId } = queued.line;
-      const lineKeys = receipt ? [`r:${receipt.key}`, `s:${providerCallId}:${segmentKey}`] : [];
-      if (batch.length >= this.linesPerStatement || lineKeys.some((key) => keys.has(key))) {
-        later.push(queued);
-        continue;
-      }
-      for (const key of lineKeys) keys.add(key);
-      batch.push(queued);
-    }
-    this.queue = later;
-    return batch;
-  }
-
-  /**
-   * The batch's outcomes. A statement that fails for a reason other than a conflict (retried) is
-   * tried again line by line, so that a line the database refuses fails its own webhook only.
-   */
-  private async writeIsolated(lines: LiveLine[]): Promise<Array<PromiseSettledResult<WrittenLine>>> {
-    try {
-      const written = await retryOnConflict(() => writeLines(this.db, lines));
-      return written.map((value) => ({ status: 'fulfilled', value }));
-    } catch (error) {
-      if (lines.length === 1) return [{ status: 'rejected', reason: error }];
-      const alone: Array<PromiseSettledResult<WrittenLine>> = [];
-      for (const line of lines) {
-        try {
-          const [value] = await retryOnConflict(() => writeLines(this.db, [line]));
-          alone.push({ status: 'fulfilled', value: value! });
-        } catch (reason) {
-          alone.push({ status: 'rejected', reason });
-        }
-      }
-      return alone;
-    }
-  }
 }
 
 /** The line a message makes, or none when it must take the general path. */

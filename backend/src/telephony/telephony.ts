@@ -13,8 +13,7 @@ import { AssistantTools } from './assistant-tools.js';
 import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { MissedCallTextBack } from '../work-queue/text-back.js';
-import { CallIngestion, type StatsProvider } from './call-ingestion.js';
-import { LINES_PER_STATEMENT } from './live-transcript.js';
+import { BATCH_LIMITS, CallIngestion, type StatsProvider } from './call-ingestion.js';
 import { isVapiListenUrl, type MonitorPolicy } from './call-monitors.js';
 import { followUpStoredMessage } from './stored-message-follow-ups.js';
 import { TwilioGateway } from './twilio-client.js';
@@ -135,8 +134,8 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   };
   const ingestion = new CallIngestion({
     ...ingestionDeps,
-    transcriptLinesPerStatement: LINES_PER_STATEMENT[config.database.kind],
-    onTranscriptBatch: (lines) => deps.metrics.transcriptLinesPerStatement.observe(lines),
+    batches: BATCH_LIMITS[config.database.kind],
+    onBatch: (kind, size) => deps.metrics.webhooksPerStatement.observe({ kind }, size),
     afterStored: (message, receivedAt) => followUpStoredMessage({ ...ingestionDeps, logger, monitorPolicy, textBack }, message, receivedAt),
   });
   const tools = new AssistantTools({
