@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { LiveEvent } from '@voxanne/protocol';
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
+import { insertCall } from '../../test/support/call-fixtures.js';
 import { endOfCallReport, statusUpdate, type CallRef } from '../../test/support/vapi-fixtures.js';
 import { getAgent } from '../agent/agent-service.js';
 import { openDatabase, type Db } from '../db/database.js';
 import { eventually } from '../../test/support/eventually.js';
 import type { LiveEventBus } from '../live/event-bus.js';
+import { EndedCallReader } from './call-monitors.js';
 import { CallIngestion, type BatchLimits, type CallMessageOutcome } from './call-ingestion.js';
 import { VapiServerMessageSchema, type EndOfCallReport, type StatusUpdate, type VapiCall } from './vapi-messages.js';
 
@@ -175,6 +177,31 @@ describe.each(databaseKinds())('status updates and reports stored together on %s
       [refs[1]!.id]: 'in-progress',
       [refs[2]!.id]: 'ended',
     });
+  });
+
+  it('reads the calls of ending messages that arrive together, forgetting only their monitor URLs', async () => {
+    const { clinicId } = await createClinicWithStaff(database.db);
+    const calls = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const providerCallId = `call-${randomUUID()}`;
+        const id = await insertCall(database.db, clinicId, { provider_call_id: providerCallId, status: 'ended' });
+        await database.db
+          .insertInto('call_monitors')
+          .values({ call_id: id, clinic_id: clinicId, control_url: `https://phone-api.vapi.ai/${id}/control`, listen_url: null })
+          .execute();
+        return { id, providerCallId };
+      }),
+    );
+    const reader = new EndedCallReader(database.db, 32);
+
+    // The first is read alone at once; the other three wait for it and are read by one statement.
+    const read = await Promise.all(
+      [calls[0]!, calls[1]!, calls[0]!, { providerCallId: 'call-never-stored' }].map((call) => reader.read(call.providerCallId)),
+    );
+
+    expect(read.map((row) => row?.id)).toEqual([calls[0]!.id, calls[1]!.id, calls[0]!.id, undefined]);
+    const kept = await database.db.selectFrom('call_monitors').select('call_id').execute();
+    expect(kept.map((m) => m.call_id)).toEqual([calls[2]!.id]);
   });
 
   it.runIf(kind === 'postgres')(

@@ -3,6 +3,7 @@
 // console, docs/call-control.md). They are capabilities: stored only if they point at the voice
 // platform, never selected by a read API, never logged, and deleted as soon as the call ends.
 import type { Db } from '../db/database.js';
+import { GroupCommit } from '../db/group-commit.js';
 import type { CallRow } from '../db/schema.js';
 import type { StatusUpdate, VapiCall } from './vapi-messages.js';
 
@@ -36,7 +37,7 @@ function parsedUrl(value: string | null | undefined): URL | undefined {
 /**
  * Keeps the monitor URLs a stored status update carries, or forgets them when its call has ended
  * meanwhile (a late update); `stored` is the message's call as stored after it. A message that itself
- * ends the call forgets them with readEndedCallForgettingMonitors.
+ * ends the call forgets them with EndedCallReader.
  */
 export async function recordCallMonitors(
   db: Db,
@@ -68,19 +69,37 @@ export async function recordCallMonitors(
 
 /**
  * The stored call a message that ends it is about, read in the same statement that forgets its monitor
- * URLs: an ending message's follow-ups need both, and it is one of the busiest webhooks.
+ * URLs: an ending message's follow-ups need both, and it is one of the busiest webhooks. The calls of
+ * ending messages that arrive together are read by one statement.
  */
-export function readEndedCallForgettingMonitors(db: Db, providerCallId: string): Promise<CallRow | undefined> {
-  return db
-    .with('forgotten', (q) =>
-      q
-        .deleteFrom('call_monitors')
-        .where('call_id', 'in', (eb) => eb.selectFrom('calls').select('id').where('provider_call_id', '=', providerCallId)),
-    )
-    .selectFrom('calls')
-    .selectAll()
-    .where('provider_call_id', '=', providerCallId)
-    .executeTakeFirst();
+export class EndedCallReader {
+  private readonly reads: GroupCommit<string, CallRow | undefined>;
+
+  /** `maxPerBatch`: how many calls one statement reads (group commit, db/group-commit.ts). */
+  constructor(db: Db, maxPerBatch: number) {
+    this.reads = new GroupCommit({
+      maxPerBatch,
+      async write(providerCallIds) {
+        const calls = await db
+          .with('forgotten', (q) =>
+            q
+              .deleteFrom('call_monitors')
+              .where('call_id', 'in', (eb) => eb.selectFrom('calls').select('id').where('provider_call_id', 'in', providerCallIds)),
+          )
+          .selectFrom('calls')
+          .selectAll()
+          .where('provider_call_id', 'in', providerCallIds)
+          .execute();
+        const byProviderId = new Map(calls.map((call) => [call.provider_call_id, call]));
+        return providerCallIds.map((id) => byProviderId.get(id));
+      },
+    });
+  }
+
+  /** The stored call (none once erased), its monitor URLs deleted in the same statement. */
+  read(providerCallId: string): Promise<CallRow | undefined> {
+    return this.reads.submit(providerCallId);
+  }
 }
 
 /** The live call's monitor URLs, for the backend's own use only. */

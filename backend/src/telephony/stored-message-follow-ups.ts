@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import { recordCallbackResult } from '../work-queue/callback-results.js';
 import { callSettled, isMissedCall, recordMissedCall } from '../work-queue/missed-calls.js';
 import type { MissedCallTextBack } from '../work-queue/text-back.js';
-import { readEndedCallForgettingMonitors, recordCallMonitors, type MonitorPolicy } from './call-monitors.js';
+import { recordCallMonitors, type EndedCallReader, type MonitorPolicy } from './call-monitors.js';
 import type { IngestionDeps } from './call-ingestion.js';
 import { recordTransferFromWebhook } from './call-transfers.js';
 import type { EndOfCallReport, StatusUpdate, VapiCall } from './vapi-messages.js';
@@ -19,6 +19,7 @@ export interface StoredMessageFollowUpDeps extends Omit<IngestionDeps, 'afterSto
   logger: Logger;
   monitorPolicy: MonitorPolicy;
   textBack: Pick<MissedCallTextBack, 'queue'>;
+  endedCalls: Pick<EndedCallReader, 'read'>;
 }
 
 /**
@@ -41,7 +42,7 @@ export async function followUpStoredMessage(
   if (!ends && !message.call.monitor?.controlUrl && !message.call.monitor?.listenUrl) return;
   // A message that ends the call forgets its monitor URLs in the same round trip as the read.
   const read = ends
-    ? readEndedCallForgettingMonitors(deps.db, message.call.id)
+    ? deps.endedCalls.read(message.call.id)
     : deps.db.selectFrom('calls').selectAll().where('provider_call_id', '=', message.call.id).executeTakeFirst();
   // The error names no URL (a database error about the statement, its values not included).
   const call = await read.catch((err: unknown) => {

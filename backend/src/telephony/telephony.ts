@@ -14,7 +14,7 @@ import { BookingSms } from './booking-sms.js';
 import { CallControl, isVapiControlUrl } from './call-control.js';
 import { MissedCallTextBack } from '../work-queue/text-back.js';
 import { BATCH_LIMITS, CallIngestion, type StatsProvider } from './call-ingestion.js';
-import { isVapiListenUrl, type MonitorPolicy } from './call-monitors.js';
+import { EndedCallReader, isVapiListenUrl, type MonitorPolicy } from './call-monitors.js';
 import { followUpStoredMessage } from './stored-message-follow-ups.js';
 import { TwilioGateway } from './twilio-client.js';
 import { twilioWebhookRoutes } from './twilio-webhook-routes.js';
@@ -132,11 +132,14 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     acceptsControl: (url) => control.accepts(url),
     acceptsListen: vendors.listenUrlAllowed ?? isVapiListenUrl,
   };
+  const batches = BATCH_LIMITS[config.database.kind];
+  const endedCalls = new EndedCallReader(deps.db, batches.callMessages);
   const ingestion = new CallIngestion({
     ...ingestionDeps,
-    batches: BATCH_LIMITS[config.database.kind],
+    batches,
     onBatch: (kind, size) => deps.metrics.webhooksPerStatement.observe({ kind }, size),
-    afterStored: (message, receivedAt) => followUpStoredMessage({ ...ingestionDeps, logger, monitorPolicy, textBack }, message, receivedAt),
+    afterStored: (message, receivedAt) =>
+      followUpStoredMessage({ ...ingestionDeps, logger, monitorPolicy, textBack, endedCalls }, message, receivedAt),
   });
   const tools = new AssistantTools({
     ...ingestionDeps,
