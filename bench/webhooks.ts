@@ -20,7 +20,8 @@
 //               storing each webhook with one INSERT through a pool of the backend's size; the
 //               budget is our CPU per event (backend, plus PostgreSQL's when it is a server) over
 //               the floor's, measured in the same run, so a busy machine does not move it much.
-// Budgets: CPU per event ≤ 2 × the floor's; ≥ 1,000 webhook events/s on PostgreSQL, ≥ 400 on PGlite
+// Budgets: CPU per event ≤ 2 × the floor's on PostgreSQL (on PGlite the ratio is printed, not judged);
+// ≥ 1,000 webhook events/s on PostgreSQL, ≥ 400 on PGlite
 // (on a quiet machine: throughput on a shared one is the machine's); tool-call p99 < 250 ms.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -395,15 +396,23 @@ async function run(label: 'pglite' | 'postgres', databaseUrl: string | undefined
     out(
       `            ${label === 'postgres' ? 'backend + PostgreSQL' : 'backend (PGlite inside)'} CPU per event ${ours.toFixed(2)} ms against the floor's ${floorCpu.toFixed(2)} ms`,
     );
-    budget({
-      key: `webhooks.${label}.cpuPerEventToFloor`,
-      label: 'CPU per event / floor CPU per event (same run)',
-      figure: ours / floorCpu,
-      op: '<=',
-      limit: 2,
-      unit: '×',
-      digits: 2,
-    });
+    // The ratio is PostgreSQL's budget, where the hosted backend runs: there webhooks that arrive
+    // together share a statement and a commit. Embedded PGlite (a single-clinic desk's own backend)
+    // writes each webhook alone, and its budget is the throughput below; its ratio is shown.
+    if (label === 'postgres')
+      budget({
+        key: `webhooks.${label}.cpuPerEventToFloor`,
+        label: 'CPU per event / floor CPU per event (same run)',
+        figure: ours / floorCpu,
+        op: '<=',
+        limit: 2,
+        unit: '×',
+        digits: 2,
+      });
+    else
+      out(
+        `  not judged      CPU per event / floor CPU per event (same run) ${(ours / floorCpu).toFixed(2)}× (PGlite's budget is events/s)`,
+      );
     budget({
       key: `webhooks.${label}.eventsPerSecond`,
       label: 'webhook events/s',
