@@ -2,7 +2,7 @@
 // the main-process notifier announces the call and the request for a human, the tray counts it, and
 // clicking the notification opens that call in the console; its Listen button opens the call with
 // listening already started.
-import { expect, placeInboundCall, signIn, test } from './support/desk.js';
+import { apiSession, expect, placeInboundCall, signIn, test } from './support/desk.js';
 
 test.describe('Notifications through the browser host', () => {
   test('announces an inbound call that needs a human, and a click opens the call', async ({ page, desk }) => {
@@ -35,6 +35,12 @@ test.describe('Notifications through the browser host', () => {
     if (await signInHeading.isVisible()) await signIn(page, desk.host);
     await expect(page.locator('.connection__state')).toHaveText(/^Live/, { timeout: 30_000 });
 
+    // With a number to transfer to, the assistant puts the caller through seconds after asking for a
+    // person, and listening ends with the call: on a busy machine the call could be over before main
+    // had started listening. Without one, it takes a message instead, and the call stays live for that.
+    const admin = await apiSession(desk.backend.url);
+    const agent = (await admin.send('GET', '/api/agent')).body as { personality: Record<string, unknown> };
+    expect((await admin.send('PUT', '/api/agent', { personality: { ...agent.personality, transferNumber: null } })).status).toBe(200);
     await placeInboundCall(desk.backend.url, { script: 'asks-for-human', callerName: 'Katherine Johnson' });
     let attention: Awaited<ReturnType<typeof desk.host.notifications>>[number] | undefined;
     await expect
@@ -44,9 +50,8 @@ test.describe('Notifications through the browser host', () => {
       .toBeDefined();
     const navigate = attention?.navigate as { page: string; callId?: string };
 
-    // The assistant puts the caller through moments after asking for a person, and listening ends
-    // with the call: on a slow machine "Listening" may show for less than a poll's interval. So the
-    // page is watched every frame from before the click. (Stopping is call-control.spec.ts's.)
+    // Listening ends with the call, so "Listening" may not be on screen for long: the page is watched
+    // every frame from before the click. (Stopping a listen is call-control.spec.ts's.)
     await page.evaluate(() => {
       const page = window as unknown as { sawListening?: boolean };
       const look = () => {

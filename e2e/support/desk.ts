@@ -221,15 +221,16 @@ export async function apiSession(backendUrl: string, email = ADMIN_EMAIL) {
   });
   if (response.status !== 200) throw new Error(`login as ${email} failed: HTTP ${response.status}`);
   const tokens = (await response.json()) as { accessToken: string; csrfToken: string };
-  const post = async (path: string, body: unknown) => {
+  const send = async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
     const r = await fetch(`${backendUrl}${path}`, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}`, 'x-csrf-token': tokens.csrfToken },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: r.status, body: (await r.json().catch(() => null)) as unknown };
   };
-  return { accessToken: tokens.accessToken, post };
+  const post = (path: string, body: unknown) => send('POST', path, body);
+  return { accessToken: tokens.accessToken, post, send };
 }
 
 /** The telephony sandbox's control API of the backend using `dataDir` (address and key from its file). */
