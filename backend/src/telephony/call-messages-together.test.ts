@@ -5,34 +5,14 @@ import type { LiveEvent } from '@voxanne/protocol';
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
 import { insertCall } from '../../test/support/call-fixtures.js';
+import { clinicWithAssistant } from '../../test/support/assistant-calls.js';
 import { endOfCallReport, statusUpdate, type CallRef } from '../../test/support/vapi-fixtures.js';
-import { getAgent } from '../agent/agent-service.js';
 import { openDatabase, type Db } from '../db/database.js';
 import { eventually } from '../../test/support/eventually.js';
-import type { LiveEventBus } from '../live/event-bus.js';
+import { InProcessEventBus } from '../live/event-bus.js';
 import { EndedCallReader } from './call-monitors.js';
 import { CallIngestion, type BatchLimits, type CallMessageOutcome } from './call-ingestion.js';
 import { VapiServerMessageSchema, type EndOfCallReport, type StatusUpdate, type VapiCall } from './vapi-messages.js';
-
-function recordingBus(): LiveEventBus & { published: LiveEvent[] } {
-  const published: LiveEvent[] = [];
-  return {
-    published,
-    publish: (events) => void published.push(...events),
-    subscribe: () => () => undefined,
-    onMissedEvents: () => () => undefined,
-    check: async () => undefined,
-    close: async () => undefined,
-  };
-}
-
-async function clinicWithAssistant(db: Db): Promise<{ clinicId: string; assistantId: string }> {
-  const { clinicId } = await createClinicWithStaff(db);
-  await getAgent(db, clinicId);
-  const assistantId = `asst-${randomUUID()}`;
-  await db.updateTable('agents').set({ provider_assistant_id: assistantId }).where('clinic_id', '=', clinicId).execute();
-  return { clinicId, assistantId };
-}
 
 type Delivery = { body: { message: unknown }; receiptKey: string };
 
@@ -55,7 +35,9 @@ describe.each(databaseKinds())('status updates and reports stored together on %s
   const database = useTestDatabase(kind);
 
   function ingestion(batches: BatchLimits, db: Db = database.db) {
-    const bus = recordingBus();
+    const bus = new InProcessEventBus();
+    const published: LiveEvent[] = [];
+    bus.subscribe((events) => published.push(...events));
     const sizes: number[] = [];
     const ingest = new CallIngestion({ db, bus, batches, onBatch: (what, size) => what === 'call' && sizes.push(size) });
     // Handed over in one go: the first is written alone at once, the rest wait for it and go together.
@@ -69,11 +51,11 @@ describe.each(databaseKinds())('status updates and reports stored together on %s
             : ingest.endOfCallReport(message, receipt);
         }),
       );
-    return { bus, sizes, deliverAll };
+    return { published, sizes, deliverAll };
   }
 
   /** What is stored of a call, without ids: status, times, outcome, timeline, and its events' kinds. */
-  async function storedCall(providerCallId: string, bus: { published: LiveEvent[] }) {
+  async function storedCall(providerCallId: string, published: LiveEvent[]) {
     const call = await database.db.selectFrom('calls').selectAll().where('provider_call_id', '=', providerCallId).executeTakeFirstOrThrow();
     const timeline = await database.db
       .selectFrom('call_status_changes')
@@ -82,7 +64,7 @@ describe.each(databaseKinds())('status updates and reports stored together on %s
       .orderBy('status')
       .execute();
     const segments = await database.db.selectFrom('transcript_segments').select('text').where('call_id', '=', call.id).execute();
-    const kinds = bus.published
+    const kinds = published
       .filter(
         (e) =>
           (e.data as { callId?: string; call?: { id: string } }).callId === call.id ||
@@ -147,11 +129,11 @@ describe.each(databaseKinds())('status updates and reports stored together on %s
     expect(alone.sizes.every((size) => size === 1)).toBe(true);
 
     for (const [i, ref] of batched.refs.entries()) {
-      expect(await storedCall(ref.id, together.bus)).toEqual(await storedCall(oneByOne.refs[i]!.id, alone.bus));
+      expect(await storedCall(ref.id, together.published)).toEqual(await storedCall(oneByOne.refs[i]!.id, alone.published));
     }
     // Every clinic's events carry consecutive seqs, in the order they were published.
     for (const { clinicId } of clinics) {
-      const seqs = [...together.bus.published, ...alone.bus.published].filter((e) => e.clinicId === clinicId).map((e) => e.seq);
+      const seqs = [...together.published, ...alone.published].filter((e) => e.clinicId === clinicId).map((e) => e.seq);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     }
   });

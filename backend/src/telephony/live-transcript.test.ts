@@ -4,25 +4,12 @@ import type { LiveEvent } from '@voxanne/protocol';
 import { databaseKinds, useTestDatabase } from '../../test/support/test-database.js';
 import { createClinicWithStaff } from '../../test/support/fixtures.js';
 import { insertCall } from '../../test/support/call-fixtures.js';
+import { clinicWithAssistant } from '../../test/support/assistant-calls.js';
 import { transcript, type CallRef } from '../../test/support/vapi-fixtures.js';
-import type { LiveEventBus } from '../live/event-bus.js';
+import { InProcessEventBus } from '../live/event-bus.js';
 import type { Receipt } from './ingestion-common.js';
-import { getAgent } from '../agent/agent-service.js';
 import { LiveTranscriptWriter, type LiveTranscriptOutcome } from './live-transcript.js';
 import { VapiServerMessageSchema, type TranscriptMessage } from './vapi-messages.js';
-
-/** Publishes into a list: what consoles would be sent, in order. */
-function recordingBus(): LiveEventBus & { published: LiveEvent[][] } {
-  const published: LiveEvent[][] = [];
-  return {
-    published,
-    publish: (events) => void published.push(events),
-    subscribe: () => () => undefined,
-    onMissedEvents: () => () => undefined,
-    check: async () => undefined,
-    close: async () => undefined,
-  };
-}
 
 /** A call.transcript event's data. */
 const lineOf = (event: LiveEvent) => event.data as { callId: string; text: string; transcriptType: string; segmentId: string | null };
@@ -45,13 +32,16 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
 
   /** A writer whose statements' batch sizes are recorded, and the lines' outcomes once all are written. */
   function writer(linesPerStatement = 200) {
-    const bus = recordingBus();
+    const bus = new InProcessEventBus();
+    // Each publish as the bus was handed it: what consoles would be sent, in order.
+    const published: LiveEvent[][] = [];
+    bus.subscribe((events) => published.push(events));
     const batches: number[] = [];
     const lines = new LiveTranscriptWriter(database.db, bus, linesPerStatement, (size) => batches.push(size));
     // Submitted in one go: the first is written alone at once, the rest wait for it and go together.
     const store = (l: Line) => lines.store(l.message, new Date(), l.receipt);
     const storeAll = (all: Line[]): Promise<LiveTranscriptOutcome[]> => Promise.all(all.map(store));
-    return { bus, batches, store, storeAll };
+    return { published, batches, store, storeAll };
   }
 
   async function callInProgress(clinicId: string): Promise<{ ref: CallRef; callId: string }> {
@@ -66,12 +56,12 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
     const lines = [0, 1, 2, 3].flatMap((turn) =>
       calls.map((call, c) => line(call.ref, turn % 2 ? 'final' : 'partial', `call ${c} turn ${turn}`)),
     );
-    const { bus, batches, storeAll } = writer();
+    const { published: publishes, batches, storeAll } = writer();
 
     expect(await storeAll(lines)).toEqual(lines.map(() => 'stored'));
     expect(batches).toEqual([1, lines.length - 1]);
 
-    const published = bus.published.flat();
+    const published = publishes.flat();
     expect(published.map((e) => lineOf(e).text).sort()).toEqual(lines.map((l) => l.message.transcript).sort());
     for (const clinicId of clinics) {
       const ofClinic = published.filter((e) => e.clinicId === clinicId);
@@ -80,7 +70,7 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
       const bySeq = [...ofClinic].sort((a, b) => a.seq - b.seq).map((e) => lineOf(e).text);
       expect(bySeq).toEqual(lines.map((l) => l.message.transcript).filter((text) => bySeq.includes(text)));
       // Each publish is one clinic's events in seq order.
-      for (const events of bus.published.filter((list) => list[0]!.clinicId === clinicId)) {
+      for (const events of publishes.filter((list) => list[0]!.clinicId === clinicId)) {
         expect(events.every((e, i) => e.clinicId === clinicId && (i === 0 || e.seq > events[i - 1]!.seq))).toBe(true);
       }
       const counter = await database.db
@@ -111,25 +101,25 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
     const { clinicId } = await createClinicWithStaff(database.db);
     const { ref } = await callInProgress(clinicId);
     const lines = Array.from({ length: 8 }, (_, i) => line(ref, i % 2 ? 'final' : 'partial', `line ${i}`));
-    const { bus, batches, storeAll } = writer(3);
+    const { published, batches, storeAll } = writer(3);
 
     expect(await storeAll(lines)).toEqual(lines.map(() => 'stored'));
     expect(batches).toEqual([1, 3, 3, 1]);
-    expect(bus.published.flat().map((e) => [e.seq, lineOf(e).text])).toEqual(lines.map((l, i) => [i + 1, l.message.transcript]));
+    expect(published.flat().map((e) => [e.seq, lineOf(e).text])).toEqual(lines.map((l, i) => [i + 1, l.message.transcript]));
   });
 
   it('answers an exact replay as a duplicate, also when both deliveries arrive together', async () => {
     const { clinicId } = await createClinicWithStaff(database.db);
     const { ref, callId } = await callInProgress(clinicId);
     const first = line(ref, 'final', 'I would like a check-up.', 'same-body');
-    const { bus, storeAll } = writer();
+    const { published, storeAll } = writer();
 
     expect(await storeAll([line(ref, 'partial', 'I would'), first, first])).toEqual(['stored', 'stored', 'duplicate']);
     expect(await storeAll([first])).toEqual(['duplicate']);
 
     const segments = await database.db.selectFrom('transcript_segments').select('id').where('call_id', '=', callId).execute();
     expect(segments).toHaveLength(1);
-    expect(bus.published.flat().map((e) => lineOf(e).transcriptType)).toEqual(['partial', 'final']);
+    expect(published.flat().map((e) => lineOf(e).transcriptType)).toEqual(['partial', 'final']);
   });
 
   it('stores the same line delivered in two bodies once, and announces it once', async () => {
@@ -137,24 +127,18 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
     const { ref, callId } = await callInProgress(clinicId);
     const once = line(ref, 'final', 'Tuesday morning suits me.');
     const again = { message: once.message, receipt: { key: `transcript:${randomUUID()}`, type: 'transcript' } };
-    const { bus, storeAll } = writer();
+    const { published, storeAll } = writer();
 
     expect(await storeAll([line(ref, 'partial', 'Tuesday'), once, again])).toEqual(['stored', 'stored', 'stored']);
 
     const segments = await database.db.selectFrom('transcript_segments').select('id').where('call_id', '=', callId).execute();
     expect(segments).toHaveLength(1);
-    expect(bus.published.flat().filter((e) => lineOf(e).transcriptType === 'final')).toHaveLength(1);
+    expect(published.flat().filter((e) => lineOf(e).transcriptType === 'final')).toHaveLength(1);
   });
 
   it('sends lines it cannot store to the general path without holding up the lines beside them', async () => {
     const { clinicId } = await createClinicWithStaff(database.db);
-    const other = await createClinicWithStaff(database.db);
-    await getAgent(database.db, other.clinicId);
-    await database.db
-      .updateTable('agents')
-      .set({ provider_assistant_id: 'asst-of-the-other-clinic' })
-      .where('clinic_id', '=', other.clinicId)
-      .execute();
+    const other = await clinicWithAssistant(database.db);
     const live = await callInProgress(clinicId);
     const ringing = { id: `call-${randomUUID()}` };
     await insertCall(database.db, clinicId, { provider_call_id: ringing.id, status: 'ringing', outcome: null });
@@ -165,14 +149,14 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
       outcome: null,
       report_received_at: new Date(),
     });
-    const { bus, batches, storeAll } = writer();
+    const { published, batches, storeAll } = writer();
 
     const outcomes = await storeAll([
       line(live.ref, 'partial', 'Hello'),
       line({ id: `call-${randomUUID()}` }, 'final', 'A call we have never heard of'),
       line(ringing, 'partial', 'Not yet answered'),
       line(reported, 'final', 'After the report'),
-      line({ ...live.ref, assistantId: 'asst-of-the-other-clinic' }, 'final', 'Claims another clinic'),
+      line({ ...live.ref, assistantId: other.assistantId }, 'final', 'Claims another clinic'),
       line(live.ref, 'final', 'Hello, I need an appointment.'),
       { ...line(live.ref, 'final', '   '), receipt: { key: 'transcript:blank', type: 'transcript' } },
     ]);
@@ -180,7 +164,7 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
     expect(outcomes).toEqual(['stored', 'not-live', 'not-live', 'not-live', 'not-live', 'stored', 'not-live']);
     // The blank line never reached the database.
     expect(batches).toEqual([1, 5]);
-    expect(bus.published.flat().map((e) => lineOf(e).text)).toEqual(['Hello', 'Hello, I need an appointment.']);
+    expect(published.flat().map((e) => lineOf(e).text)).toEqual(['Hello', 'Hello, I need an appointment.']);
     const receipts = await database.db.selectFrom('webhook_receipts').select('clinic_id').execute();
     expect(receipts).toEqual([{ clinic_id: clinicId }]);
   });
@@ -188,7 +172,7 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
   it('fails only the line the database refuses, not the lines written with it', async () => {
     const { clinicId } = await createClinicWithStaff(database.db);
     const { ref } = await callInProgress(clinicId);
-    const { bus, batches, store } = writer();
+    const { published, batches, store } = writer();
     // A NUL character is not storable text (the webhook route strips them; this writer is handed one).
     const refused = line(ref, 'final', 'bad \u0000 text');
 
@@ -198,7 +182,7 @@ describe.each(databaseKinds())('live transcript lines stored together on %s', (k
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(batches).toEqual([1, 3]);
 
-    const texts = bus.published.flat().map((e) => lineOf(e).text);
+    const texts = published.flat().map((e) => lineOf(e).text);
     expect(texts).toEqual(['first', 'kept before', 'kept after']);
     const segments = await database.db.selectFrom('transcript_segments').select('text').orderBy('at').execute();
     expect(segments.map((s) => s.text)).toEqual(['kept before', 'kept after']);
