@@ -1,17 +1,38 @@
 // Child process of bench/live.ts: the same fan-out as the live hub with nothing else: consoles grouped
 // by clinic, each event sent to its clinic's consoles. `ws` is the bare broadcast (the ceiling of this
-// machine); `socketio` is what a team would usually pick (rooms per clinic, websocket transport).
-// No auth, no log, no database. Control routes match bench/live-server.ts: POST /event,
-// POST /prepare-burst, POST /burst, GET /stats. Prints {"backendUrl","controlUrl"} when ready.
+// machine); `ws-insert` is the same broadcast after committing one row per event to the bench's
+// database (the backend's database kind: floor-pool.ts), the least any server does that stores
+// an event before it sends it; `socketio` is what a team would usually pick (rooms per clinic, websocket
+// transport). No auth, no log, and no database but that one insert. Control routes match
+// bench/live-server.ts: POST /event, POST /prepare-burst, POST /burst, GET /stats. Prints
+// {"backendUrl","controlUrl"} when ready.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
+import { floorPool } from './floor-pool.js';
 
 const kind = process.argv[2];
-if (kind !== 'ws' && kind !== 'socketio') throw new Error('usage: live-baseline-server.ts ws|socketio');
+if (kind !== 'ws' && kind !== 'ws-insert' && kind !== 'socketio') throw new Error('usage: live-baseline-server.ts ws|ws-insert|socketio');
+
+/** `ws-insert`: commits one row (a statement of its own, so a transaction of its own) per event. */
+const insertEvent = kind === 'ws-insert' ? await eventTable() : undefined;
+
+async function eventTable(): Promise<(clinicId: string, marker: string) => Promise<void>> {
+  const { pool } = await floorPool('ws-insert-floor');
+  await pool.query(
+    'create table if not exists live_floor_events (id bigserial primary key, clinic_id text not null, marker text not null, at timestamptz not null default now())',
+  );
+  return async (clinicId, marker) => {
+    await pool.query({
+      name: 'live_floor_insert',
+      text: 'insert into live_floor_events (clinic_id, marker) values ($1, $2)',
+      values: [clinicId, marker],
+    });
+  };
+}
 
 const seqByClinic = new Map<string, number>();
 /** The same message shape and size the live hub sends. */
@@ -35,7 +56,7 @@ const server = http.createServer();
 let broadcast: (clinicId: string, message: ReturnType<typeof eventFor>) => void;
 let connections: () => number;
 
-if (kind === 'ws') {
+if (kind !== 'socketio') {
   const byClinic = new Map<string, Set<WebSocket>>();
   const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false });
   wss.on('connection', (ws, req) => {
@@ -79,6 +100,7 @@ const control = http.createServer((req, res) => {
   void (async () => {
     if (route === 'POST /event') {
       const { clinicId, marker } = (await readJson(req)) as { clinicId: string; marker: string };
+      await insertEvent?.(clinicId, marker);
       broadcast(clinicId, eventFor(clinicId, marker));
       return reply(204);
     }

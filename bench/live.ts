@@ -1,7 +1,7 @@
 // bench/live: live-event fan-out, measured (issue 4; never part of the timed test suite).
 //
 //   npx tsx bench/live.ts [--consoles 500] [--clinics 50] [--rate 200] [--seconds 30] [--burst 20000]
-//                         [--via webhook|bench-route] [--only voxanne|ws|socketio]
+//                         [--via webhook|bench-route] [--only voxanne|ws|ws-insert|socketio]
 //   npx tsx bench/live.ts --soak [--soak-events 1000000] [--soak-rate 1000] [--via ...]
 //   npm run bench -- live          (the runner; exit 1 when a budget is missed)
 //
@@ -16,6 +16,8 @@
 //             consoles (auth, resume, heartbeats, backpressure all on). `--via bench-route` drives a
 //             bare transactionWithEvents route instead, to separate webhook cost from fan-out.
 //   ws        a bare `ws` broadcast server: the ceiling of this machine
+//   ws-insert the same, committing one row per event (the bench's database) before sending it: the
+//             least a server does that stores each event before it sends it (printed, not judged)
 //   socketio  a socket.io server with a room per clinic: what a team would usually pick
 // Phases per server:
 //   latency     events driven over HTTP at a fixed rate; latency = from sending the HTTP request that
@@ -81,7 +83,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 // --- servers ---------------------------------------------------------------------------------------
 
 interface ServerProcess {
-  name: 'voxanne' | 'ws' | 'socketio';
+  name: 'voxanne' | 'ws' | 'ws-insert' | 'socketio';
   backendUrl: string;
   controlUrl: string;
   child: ChildProcess;
@@ -464,7 +466,8 @@ async function connectFleet(server: ServerProcess, clinics: BenchClinic[], tally
     const clinic = clinics[clinicIndex]!;
     if (server.name === 'voxanne')
       consoles.push(new VoxanneConsole(server.backendUrl, { email: clinic.email!, password: clinic.password! }, clinicIndex, tally));
-    else if (server.name === 'ws') consoles.push(new BareWsConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
+    else if (server.name === 'ws' || server.name === 'ws-insert')
+      consoles.push(new BareWsConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
     else consoles.push(new SocketIoConsole(server.backendUrl, clinic.clinicId, clinicIndex, tally));
   }
   // Sign-ins are scrypt-bound: a few at a time.
@@ -627,9 +630,9 @@ async function main(): Promise<void> {
   );
   try {
     if (args.soak) return await soak(db.env);
-    const servers = (args.only ? [args.only] : ['voxanne', 'ws', 'socketio']) as Array<ServerProcess['name']>;
+    const servers = (args.only ? [args.only] : ['voxanne', 'ws', 'ws-insert', 'socketio']) as Array<ServerProcess['name']>;
     const figures: ServerFigures[] = [];
-    for (const name of servers) figures.push(await runServer(name, name === 'voxanne' ? db.env : {}));
+    for (const name of servers) figures.push(await runServer(name, name === 'voxanne' || name === 'ws-insert' ? db.env : {}));
 
     out();
     out(
@@ -677,6 +680,15 @@ async function main(): Promise<void> {
           digits: 2,
         });
       } else out('  budget not judged  p99 ratio to bare ws (run without --only to measure bare ws in the same run)');
+      const storing = figures.find((f) => f.name === 'ws-insert');
+      if (storing && bare)
+        out(
+          `  not judged  bare ws committing one insert per event before sending it: p99 ${storing.latency.p99.toFixed(1)} ms, ${(storing.latency.p99 / bare.latency.p99).toFixed(2)}× bare ws (the least that storing first costs on this machine)`,
+        );
+      if (storing)
+        out(
+          `  not judged  p99 latency / that floor (${ours.latency.p99.toFixed(1)} / ${storing.latency.p99.toFixed(1)} ms, same run) ${(ours.latency.p99 / storing.latency.p99).toFixed(2)}×`,
+        );
       budget('lost', 'events lost = 0', ours.latency.lost === 0 && ours.throughput.deliveries >= ours.throughput.expected);
       if (ceiling) {
         const share = ours.throughput.perSecond / ceiling;

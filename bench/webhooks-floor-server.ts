@@ -1,32 +1,14 @@
 // Child process of bench/webhooks.ts: the floor the webhook path is measured against. A bare
 // node:http server that reads each request's body, parses it as JSON and stores it with one INSERT
-// through a pg Pool of the backend's size (DATABASE_POOL_MAX, as the backend reads it) on the same
-// database kind (PostgreSQL from DATABASE_URL, else embedded PGlite through the same pool adapter),
-// then answers 200 `{}`. No signature check, validation, clinic lookup or live event: what any
-// webhook receiver storing what it is sent costs on this machine, in the same run.
+// through a pg Pool of the backend's size on the same database kind (floor-pool.ts), then answers
+// 200 `{}`. No signature check, validation, clinic lookup or live event: what any webhook receiver
+// storing what it is sent costs on this machine, in the same run.
 // When ready it sends {"backendUrl"} over IPC, as webhooks-server.ts does.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import v8 from 'node:v8';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import pg from 'pg';
+import { floorPool } from './floor-pool.js';
 
-const url = process.env.DATABASE_URL;
-let pool: pg.Pool;
-let pglite: PGlite | undefined;
-if (url) {
-  pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_MAX ?? '10') });
-} else {
-  // As the backend compiles PGlite (db/database.ts).
-  v8.setFlagsFromString('--liftoff-only');
-  const dir = path.join(process.env.DATA_DIR!, 'floor-db');
-  fs.mkdirSync(dir, { recursive: true });
-  pglite = await PGlite.create(dir);
-  pool = new pg.Pool(createPgConfig(pglite) as pg.PoolConfig);
-}
+const { pool, close } = await floorPool('floor-db');
 await pool.query(
   'create table if not exists floor_events (id bigserial primary key, received_at timestamptz not null default now(), body jsonb not null)',
 );
@@ -57,8 +39,5 @@ else process.stdout.write(`${JSON.stringify(ready)}\n`);
 process.on('SIGTERM', () => {
   server.close();
   server.closeAllConnections();
-  void pool
-    .end()
-    .then(() => pglite?.close())
-    .then(() => process.exit(0));
+  void close().then(() => process.exit(0));
 });
