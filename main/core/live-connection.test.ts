@@ -106,9 +106,9 @@ describe('LiveConnection: never two sockets', () => {
     void h.invoke('connection.retryNow');
     await h.clock.tick(20_000);
     await h.waitForStatus('live');
-    await settle(50);
+    // The server learns of the closed socket on its own schedule: wait for it, not for a time.
+    await waitFor(() => expect(h.backend.liveCount).toBe(1));
     expect(h.backend.maxConcurrentLive).toBe(1);
-    expect(h.backend.liveCount).toBe(1);
     expect(h.core.live.diagnostics()).toMatchObject({ socketOpen: true, opening: false });
   });
 
@@ -179,8 +179,7 @@ describe('LiveConnection: resume and OS hints', () => {
     await h.signIn();
     h.power.emit('offline');
     expect(h.core.live.getState()).toMatchObject({ status: 'offline', reason: UserMessage.computerOffline });
-    await settle(30);
-    expect(h.backend.liveCount).toBe(0);
+    await waitFor(() => expect(h.backend.liveCount).toBe(0));
     const handshakes = h.backend.counts.liveHandshakes;
     await h.clock.tick(60_000);
     expect(h.backend.counts.liveHandshakes).toBe(handshakes);
@@ -219,7 +218,8 @@ describe('LiveConnection: resume and OS hints', () => {
     await h.signIn();
     for (let i = 0; i < 6; i++) {
       await h.clock.tick(15_000);
-      await settle(20);
+      // The pong comes back on real time; the next ticks would call the connection dead without it.
+      await waitFor(() => expect(h.core.live.diagnostics().awaitingPong).toBe(false));
       await h.clock.tick(5_000);
     }
     expect(h.core.live.getState().status).toBe('live');
@@ -281,7 +281,8 @@ describe('LiveConnection: de-duplication, bounded history, coalescing', () => {
     h.backend.broadcast({ type: 'event', event });
     h.backend.broadcast({ type: 'event', event: { ...event, id: randomUUID() } });
     h.backend.emit({ kind: 'call.started', data: { call: callSummary() } });
-    await settle(50);
+    // One socket keeps order: once seq 2 is in, both duplicates before it have been judged.
+    await waitFor(() => expect(h.core.live.recentEvents().at(-1)?.seq).toBe(2));
     await h.clock.tick(1_000);
     expect(batchedEvents().map((e) => e.seq)).toEqual([1, 2]);
     expect(h.notifications.shown).toHaveLength(2);

@@ -114,6 +114,7 @@ export class LiveConnection {
     return {
       socketOpen: this.socket !== null,
       opening: this.opening,
+      awaitingPong: this.pingSentAt !== null,
       historySize: this.intake.recent().length,
       seenIds: this.intake.seenIdCount,
       pendingBatchEvents: this.coalescer.pendingCount,
