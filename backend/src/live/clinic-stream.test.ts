@@ -38,6 +38,10 @@ class MemoryLog implements ClinicStreamLog {
   }
 }
 
+// Reads happen after real timers (a gap's grace, a failed read's 1 s pause): a loaded machine can
+// stall those well past vi.waitFor's 1 s default, and the verdict never depends on how long they took.
+const patience = { timeout: 15_000, interval: 10 };
+
 async function streamOver(log: MemoryLog, options: { gapFillDelayMs?: number; maxPending?: number; pageSize?: number } = {}) {
   const delivered: number[] = [];
   const errors: unknown[] = [];
@@ -86,7 +90,7 @@ describe("ClinicStream: one clinic's events in order, once each, with no gap", (
     stream.receive([events[0]!]);
     stream.receive([events[3]!, events[4]!]); // 2 and 3 were never published
     expect(delivered).toEqual([1]);
-    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3, 4, 5]));
+    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3, 4, 5]), patience);
     expect(log.reads).toBe(1);
     expect(stream.pendingCount).toBe(0);
   });
@@ -97,7 +101,7 @@ describe("ClinicStream: one clinic's events in order, once each, with no gap", (
     await stream.ready;
     log.append(3);
     stream.noteLastSeq(3);
-    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3]));
+    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3]), patience);
     stream.noteLastSeq(3); // nothing new: no read
     await new Promise((r) => setTimeout(r, 60));
     expect(log.reads).toBe(1);
@@ -119,7 +123,7 @@ describe("ClinicStream: one clinic's events in order, once each, with no gap", (
     await stream.ready;
     const events = log.append(30);
     stream.receive(events.slice(1, 11)); // 1 is lost; 10 waiting reach the bound
-    await vi.waitFor(() => expect(delivered).toHaveLength(11));
+    await vi.waitFor(() => expect(delivered).toHaveLength(11), patience);
     stream.receive(events.slice(11));
     expect(delivered).toEqual(events.map((e) => e.seq));
     expect(stream.pendingCount).toBe(0);
@@ -133,7 +137,7 @@ describe("ClinicStream: one clinic's events in order, once each, with no gap", (
     const events = log.append(3);
     log.failNext = 1;
     stream.receive([events[2]!]);
-    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3]), { timeout: 3_000 });
+    await vi.waitFor(() => expect(delivered).toEqual([1, 2, 3]), patience);
     expect(errors).toHaveLength(1);
     stream.close();
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { axeViolations, renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
@@ -79,7 +79,7 @@ describe('Activity', () => {
     await userEvent.type(screen.getByLabelText('From'), '2026-03-01');
     await userEvent.type(screen.getByLabelText('To'), '2026-03-02');
     await userEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
-    await vi.waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(2));
+    await waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(2));
     expect(fake.requestsOn('auditLog.list').at(-1)).toEqual({
       actor: frontDeskUser.id,
       action: 'call.viewed',
@@ -89,7 +89,7 @@ describe('Activity', () => {
       limit: 50,
     });
     await userEvent.click(screen.getByRole('button', { name: 'Clear' }));
-    await vi.waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(4));
+    await waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(4));
     expect(fake.requestsOn('auditLog.list').at(-1)).toEqual({ limit: 50 });
   });
 
@@ -99,7 +99,7 @@ describe('Activity', () => {
     await screen.findByRole('table');
     expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(51);
     await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
-    await vi.waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(61));
+    await waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(61));
     expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
     expect(fake.requestsOn('auditLog.list').at(-1)).toEqual({ limit: 50, cursor: '50' });
   });
