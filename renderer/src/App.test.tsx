@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderConsole } from '../test/render-console';
 import { makeCall } from '../test/factories';
@@ -22,7 +22,8 @@ describe('Console navigation', () => {
     screen.getByRole('link', { name: 'Settings' }).focus();
     await userEvent.keyboard('{Enter}');
     const heading = await screen.findByRole('heading', { name: 'Settings', level: 1 });
-    expect(heading).toHaveFocus();
+    // The lazily loaded screen renders outside act: its focus effect may run after it appears.
+    await waitFor(() => expect(heading).toHaveFocus());
     expect(screen.getByRole('link', { name: 'Settings' })).toHaveAttribute('aria-current', 'page');
   });
 

@@ -124,9 +124,10 @@ describe('Call history', () => {
     await userEvent.keyboard('{ArrowUp}');
     expect(screen.getByRole('link', { name: 'Patient 2' })).toHaveFocus();
     await userEvent.keyboard('{End}');
-    expect(await screen.findByRole('link', { name: 'Patient 50' })).toHaveFocus();
+    // The row takes focus once the list has scrolled it into the DOM, which is after it appears.
+    await waitFor(() => expect(screen.getByRole('link', { name: 'Patient 50' })).toHaveFocus());
     await userEvent.keyboard('{Home}');
-    expect(await screen.findByRole('link', { name: 'Patient 1' })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('link', { name: 'Patient 1' })).toHaveFocus());
     await userEvent.keyboard('{Enter}');
     expect(await screen.findByRole('heading', { name: 'Call with Patient 1' })).toBeInTheDocument();
   });

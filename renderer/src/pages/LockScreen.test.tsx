@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderConsole } from '../../test/render-console';
 import { FakeBridge } from '../../test/fake-bridge';
@@ -56,7 +56,8 @@ describe('Lock screen', () => {
     fake.world.session = { status: 'locked', user: frontDeskUser };
     renderConsole({ fake });
     expect(await screen.findByRole('heading', { name: 'Locked' })).toBeInTheDocument();
-    expect(screen.getByLabelText('Password')).toHaveFocus();
+    // The lock screen focuses its field in an effect, which can run after the heading appears.
+    await waitFor(() => expect(screen.getByLabelText('Password')).toHaveFocus());
     for (const channel of ['calls.list', 'dashboard.getStats', 'bookings.list'] as const) expect(fake.requestsOn(channel)).toEqual([]);
 
     await userEvent.keyboard(`${fake.world.password}{Enter}`);
