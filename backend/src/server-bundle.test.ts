@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../test/support/test-database.js';
 import { buildTestBundle, type TestBundle } from '../test/support/bundle.js';
 
-const SLOW = 120_000;
+// A give-up, not a verdict: quiet, the test takes ~6 s; beside 16 busy processes on 2 cores it took
+// 62 s, and two whole suites at once (load 20) once pushed it past 120 s.
+const SLOW = 300_000;
 
 describe.each(databaseKinds())('the deployable bundle on %s', (kind) => {
   let bundle: TestBundle;
